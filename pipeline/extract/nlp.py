@@ -1,0 +1,109 @@
+"""The spaCy pipeline of the extractors: syllable tokens, accent-insensitive keyword spans.
+
+models/spacy_plans is a blank Vietnamese pipeline (no pyvi) with a SpanRuler whose token
+patterns match the folded form (lowercase, accents removed) held in each token's NORM. Build it
+with `python scripts/build_spacy_model.py`; it is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from unidecode import unidecode
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "spacy_plans"
+SPANS_KEY = "plans"
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+
+
+def _fold_char(ch: str) -> str:
+    low = ch.lower()
+    if len(low) != 1:
+        low = ch
+    if low.isascii():
+        return low
+    out = unidecode(low)
+    if len(out) == 1:
+        return out.lower()
+    if unicodedata.combining(ch):
+        return " "  # a stray combining mark; keep the length
+    return low
+
+
+@lru_cache(maxsize=4096)
+def _fold_cached(ch: str) -> str:
+    return _fold_char(ch)
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed, SAME LENGTH as `text` so that spans index both."""
+    return "".join(_fold_cached(ch) for ch in text)
+
+
+def syllables(text: str) -> list[tuple[str, int, int]]:
+    """Syllable and punctuation tokens with their character offsets."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+
+
+def pattern_tokens(folded_phrase: str) -> list[dict]:
+    """A SpanRuler token pattern matching a folded phrase on token NORMs."""
+    return [{"NORM": tok} for tok, _, _ in syllables(folded_phrase)]
+
+
+@dataclass
+class Mention:
+    """A keyword span found by the pipeline: label ("IND", "SUBJ"), id, characters."""
+
+    label: str
+    key: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def load_pipeline():
+    """The saved pipeline (built if missing, so a fresh checkout still works)."""
+    import spacy
+
+    if not (MODEL_DIR / "config.cfg").exists():  # fresh checkout: build it from the tables
+        import runpy
+
+        script = MODEL_DIR.parents[1] / "scripts" / "build_spacy_model.py"
+        runpy.run_path(str(script))["build"](MODEL_DIR)
+    return spacy.load(MODEL_DIR)
+
+
+def make_doc(text: str):
+    """A Doc of syllable tokens whose NORM is the folded syllable."""
+    from spacy.tokens import Doc
+
+    nlp = load_pipeline()
+    toks = syllables(text)
+    words = [t for t, _, _ in toks]
+    spaces = [
+        (toks[i + 1][1] > toks[i][2]) if i + 1 < len(toks) else False for i in range(len(toks))
+    ]
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    for tok in doc:
+        tok.norm_ = fold(tok.text)
+    return doc, toks
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """Indicator and subject keyword spans in `text` (character offsets into `text`)."""
+    nlp = load_pipeline()
+    doc, toks = make_doc(text)
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    out = []
+    for span in doc.spans.get(SPANS_KEY, []):
+        label, _, key = span.label_.partition(":")
+        start = toks[span.start][1]
+        end = toks[span.end - 1][2]
+        out.append(Mention(label, key, start, end))
+    out.sort(key=lambda m: (m.start, -m.end))
+    return out

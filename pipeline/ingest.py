@@ -1,0 +1,453 @@
+"""Ingest: a file's bytes -> its pages, one at a time, each with usable text or an image to OCR.
+
+Validates the file up front (typed errors from `pipeline.errors`), then streams pages so that a
+200-page PDF never sits in memory whole. Decides per PDF page between the text layer and OCR,
+and decodes plain text in any of the encodings Vietnamese offices have used.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import errors
+from pipeline.legacy_encodings import fix_legacy, syllable_share
+
+PAGE_BREAK = "\f"
+RENDER_DPI = 300  # resolution for rendering a scanned PDF page when its image is not usable
+MIN_EMBEDDED_DPI = 150  # an embedded page image below this is rendered at RENDER_DPI instead
+MIN_IMAGE_COVERAGE = 0.85  # share of the page an embedded image must cover to stand for it
+MIN_TEXT_LETTERS = 30  # fewer letters than this on a page with images means a scan
+
+
+@dataclass
+class PageInput:
+    """One page as ingest hands it on: text when the file has it, else an image to OCR."""
+
+    number: int  # 1-based
+    text: str | None  # usable text (text layer, plain text, docx), NFC; None when OCR is needed
+    image: bytes | None  # encoded image (PNG/JPEG) to OCR when text is None
+    source: str  # "text-layer" | "ocr" | "plain" | "docx"
+
+
+# --- type sniffing -------------------------------------------------------------------------------
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8")
+
+
+def sniff_type(path: Path) -> str:
+    """Name the kind of file ("pdf" | "image" | "text" | "docx") from its bytes, not its name."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head:
+        raise errors.EmptyFile(path.name)
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return "docx"
+        except zipfile.BadZipFile as exc:
+            raise errors.CorruptFile(f"{path.name}: {exc}") from exc
+        raise errors.UnsupportedType(f"{path.name}: zip archive")
+    if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or _utf16_order(head):
+        return "text"
+    if head.lstrip().startswith(b"{\\rtf"):
+        raise errors.UnsupportedType(f"{path.name}: RTF")
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if controls <= len(head) * 0.01:
+        return "text"
+    raise errors.UnsupportedType(f"{path.name}: binary data")
+
+
+def _utf16_order(data: bytes) -> str | None:
+    """Guess UTF-16 without BOM from where its zero bytes fall ("le", "be" or None)."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even_zeros = sum(1 for i in range(0, pairs * 2, 2) if sample[i] == 0)
+    odd_zeros = sum(1 for i in range(1, pairs * 2, 2) if sample[i] == 0)
+    if odd_zeros > pairs * 0.2 and even_zeros < pairs * 0.05:
+        return "le"
+    if even_zeros > pairs * 0.2 and odd_zeros < pairs * 0.05:
+        return "be"
+    return None
+
+
+# --- text decoding -------------------------------------------------------------------------------
+def decode_text(data: bytes) -> str:
+    """Decode a plain-text file to NFC Unicode: UTF-8/16 (BOM or not), cp1258, TCVN3, VNI."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                       (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom):].decode(codec, errors="replace")
+            return _normalise(text)
+    order = _utf16_order(data)
+    if order:
+        try:
+            return _normalise(data.decode(f"utf-16-{order}"))
+        except UnicodeDecodeError:
+            pass
+    try:
+        return _normalise(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    # 8-bit: Windows-1258 (tone marks as combining characters) or a legacy font encoding read
+    # through Windows-1252; keep the reading that gives the most Vietnamese syllables.
+    candidates = [_normalise(_decode_8bit(data, "cp1258")), _normalise(_decode_8bit(data, "cp1252"))]
+    return max(candidates, key=lambda text: _viet_score(text))
+
+
+def _decode_8bit(data: bytes, codec: str) -> str:
+    # bytes the code page leaves undefined are read as Latin-1 rather than lost
+    return data.decode(codec, errors="latin1_fallback")
+
+
+def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    bad = error.object[error.start:error.end]
+    return bad.decode("latin-1"), error.end
+
+
+codecs.register_error("latin1_fallback", _latin1_fallback)
+
+
+def _viet_score(text: str) -> float:
+    """How Vietnamese a decoding looks: syllable share, rewarded for real Vietnamese letters."""
+    share = syllable_share(text) or 0.0
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return share
+    special = sum(1 for c in letters if ord(c) > 0xFF)
+    return share + min(special / len(letters), 0.2)
+
+
+def _normalise(text: str) -> str:
+    """NFC, legacy font encodings converted, line ends unified."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
+    return fixed
+
+
+# --- text-layer quality --------------------------------------------------------------------------
+_BAD_CHARS = re.compile("[\ufffd\ue000-\uf8ff]")
+
+
+def text_layer_problem(text: str, *, has_images: bool) -> str | None:
+    """Why a PDF page's text layer cannot be used (None when it can); the page is then OCR'd."""
+    letters = sum(1 for c in text if c.isalpha())
+    if letters < MIN_TEXT_LETTERS:
+        return "no text" if has_images else None
+    if "(cid:" in text:
+        return "unmapped glyphs (cid)"
+    visible = [c for c in text if not c.isspace()]
+    if len(_BAD_CHARS.findall(text)) > 0.02 * len(visible):
+        return "replacement characters"
+    if letters < 0.5 * len(visible):
+        return "too few letters"
+    share = syllable_share(text)
+    if share is not None and share < 0.5:
+        return "few Vietnamese syllables"
+    return None
+
+
+# --- sources -------------------------------------------------------------------------------------
+class DocumentSource:
+    """A validated document whose pages can be read one at a time."""
+
+    kind: str = ""
+    page_count: int = 0
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def pages(self) -> Iterator[PageInput]:
+        raise NotImplementedError
+
+
+class TextSource(DocumentSource):
+    kind = "text"
+
+    def __init__(self, path: Path, data: bytes):
+        super().__init__(path)
+        text = decode_text(data)
+        if not text.strip():
+            raise errors.EmptyFile(path.name)
+        self._pages = text.split(PAGE_BREAK) if PAGE_BREAK in text else [text]
+        self.page_count = len(self._pages)
+
+    def pages(self) -> Iterator[PageInput]:
+        for number, text in enumerate(self._pages, start=1):
+            yield PageInput(number, text, None, "plain")
+
+
+class DocxSource(DocumentSource):
+    kind = "docx"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        import docx  # python-docx, imported here: only .docx files need it
+
+        try:
+            document = docx.Document(str(path))
+        except Exception as exc:  # python-docx raises many kinds on a broken package
+            raise errors.CorruptFile(f"{path.name}: {exc}") from exc
+        self._pages = _docx_pages(document)
+        if not any(page.strip() for page in self._pages):
+            raise errors.EmptyFile(path.name)
+        self.page_count = len(self._pages)
+
+    def pages(self) -> Iterator[PageInput]:
+        for number, text in enumerate(self._pages, start=1):
+            yield PageInput(number, text, None, "docx")
+
+
+def _docx_pages(document) -> list[str]:
+    """Paragraphs and table rows (cells joined by tabs) in order, split at explicit page breaks."""
+    from docx.oxml.ns import qn
+
+    pages: list[list[str]] = [[]]
+    w_p, w_tbl, w_t, w_tab, w_br, w_cr = (qn("w:p"), qn("w:tbl"), qn("w:t"), qn("w:tab"),
+                                         qn("w:br"), qn("w:cr"))
+    w_type, w_page_before = qn("w:type"), qn("w:pageBreakBefore")
+
+    def paragraph_lines(element) -> list[tuple[str, bool]]:
+        """(text, page break after) pieces of one paragraph."""
+        pieces: list[tuple[str, bool]] = []
+        current: list[str] = []
+        for node in element.iter(w_t, w_tab, w_br, w_cr):
+            if node.tag == w_t:
+                current.append(node.text or "")
+            elif node.tag == w_tab:
+                current.append("\t")
+            elif node.tag == w_br and node.get(w_type) == "page":
+                pieces.append(("".join(current), True))
+                current = []
+            else:
+                current.append("\n")
+        pieces.append(("".join(current), False))
+        return pieces
+
+    for child in document.element.body.iterchildren():
+        if child.tag == w_p:
+            if child.find(f".//{w_page_before}") is not None and pages[-1]:
+                pages.append([])
+            for text, page_break in paragraph_lines(child):
+                pages[-1].append(text)
+                if page_break:
+                    pages.append([])
+        elif child.tag == w_tbl:
+            for row in child.iter(qn("w:tr")):
+                cells = []
+                for cell in row.iterchildren(qn("w:tc")):
+                    paragraphs = ["".join(t for t, _ in paragraph_lines(p))
+                                  for p in cell.iterchildren(w_p)]
+                    cells.append(" ".join(p.strip() for p in paragraphs if p.strip()))
+                pages[-1].append("\t".join(cells))
+    texts = [unicodedata.normalize("NFC", "\n".join(lines)) for lines in pages]
+    while len(texts) > 1 and not texts[-1].strip():
+        texts.pop()
+    return texts
+
+
+class ImageSource(DocumentSource):
+    kind = "image"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        from PIL import Image
+
+        try:
+            with Image.open(path) as image:
+                self.page_count = getattr(image, "n_frames", 1)
+                self._format = image.format
+                image.load()  # a truncated or broken image fails here, up front
+        except Image.DecompressionBombError as exc:
+            raise errors.TooLarge(f"{path.name}: {exc}") from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise errors.CorruptFile(f"{path.name}: {exc}") from exc
+
+    def pages(self) -> Iterator[PageInput]:
+        from PIL import Image
+
+        if self.page_count == 1 and self._format in ("PNG", "JPEG"):
+            data = self.path.read_bytes()
+            with Image.open(io.BytesIO(data)) as image:
+                if _image_is_plain(image):
+                    yield PageInput(1, None, data, "ocr")
+                    return
+        with Image.open(self.path) as image:
+            for index in range(self.page_count):
+                try:
+                    image.seek(index)
+                    frame = _prepared_frame(image)
+                except (OSError, EOFError, ValueError) as exc:
+                    raise errors.CorruptFile(f"{self.path.name}, frame {index + 1}: {exc}") from exc
+                yield PageInput(index + 1, None, _png_bytes(frame, image.info.get("dpi")), "ocr")
+                del frame
+
+
+def _image_is_plain(image) -> bool:
+    """True when Tesseract can read the file as it is (no alpha, odd mode or EXIF rotation)."""
+    orientation = image.getexif().get(0x0112, 1)
+    return image.mode in ("1", "L", "RGB") and orientation in (None, 1)
+
+
+def _prepared_frame(image):
+    """A frame as an upright grayscale/RGB image, transparency flattened onto white."""
+    from PIL import Image, ImageOps
+
+    frame = ImageOps.exif_transpose(image.copy()) if image.getexif().get(0x0112, 1) != 1 \
+        else image.copy()
+    if frame.mode in ("1", "L", "RGB"):
+        return frame
+    if frame.mode in ("RGBA", "LA", "P", "PA") or "transparency" in frame.info:
+        rgba = frame.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if frame.mode.startswith("I"):
+        return frame.point(lambda v: v / 256).convert("L")
+    return frame.convert("RGB")
+
+
+def _png_bytes(image, dpi) -> bytes:
+    buffer = io.BytesIO()
+    options = {"compress_level": 1}
+    if dpi:
+        options["dpi"] = tuple(round(float(d)) for d in dpi)
+    image.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
+
+
+class PdfSource(DocumentSource):
+    kind = "pdf"
+
+    def __init__(self, path: Path, *, max_pages: int):
+        super().__init__(path)
+        import pymupdf
+
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - 2048))
+            tail = handle.read()
+        try:
+            document = pymupdf.open(path, filetype="pdf")
+        except Exception as exc:  # pymupdf.FileDataError and kin
+            raise errors.CorruptFile(f"{path.name}: {exc}") from exc
+        try:
+            if document.needs_pass:
+                raise errors.EncryptedPdf(path.name)
+            if b"%%EOF" not in tail:
+                raise errors.CorruptFile(f"{path.name}: truncated (no end-of-file marker)")
+            if document.page_count == 0:
+                if document.is_repaired:
+                    raise errors.CorruptFile(f"{path.name}: no readable page")
+                raise errors.NoPages(path.name)
+            if document.page_count > max_pages:
+                raise errors.TooLarge(f"{path.name}: {document.page_count} pages > {max_pages}")
+            self.page_count = document.page_count
+        finally:
+            document.close()
+
+    def pages(self) -> Iterator[PageInput]:
+        import pymupdf
+
+        document = pymupdf.open(self.path, filetype="pdf")
+        try:
+            for index in range(document.page_count):
+                try:
+                    page = document.load_page(index)
+                    page_input = _pdf_page(document, page, index + 1)
+                except errors.PlanError:
+                    raise
+                except Exception as exc:
+                    raise errors.CorruptFile(f"{self.path.name}, page {index + 1}: {exc}") \
+                        from exc
+                del page
+                yield page_input
+        finally:
+            document.close()
+
+
+def _pdf_page(document, page, number: int) -> PageInput:
+    """Text layer when usable, else the page image (embedded if good enough, else rendered)."""
+    text = page.get_text("text")
+    images = page.get_image_info(xrefs=True)
+    fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
+    if text_layer_problem(fixed, has_images=bool(images)) is None:
+        return PageInput(number, fixed.strip("\n") if fixed.strip() else fixed, None,
+                         "text-layer")
+    return PageInput(number, None, _pdf_page_image(document, page, images), "ocr")
+
+
+_READABLE_EXTENSIONS = {"png", "jpeg", "jpg", "tif", "tiff", "pnm", "pbm", "pgm", "ppm"}
+
+
+def _pdf_page_image(document, page, images: list[dict]) -> bytes:
+    """The page's one scanned image when it covers the page upright at a usable resolution."""
+    import pymupdf
+
+    page_rect = page.rect
+    for info in images:
+        if info.get("xref", 0) <= 0 or info.get("has-mask") or page.rotation % 360:
+            continue
+        bbox = pymupdf.Rect(info["bbox"]) & page_rect
+        if bbox.is_empty or bbox.get_area() < MIN_IMAGE_COVERAGE * page_rect.get_area():
+            continue
+        a, b, c, d, _, _ = info["transform"]
+        if abs(b) > 1e-3 or abs(c) > 1e-3 or a <= 0 or d <= 0:  # rotated or mirrored
+            continue
+        dpi = min(info["width"] / (bbox.width / 72), info["height"] / (bbox.height / 72))
+        if dpi < MIN_EMBEDDED_DPI:
+            continue
+        extracted = document.extract_image(info["xref"])
+        if not extracted or extracted.get("smask"):
+            continue
+        if extracted["ext"] in _READABLE_EXTENSIONS and extracted.get("colorspace", 1) in (1, 3):
+            return extracted["image"]
+        pixmap = pymupdf.Pixmap(document, info["xref"])
+        if pixmap.colorspace is None or pixmap.colorspace.n not in (1, 3) or pixmap.alpha:
+            pixmap = pymupdf.Pixmap(pymupdf.csRGB, pixmap)
+        pixmap.set_dpi(round(dpi), round(dpi))
+        return pixmap.tobytes("png")
+    pixmap = page.get_pixmap(dpi=RENDER_DPI, colorspace=pymupdf.csGRAY)
+    return pixmap.tobytes("png")
+
+
+# --- entry point ---------------------------------------------------------------------------------
+def open_document(path: Path, *, max_bytes: int = 200 * 2**20,
+                  max_pages: int = 2000) -> DocumentSource:
+    """Validate a file and return its page source; raises the typed errors of pipeline.errors."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise errors.CorruptFile(f"{path.name}: file not found") from exc
+    if size == 0:
+        raise errors.EmptyFile(path.name)
+    if size > max_bytes:
+        raise errors.TooLarge(f"{path.name}: {size} bytes > {max_bytes}")
+    kind = sniff_type(path)
+    if kind == "pdf":
+        return PdfSource(path, max_pages=max_pages)
+    if kind == "image":
+        source: DocumentSource = ImageSource(path)
+    elif kind == "docx":
+        source = DocxSource(path)
+    else:
+        source = TextSource(path, path.read_bytes())
+    if source.page_count == 0:
+        raise errors.NoPages(path.name)
+    if source.page_count > max_pages:
+        raise errors.TooLarge(f"{path.name}: {source.page_count} pages > {max_pages}")
+    return source

@@ -1,0 +1,244 @@
+"""OCR: a page image -> text with word confidences; the only module that talks to Tesseract.
+
+One Tesseract pass per upright page: text layout and word confidences come from the same
+`image_to_data` call. Skew is measured cheaply (projection profile on a small binarised copy) and
+corrected before OCR; orientation detection (OSD) runs only when the first pass reads badly.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+from pipeline import errors
+from pipeline.legacy_encodings import syllable_share
+
+# One Tesseract thread per process: pages already run in parallel, one process per worker,
+# and Tesseract's own OpenMP threads would fight over the cores (several times slower).
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+TESSERACT_CONFIG = "--oem 1 --psm 3"
+MIN_SKEW_DEGREES = 0.5  # below this, deskewing costs more than it gains
+MAX_SKEW_DEGREES = 6.0  # the range the skew search covers
+LOW_CONFIDENCE = 55.0  # a first pass below this (or reading as non-Vietnamese) triggers OSD
+MIN_SYLLABLE_SHARE = 0.6
+
+
+@dataclass
+class OcrResult:
+    """What Tesseract read on one page; word boxes are in the deskewed/rotated image."""
+
+    text: str
+    confidence: float | None  # mean word confidence 0-100; None when no text was found
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = field(default_factory=list)
+    rotation: int = 0  # degrees (clockwise) the page was turned before reading
+    skew: float = 0.0  # degrees of skew measured (and corrected when above MIN_SKEW_DEGREES)
+
+
+def check_engine(lang: str = "vie") -> None:
+    """Make sure Tesseract and its language model are installed; raise OcrEngineMissing if not."""
+    try:
+        pytesseract.get_tesseract_version()
+        languages = pytesseract.get_languages(config="")
+    except (pytesseract.TesseractNotFoundError, OSError) as exc:
+        raise errors.OcrEngineMissing(str(exc) or "tesseract not found") from exc
+    missing = [code for code in lang.split("+") if code not in languages]
+    if missing:
+        raise errors.OcrEngineMissing(f"language model missing: {', '.join(missing)}")
+
+
+def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float = 180,
+              dpi: int | None = None) -> OcrResult:
+    """Read one page image (encoded bytes or a PIL image) with Tesseract.
+
+    Raises OcrTimeout when one Tesseract run exceeds `timeout` seconds and OcrEngineMissing when
+    Tesseract cannot run. An image without text gives empty text and confidence None.
+    """
+    data = image if isinstance(image, bytes) else None
+    picture = _open(image)
+    if dpi is None:
+        dpi = _declared_dpi(picture)
+    gray = picture.convert("L") if picture.mode != "L" else picture
+    skew = estimate_skew(gray)
+    if abs(skew) >= MIN_SKEW_DEGREES:
+        gray = _rotate(gray, skew)
+        data = None
+    elif data is not None and picture.mode not in ("1", "L", "RGB"):
+        data = None
+    result = _read(data if data is not None else gray, lang, timeout, dpi)
+    result.skew = round(skew, 2)
+    if _reads_badly(result):
+        rotation = _detect_rotation(gray, timeout, dpi)
+        if rotation:
+            turned = gray.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
+            turned_skew = estimate_skew(turned)
+            if abs(turned_skew) >= MIN_SKEW_DEGREES:
+                turned = _rotate(turned, turned_skew)
+            second = _read(turned, lang, timeout, dpi)
+            if (second.confidence or 0) > (result.confidence or 0):
+                second.rotation, second.skew = rotation, round(skew + turned_skew, 2)
+                result = second
+    return result
+
+
+def _open(image: bytes | Image.Image) -> Image.Image:
+    if isinstance(image, Image.Image):
+        return image
+    try:
+        picture = Image.open(io.BytesIO(image))
+        picture.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise errors.CorruptFile(f"page image: {exc}") from exc
+    return picture
+
+
+def _declared_dpi(picture: Image.Image) -> int | None:
+    dpi = picture.info.get("dpi")
+    try:
+        value = round(float(dpi[0])) if dpi else None
+    except (TypeError, ValueError):
+        return None
+    # 72/96 dpi is what software writes when it does not know; let Tesseract estimate instead
+    return value if value and value >= 100 else None
+
+
+def _read(image: bytes | Image.Image, lang: str, timeout: float, dpi: int | None) -> OcrResult:
+    """One Tesseract run over a temporary file; text rebuilt from blocks, paragraphs, lines."""
+    config = TESSERACT_CONFIG + (f" --dpi {dpi}" if dpi else "")
+    with tempfile.TemporaryDirectory(prefix="plans-ocr-") as folder:
+        path = Path(folder) / "page.png"
+        if isinstance(image, bytes):
+            path.write_bytes(image)
+        else:
+            image.save(path, format="PNG", compress_level=1)
+        try:
+            data = pytesseract.image_to_data(str(path), lang=lang, config=config,
+                                             timeout=timeout, output_type=pytesseract.Output.DICT)
+        except RuntimeError as exc:
+            if "timeout" in str(exc).lower():
+                raise errors.OcrTimeout(f"> {timeout:g} s") from exc
+            raise
+        except pytesseract.TesseractNotFoundError as exc:
+            raise errors.OcrEngineMissing(str(exc)) from exc
+        except pytesseract.TesseractError as exc:
+            if "traineddata" in str(exc) or "language" in str(exc).lower():
+                raise errors.OcrEngineMissing(str(exc)) from exc
+            raise
+    return _result_from_data(data)
+
+
+def _result_from_data(data: dict) -> OcrResult:
+    """Words with confidences, and the page text: lines joined by newlines, paragraphs by a
+    blank line, as Tesseract's own text output lays them out."""
+    words: list[tuple[str, float, tuple[int, int, int, int]]] = []
+    paragraphs: list[list[list[str]]] = []
+    last_paragraph = last_line = None
+    for i, token in enumerate(data["text"]):
+        confidence = float(data["conf"][i])
+        token = (token or "").strip()
+        if confidence < 0 or not token:
+            continue
+        paragraph = (data["block_num"][i], data["par_num"][i])
+        line = paragraph + (data["line_num"][i],)
+        if paragraph != last_paragraph:
+            paragraphs.append([])
+            last_paragraph, last_line = paragraph, None
+        if line != last_line:
+            paragraphs[-1].append([])
+            last_line = line
+        paragraphs[-1][-1].append(token)
+        box = (data["left"][i], data["top"][i], data["width"][i], data["height"][i])
+        words.append((token, confidence, box))
+    if not _has_text(words):
+        return OcrResult("", None, [])
+    text = "\n\n".join("\n".join(" ".join(line) for line in paragraph) for paragraph in paragraphs)
+    confidence = sum(w[1] for w in words) / len(words)
+    return OcrResult(text, round(confidence, 2), words)
+
+
+def _has_text(words: list) -> bool:
+    """Tesseract reads specks on a blank page as a few low-confidence symbols: that is no text."""
+    alnum = sum(sum(c.isalnum() for c in w[0]) for w in words)
+    confident = [w for w in words if w[1] >= 50 and any(c.isalnum() for c in w[0])]
+    return alnum >= 3 and len(confident) >= 1
+
+
+def _reads_badly(result: OcrResult) -> bool:
+    if result.confidence is None:
+        return False  # nothing on the page at all: turning it will not help
+    if result.confidence < LOW_CONFIDENCE:
+        return True
+    share = syllable_share(result.text)
+    return share is not None and share < MIN_SYLLABLE_SHARE and len(result.words) >= 5
+
+
+def _detect_rotation(gray: Image.Image, timeout: float, dpi: int | None) -> int:
+    """Clockwise degrees (0/90/180/270) to turn the page upright, by Tesseract's OSD."""
+    config = "--psm 0 -c min_characters_to_try=10" + (f" --dpi {dpi}" if dpi else "")
+    small = gray
+    if max(gray.size) > 2400:  # OSD works on a reduced copy just as well, and faster
+        factor = max(gray.size) / 2400
+        small = gray.resize((round(gray.width / factor), round(gray.height / factor)),
+                            Image.Resampling.BILINEAR)
+        config = config.split(" --dpi")[0]
+    try:
+        osd = pytesseract.image_to_osd(small, config=config, timeout=timeout,
+                                       output_type=pytesseract.Output.DICT)
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise errors.OcrTimeout(f"orientation > {timeout:g} s") from exc
+        raise
+    except pytesseract.TesseractError:
+        return 0  # too few characters to decide: leave the page as it is
+    return int(osd.get("rotate", 0)) % 360
+
+
+def _rotate(gray: Image.Image, degrees: float) -> Image.Image:
+    """Turn by `degrees` (counter-clockwise, as PIL does), filling the corners with white."""
+    return gray.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def estimate_skew(gray: Image.Image) -> float:
+    """Skew angle in degrees (counter-clockwise rotation that straightens the text lines).
+
+    Projection profile: on a ~1000 px binarised copy, shear the dark pixels' rows by each
+    candidate angle and keep the angle whose row histogram is sharpest; coarse then fine.
+    """
+    width = 1000
+    if gray.width > width:
+        small = gray.resize((width, max(1, round(gray.height * width / gray.width))),
+                            Image.Resampling.BILINEAR)
+    else:
+        small = gray
+    pixels = np.asarray(small, dtype=np.uint8)
+    if pixels.size == 0:
+        return 0.0
+    threshold = min(128, int(pixels.mean()) - 30)
+    ys, xs = np.nonzero(pixels < threshold)
+    if len(ys) < 200:
+        return 0.0
+    if len(ys) > 150_000:
+        pick = np.random.default_rng(0).choice(len(ys), 150_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    xs = xs.astype(np.float64) - pixels.shape[1] / 2
+    ys = ys.astype(np.float64)
+
+    def sharpness(angle: float) -> float:
+        shifted = ys - xs * np.tan(np.radians(angle))
+        histogram = np.bincount((shifted - shifted.min()).astype(np.int64))
+        return float(np.sum(histogram.astype(np.float64) ** 2))
+
+    coarse = np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 1e-9, 0.5)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
+    best = max(fine, key=sharpness)
+    # text sloping down to the right (clockwise skew) needs a counter-clockwise turn: the
+    # shear that flattens rows y - x*tan(a) corresponds to a page turned by -a
+    return float(-best) if abs(best) > 1e-9 else 0.0

@@ -1,0 +1,427 @@
+"""Syllable tools, the n-gram language model and the compiled decoding kernels of restore.py.
+
+The build script and the runtime share these helpers so that counting and decoding see the same
+normalised syllables (NFC, tone on the traditional vowel: "hòa", "ủy").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+try:  # compiled kernels; the pure-Python fallback gives the same results, only slower
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised only without numba
+
+    def njit(*args, **kwargs):  # type: ignore[no-redef]
+        if args and callable(args[0]):
+            return args[0]
+        return lambda f: f
+
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "restore"
+
+BOS = 0  # sentence boundary
+UNK = 1  # any word that is not a Vietnamese syllable
+NUM = 2  # any number
+N_SPECIAL = 3
+SHIFT = 16  # ids < 2**16; n-gram keys pack 2 or 3 ids into one int64
+
+TONE_MARKS = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
+TONE_CHARS = {v: k for k, v in TONE_MARKS.items()}
+VOWELS = "aăâeêioôơuưy"
+HAT_VOWELS = "ăâêôơư"
+INITIALS = (
+    "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
+)
+SYLLABLE_SHAPE = re.compile(
+    rf"^(?:{INITIALS})?([{VOWELS}]{{1,3}})(?:ch|ng|nh|c|m|n|p|t)?$"
+)
+GARBLE_CHARS = "0146€¢&¥‘’|!$@£§"
+WORD_RE = re.compile(r"[^\W\d_][\w€¢&¥‘’|$@£§]*|[0-9€¢&¥‘’|$@£§]+[^\W\d_][\w€¢&¥‘’|$@£§]*|[€¢¥£§]\w*")
+
+
+def strip_accents(text: str) -> str:
+    """Vietnamese text without any diacritic ("Đường" -> "Duong")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
+@lru_cache(maxsize=200_000)
+def split_tone(syllable: str) -> tuple[str, int]:
+    """(toneless syllable keeping hats/horns, tone number 0-5) of a lowercase syllable."""
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tone = 0
+    kept = []
+    for ch in decomposed:
+        if ch in TONE_MARKS:
+            tone = TONE_MARKS[ch]
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)), tone
+
+
+def _tone_position(toneless: str) -> int:
+    """Index of the vowel that carries the tone (traditional placement: hòa, thủy, quý)."""
+    start = 0
+    if toneless.startswith("qu") or (toneless.startswith("gi") and len(toneless) > 2
+                                      and toneless[2] in VOWELS):
+        start = 2
+    idx = [i for i in range(start, len(toneless)) if toneless[i] in VOWELS]
+    if not idx:
+        idx = [i for i, ch in enumerate(toneless) if ch in VOWELS]
+        if not idx:
+            return -1
+    for i in idx:
+        if toneless[i] in HAT_VOWELS:
+            hats = [j for j in idx if toneless[j] in HAT_VOWELS]
+            return hats[-1]  # ươ -> ơ
+    final = idx[-1] + 1 < len(toneless)
+    if len(idx) == 1:
+        return idx[0]
+    if len(idx) == 2:
+        return idx[1] if final else idx[0]
+    return idx[1]
+
+
+@lru_cache(maxsize=400_000)
+def canonical_syllable(word: str) -> str:
+    """NFC lowercase syllable with the tone mark on the traditional vowel ("hoà" -> "hòa")."""
+    word = unicodedata.normalize("NFC", word.lower())
+    toneless, tone = split_tone(word)
+    if tone == 0:
+        return toneless
+    pos = _tone_position(toneless)
+    if pos < 0:
+        return word
+    marked = unicodedata.normalize("NFC", toneless[pos] + TONE_CHARS[tone])
+    return toneless[:pos] + marked + toneless[pos + 1:]
+
+
+def is_syllable_shape(word: str) -> bool:
+    """True if a lowercase canonical word has the shape of a Vietnamese syllable."""
+    toneless, _ = split_tone(word)
+    return SYLLABLE_SHAPE.match(toneless) is not None
+
+
+def normalise_text(text: str) -> str:
+    """NFC with canonical tone placement on every word (used before counting)."""
+    text = unicodedata.normalize("NFC", text)
+
+    def fix(m: re.Match[str]) -> str:
+        w = m.group(0)
+        c = canonical_syllable(w)
+        if c == w.lower():
+            return w
+        return apply_case(w, c)
+
+    return re.sub(r"[^\W\d_]+", fix, text)
+
+
+def apply_case(source: str, word: str) -> str:
+    """Give `word` the case pattern of `source` (ALL CAPS, Capitalised or lower)."""
+    letters = [ch for ch in source if ch.isalpha()]
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+        return word.upper()
+    if letters and source[0].isupper() or (source[:1] and not source[0].isalpha()
+                                           and len(letters) == 1 and letters[0].isupper()):
+        return word[:1].upper() + word[1:]
+    return word
+
+
+# ---------------------------------------------------------------- model files
+
+
+@dataclass
+class RestoreModel:
+    """Vocabulary, n-gram counts and channel costs, all as numpy arrays."""
+
+    vocab: list[str]  # id -> canonical syllable (ids < N_SPECIAL are specials)
+    word_id: dict[str, int]
+    unigram: np.ndarray  # float32 counts per id
+    bigram_keys: np.ndarray  # int64 sorted (w1 << SHIFT | w2)
+    bigram_counts: np.ndarray  # float32
+    trigram_keys: np.ndarray  # int64 sorted
+    trigram_counts: np.ndarray  # float32
+    total: float
+    stripped: dict[str, np.ndarray]  # stripped lowercase form -> candidate ids (by frequency)
+    vocab_chars: np.ndarray  # int32 [V, MAXLEN] character codes of each syllable, -1 padded
+    vocab_len: np.ndarray  # int32 [V]
+    char_index: dict[str, int]  # character -> code in the confusion matrices
+    sub_cost: np.ndarray  # float32 [C+1, C+1] cost of source char (row) read as OCR char (col)
+    del_cost: np.ndarray  # float32 [C+1] cost of a source char lost by the OCR
+    ins_cost: np.ndarray  # float32 [C+1] cost of an extra OCR char
+    params: dict
+
+
+MAXLEN = 8
+
+
+def encode_chars(word: str, char_index: dict[str, int]) -> np.ndarray:
+    """Character codes of a word; unknown characters share the last code."""
+    unknown = len(char_index)
+    return np.array([char_index.get(ch, unknown) for ch in word], dtype=np.int32)
+
+
+def save_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """Write arrays compressed (no pickles)."""
+    np.savez_compressed(path, **arrays)
+
+
+def merge_counts(keys: np.ndarray, counts: np.ndarray, extra_keys: np.ndarray,
+                 extra_counts: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Add `weight` x extra counts into a sorted key/count table."""
+    if len(extra_keys) == 0:
+        return keys, counts
+    all_keys = np.concatenate([keys, extra_keys])
+    all_counts = np.concatenate([counts, extra_counts.astype(np.float32) * weight])
+    uniq, inverse = np.unique(all_keys, return_inverse=True)
+    summed = np.zeros(len(uniq), dtype=np.float32)
+    np.add.at(summed, inverse, all_counts)
+    return uniq, summed
+
+
+def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel:
+    """Load a model directory; `domain` replaces the stored domain counts (held-out benchmarks)."""
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    vocab = meta["vocab"]
+    lm = np.load(directory / "lm.npz")
+    unigram = lm["unigram"].astype(np.float32)
+    bi_keys, bi_counts = lm["bigram_keys"], lm["bigram_counts"].astype(np.float32)
+    tri_keys = np.cumsum(lm["trigram_key_deltas"].astype(np.int64))
+    tri_counts = lm["trigram_counts"].astype(np.float32)
+    if domain is None:
+        dom = np.load(directory / "domain.npz")
+        domain = {k: dom[k] for k in dom.files}
+    weight = float(meta["params"]["domain_weight"])
+    unigram = unigram + weight * domain["unigram"].astype(np.float32)
+    bi_keys, bi_counts = merge_counts(bi_keys, bi_counts, domain["bigram_keys"],
+                                      domain["bigram_counts"], weight)
+    tri_keys, tri_counts = merge_counts(tri_keys, tri_counts, domain["trigram_keys"],
+                                        domain["trigram_counts"], weight)
+    ch = np.load(directory / "channel.npz")
+    chars = meta["chars"]
+    char_index = {c: i for i, c in enumerate(chars)}
+    vocab_chars = np.full((len(vocab), MAXLEN), -1, dtype=np.int32)
+    vocab_len = np.zeros(len(vocab), dtype=np.int32)
+    for i, w in enumerate(vocab):
+        if i < N_SPECIAL or len(w) > MAXLEN:
+            vocab_len[i] = 99  # never a candidate
+            continue
+        codes = encode_chars(w, char_index)
+        vocab_chars[i, : len(codes)] = codes
+        vocab_len[i] = len(codes)
+    stripped: dict[str, list[int]] = {}
+    for i in range(N_SPECIAL, len(vocab)):
+        stripped.setdefault(strip_accents(vocab[i]), []).append(i)
+    stripped_arr = {
+        k: np.array(sorted(v, key=lambda j: -unigram[j]), dtype=np.int32)
+        for k, v in stripped.items()
+    }
+    return RestoreModel(
+        vocab=vocab,
+        word_id={w: i for i, w in enumerate(vocab)},
+        unigram=unigram,
+        bigram_keys=bi_keys,
+        bigram_counts=bi_counts,
+        trigram_keys=tri_keys,
+        trigram_counts=tri_counts,
+        total=float(unigram.sum()),
+        stripped=stripped_arr,
+        vocab_chars=vocab_chars,
+        vocab_len=vocab_len,
+        char_index=char_index,
+        sub_cost=ch["sub_cost"].astype(np.float32),
+        del_cost=ch["del_cost"].astype(np.float32),
+        ins_cost=ch["ins_cost"].astype(np.float32),
+        params=meta["params"],
+    )
+
+
+# ---------------------------------------------------------------- compiled kernels
+
+
+@njit(cache=True)
+def _lookup(keys: np.ndarray, counts: np.ndarray, key: np.int64) -> float:
+    i = np.searchsorted(keys, key)
+    if i < len(keys) and keys[i] == key:
+        return counts[i]
+    return 0.0
+
+
+@njit(cache=True)
+def lm_logprob(w1: int, w2: int, w3: int, unigram: np.ndarray, total: float,
+               bi_keys: np.ndarray, bi_counts: np.ndarray, tri_keys: np.ndarray,
+               tri_counts: np.ndarray, backoff: float) -> float:
+    """Stupid-backoff log10 score of w3 after (w1, w2)."""
+    penalty = 0.0
+    c12 = _lookup(bi_keys, bi_counts, (np.int64(w1) << 16) | w2)
+    if c12 > 0.0:
+        c123 = _lookup(tri_keys, tri_counts, (np.int64(w1) << 32) | (np.int64(w2) << 16) | w3)
+        if c123 > 0.0:
+            return np.log10(c123 / c12)
+    penalty += backoff
+    c2 = unigram[w2]
+    if c2 > 0.0:
+        c23 = _lookup(bi_keys, bi_counts, (np.int64(w2) << 16) | w3)
+        if c23 > 0.0:
+            return np.log10(c23 / c2) + penalty
+    penalty += backoff
+    c3 = unigram[w3]
+    if c3 <= 0.0:
+        c3 = 0.5
+    return np.log10(c3 / total) + penalty
+
+
+@njit(cache=True)
+def channel_costs(token: np.ndarray, vocab_chars: np.ndarray, vocab_len: np.ndarray,
+                  sub_cost: np.ndarray, del_cost: np.ndarray, ins_cost: np.ndarray,
+                  max_len_diff: int) -> np.ndarray:
+    """Weighted edit distance from every vocabulary syllable (source) to an OCR token."""
+    n_vocab = vocab_chars.shape[0]
+    m = len(token)
+    out = np.full(n_vocab, np.inf, dtype=np.float32)
+    prev = np.zeros(m + 1, dtype=np.float32)
+    cur = np.zeros(m + 1, dtype=np.float32)
+    for v in range(n_vocab):
+        n = vocab_len[v]
+        if n > 20 or abs(n - m) > max_len_diff:
+            continue
+        prev[0] = 0.0
+        for j in range(1, m + 1):
+            prev[j] = prev[j - 1] + ins_cost[token[j - 1]]
+        for i in range(1, n + 1):
+            s = vocab_chars[v, i - 1]
+            cur[0] = prev[0] + del_cost[s]
+            for j in range(1, m + 1):
+                o = token[j - 1]
+                best = prev[j - 1] + sub_cost[s, o]
+                d = prev[j] + del_cost[s]
+                if d < best:
+                    best = d
+                ins = cur[j - 1] + ins_cost[o]
+                if ins < best:
+                    best = ins
+                cur[j] = best
+            for j in range(m + 1):
+                prev[j] = cur[j]
+        out[v] = prev[m]
+    return out
+
+
+@njit(cache=True)
+def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndarray,
+                boundary_before: np.ndarray, unigram: np.ndarray, total: float,
+                bi_keys: np.ndarray, bi_counts: np.ndarray, tri_keys: np.ndarray,
+                tri_counts: np.ndarray, backoff: float, channel_weight: float,
+                beam: int) -> np.ndarray:
+    """Best candidate index per position under LM score - channel_weight * channel cost.
+
+    Positions are word tokens; boundary_before[i] closes the sentence before position i.
+    """
+    n = len(cand_start) - 1
+    choice = np.zeros(n, dtype=np.int64)
+    if n == 0:
+        return choice
+    max_k = 1
+    for i in range(n):
+        k = cand_start[i + 1] - cand_start[i]
+        if k > max_k:
+            max_k = k
+    # hypothesis arrays per position: prev word, last word, score, back pointer, candidate index
+    hyp_p = np.zeros((n + 1, beam), dtype=np.int64)
+    hyp_l = np.zeros((n + 1, beam), dtype=np.int64)
+    hyp_s = np.full((n + 1, beam), -np.inf)
+    hyp_b = np.zeros((n + 1, beam), dtype=np.int64)
+    hyp_c = np.zeros((n + 1, beam), dtype=np.int64)
+    n_hyp = np.zeros(n + 1, dtype=np.int64)
+    hyp_p[0, 0] = BOS
+    hyp_l[0, 0] = BOS
+    hyp_s[0, 0] = 0.0
+    n_hyp[0] = 1
+    exp_s = np.empty(beam * max_k)
+    exp_h = np.empty(beam * max_k, dtype=np.int64)
+    exp_c = np.empty(beam * max_k, dtype=np.int64)
+    for i in range(n):
+        # close the sentence: all hypotheses collapse to (BOS, BOS)
+        if boundary_before[i] and i > 0:
+            best = -np.inf
+            best_h = 0
+            for h in range(n_hyp[i]):
+                s = hyp_s[i, h] + lm_logprob(hyp_p[i, h], hyp_l[i, h], BOS, unigram, total,
+                                             bi_keys, bi_counts, tri_keys, tri_counts, backoff)
+                if s > best:
+                    best = s
+                    best_h = h
+            # keep the best as the only context; remember which one via a self pointer
+            hyp_p[i, 0], hyp_l[i, 0] = hyp_p[i, best_h], hyp_l[i, best_h]
+            hyp_b[i, 0], hyp_c[i, 0] = hyp_b[i, best_h], hyp_c[i, best_h]
+            hyp_s[i, 0] = best
+            n_hyp[i] = 1
+            ctx_bos = True
+        else:
+            ctx_bos = i == 0
+        lo = cand_start[i]
+        hi = cand_start[i + 1]
+        n_exp = 0
+        for h in range(n_hyp[i]):
+            if ctx_bos:
+                w1 = BOS
+                w2 = BOS
+            else:
+                w1 = hyp_p[i, h]
+                w2 = hyp_l[i, h]
+            for c in range(lo, hi):
+                s = hyp_s[i, h] + lm_logprob(w1, w2, cand_ids[c], unigram, total, bi_keys,
+                                             bi_counts, tri_keys, tri_counts, backoff)
+                s -= channel_weight * cand_cost[c]
+                exp_s[n_exp] = s
+                exp_h[n_exp] = h
+                exp_c[n_exp] = c
+                n_exp += 1
+        order = np.argsort(-exp_s[:n_exp])
+        kept = 0
+        for r in range(n_exp):
+            e = order[r]
+            h = exp_h[e]
+            c = exp_c[e]
+            last = BOS if ctx_bos else hyp_l[i, h]
+            word = cand_ids[c]
+            dup = False
+            for k in range(kept):
+                if hyp_p[i + 1, k] == last and hyp_l[i + 1, k] == word:
+                    dup = True
+                    break
+            if dup:
+                continue
+            hyp_p[i + 1, kept] = last
+            hyp_l[i + 1, kept] = word
+            hyp_s[i + 1, kept] = exp_s[e]
+            hyp_b[i + 1, kept] = h
+            hyp_c[i + 1, kept] = c - lo
+            kept += 1
+            if kept == beam:
+                break
+        n_hyp[i + 1] = kept
+    best = -np.inf
+    best_h = 0
+    for h in range(n_hyp[n]):
+        s = hyp_s[n, h] + lm_logprob(hyp_p[n, h], hyp_l[n, h], BOS, unigram, total,
+                                     bi_keys, bi_counts, tri_keys, tri_counts, backoff)
+        if s > best:
+            best = s
+            best_h = h
+    h = best_h
+    for i in range(n, 0, -1):
+        choice[i - 1] = hyp_c[i, h]
+        h = hyp_b[i, h]
+    return choice
+
+

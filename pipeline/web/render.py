@@ -1,0 +1,182 @@
+"""HTML pieces the templates cannot build safely: highlighted page text and bar charts.
+
+Plan text is untrusted, so every piece of it is escaped here before it is wrapped in markup;
+the templates receive `Markup` only from these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+DIMENSION_LABELS = {
+    "employment": "Việc làm",
+    "health": "Y tế",
+    "education": "Giáo dục",
+    "housing": "Nhà ở",
+    "water_sanitation": "Nước sinh hoạt và vệ sinh",
+    "information": "Thông tin",
+}
+
+ROLE_LABELS = {"lead": "Chủ trì", "support": "Phối hợp", "assigned": "Được giao"}
+
+COMPARATOR_LABELS = {
+    "<": "dưới",
+    "<=": "không quá",
+    "=": "đạt",
+    ">=": "ít nhất",
+    ">": "trên",
+    "range": "trong khoảng",
+    "reduce_by": "giảm",
+    "reduce_to": "giảm xuống",
+}
+
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+
+STATUS_LABELS = {"processed": "Đã xử lý", "failed": "Lỗi", "pending": "Đang chờ"}
+
+# Kinds of highlighted spans: the CSS class and the prefix of the element id ("t-12").
+KIND_PREFIX = {"target": "t", "responsibility": "r", "deadline": "d", "finding": "s"}
+# When two spans cross, the kind listed first stays whole and the other is split.
+KIND_PRIORITY = {"finding": 0, "target": 1, "deadline": 2, "responsibility": 3}
+
+
+@dataclass
+class Highlight:
+    """A span of one page to mark: [start, end) in the page text, its kind and anchor id."""
+
+    start: int
+    end: int
+    kind: str
+    anchor: str
+    title: str = ""
+
+
+@dataclass
+class _Node:
+    start: int
+    end: int
+    mark: Highlight | None
+    first: bool = True  # the piece of a split span that carries the anchor id
+    children: list[_Node] = field(default_factory=list)
+
+
+def format_number(value: float | None) -> str:
+    """Vietnamese number: decimal comma, thousands dot, no trailing zeros ("14.653", "0,5")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    whole, _, frac = f"{value:.4f}".rstrip("0").partition(".")
+    return f"{int(whole):,}".replace(",", ".") + "," + frac
+
+
+def _insert(siblings: list[_Node], node: _Node) -> None:
+    """Insert node into a sorted list of non-crossing nodes, splitting it where it crosses."""
+    for sib in siblings:
+        if sib.start <= node.start and node.end <= sib.end and sib.mark is not None:
+            _insert(sib.children, node)
+            return
+    cuts = sorted({b for sib in siblings for b in (sib.start, sib.end)
+                   if node.start < b < node.end
+                   and not (node.start <= sib.start and sib.end <= node.end)})
+    if cuts:
+        bounds = [node.start, *cuts, node.end]
+        for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+            if a < b:
+                _insert(siblings, _Node(a, b, node.mark, first=node.first and i == 0))
+        return
+    inside = [s for s in siblings if node.start <= s.start and s.end <= node.end]
+    node.children = inside + node.children
+    node.children.sort(key=lambda n: (n.start, -n.end))
+    kept = [s for s in siblings if s not in inside]
+    siblings[:] = sorted([*kept, node], key=lambda n: (n.start, -n.end))
+
+
+def _render(text: str, start: int, end: int, children: list[_Node]) -> str:
+    out: list[str] = []
+    pos = start
+    for child in children:
+        out.append(str(escape(text[pos:child.start])))
+        mark = child.mark
+        prefix = KIND_PREFIX.get(mark.kind, "x")
+        attrs = [f'class="hl hl-{prefix}{"" if child.first else " hl-cont"}"',
+                 f'data-rec="{escape(mark.anchor)}"']
+        if child.first:
+            attrs.insert(0, f'id="{escape(mark.anchor)}"')
+        if mark.title:
+            attrs.append(f'title="{escape(mark.title)}"')
+        inner = _render(text, child.start, child.end, child.children)
+        out.append(f"<mark {' '.join(attrs)}>{inner}</mark>")
+        pos = child.end
+    out.append(str(escape(text[pos:end])))
+    return "".join(out)
+
+
+def highlight_text(text: str, highlights: list[Highlight]) -> Markup:
+    """The page text as HTML with each span wrapped in <mark id=anchor>, every piece escaped.
+
+    Spans outside the text are dropped; nested spans nest; crossing spans are split so that
+    the higher-priority kind (see KIND_PRIORITY) keeps its whole span under its id.
+    """
+    roots: list[_Node] = []
+    usable = [h for h in highlights if 0 <= h.start < h.end <= len(text)]
+    usable.sort(key=lambda h: (KIND_PRIORITY.get(h.kind, 9), h.start, -h.end))
+    seen: set[str] = set()
+    for mark in usable:
+        if mark.anchor in seen:
+            continue
+        seen.add(mark.anchor)
+        _insert(roots, _Node(mark.start, mark.end, mark))
+    return Markup(_render(text, 0, len(text), roots))
+
+
+# ---------------------------------------------------------------- bar chart (inline SVG)
+
+BAR_COLOURS = ("#1f6f8b", "#e07a1f", "#4c956c", "#8c3b9e", "#c0392b", "#6c757d")
+
+
+@dataclass
+class Bar:
+    """One bar: a label (locality), its value and, for the tooltip, how it is written."""
+
+    label: str
+    value: float | None
+    text: str = ""
+
+
+def bar_chart(title: str, bars: list[Bar], unit: str = "") -> Markup:
+    """A horizontal bar chart as inline SVG, sized from its rows; missing values are noted."""
+    label_width, bar_width, row_height, top = 190, 300, 26, 28
+    height = top + row_height * max(len(bars), 1) + 8
+    width = label_width + bar_width + 90
+    values = [b.value for b in bars if b.value is not None and not math.isnan(b.value)]
+    peak = max((abs(v) for v in values), default=0.0) or 1.0
+    suffix = f" {unit}" if unit and unit != "%" else (unit or "")
+    parts = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
+    ]
+    for i, bar in enumerate(bars):
+        y = top + i * row_height
+        label = bar.label if len(bar.label) <= 28 else bar.label[:27] + "…"
+        parts.append(f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end" '
+                     f'class="chart-label">{escape(label)}</text>')
+        if bar.value is None or math.isnan(bar.value):
+            parts.append(f'<text x="{label_width}" y="{y + 16}" class="chart-missing">'
+                         "không có chỉ tiêu</text>")
+            continue
+        length = max(abs(bar.value) / peak * bar_width, 1.0)
+        colour = BAR_COLOURS[i % len(BAR_COLOURS)]
+        tooltip = bar.text or format_number(bar.value) + suffix
+        parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="16" '
+                     f'fill="{colour}"><title>{escape(bar.label)}: {escape(tooltip)}'
+                     "</title></rect>")
+        parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 16}" '
+                     f'class="chart-value">{escape(format_number(bar.value) + suffix)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,445 @@
+"""Build models/restore/: syllable vocabulary, trigram counts and OCR confusion costs.
+
+Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the clean sample plans, and
+learns per-character OCR confusions from synthetic pages typeset from corpus text, scanned and
+read by `tesseract -l eng`. Reproducible: fixed seeds, sorted iteration. Run:
+    .venv/bin/python scripts/build_restore_model.py [--pages 50] [--work /tmp/restore_build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import os
+import random
+import re
+import subprocess
+import sys
+import textwrap
+import unicodedata
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.restore_model import (  # noqa: E402
+    BOS,
+    N_SPECIAL,
+    NUM,
+    UNK,
+    canonical_syllable,
+    is_syllable_shape,
+    save_arrays,
+    strip_accents,
+)
+
+SHARED = REPO / ".." / "shared"
+CORPORA = SHARED / "corpora"
+PLANS = SHARED / "plans"
+OUT = REPO / "models" / "restore"
+FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+
+LEGAL_WEIGHT = 2  # legal text is closer to plans than Wikipedia
+DOMAIN_WEIGHT = 30.0  # clean sample plans, weighted up at load time
+MIN_SYLLABLE_COUNT = 3
+DEV_EVERY = 25  # every 25th law of vlc2022 (sorted) is held out for tuning
+TOKEN_RE = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|\S")
+
+
+def dev_laws() -> list[Path]:
+    """Laws held out of the counts (tuning set of the benchmark)."""
+    files = sorted((CORPORA / "vlc2022").glob("*.txt.xz"))
+    return files[::DEV_EVERY]
+
+
+def iter_corpus_lines() -> list[tuple[str, int]]:
+    """(line, weight) of every training line, in a fixed order."""
+    held = set(dev_laws())
+    out: list[tuple[str, int]] = []
+    for path in sorted((CORPORA / "vlc2022").glob("*.txt.xz")):
+        if path in held:
+            continue
+        with lzma.open(path, "rt", encoding="utf-8") as fh:
+            out.extend((line, LEGAL_WEIGHT) for line in fh)
+    with lzma.open(CORPORA / "viwiki" / "viwiki.txt.xz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("=="):
+                continue
+            out.append((line, 1))
+    return out
+
+
+def tokens_of(line: str) -> list[str]:
+    """Lowercase canonical tokens; numbers as '<num>', punctuation as '<s>'."""
+    out = []
+    for tok in TOKEN_RE.findall(unicodedata.normalize("NFC", line)):
+        ch = tok[0]
+        if ch.isalpha():
+            out.append(canonical_syllable(tok))
+        elif ch.isdigit():
+            out.append("<num>")
+        else:
+            out.append("<s>")
+    return out
+
+
+def clean_plan_texts() -> list[tuple[str, str]]:
+    """(name, text) of the sample plans whose accents are intact."""
+    out = []
+    for path in sorted(PLANS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
+        accented = [w for w in words if strip_accents(w) != w]
+        valid = [w for w in accented if is_syllable_shape(canonical_syllable(w))]
+        if words and len(valid) / len(words) >= 0.45:
+            out.append((path.name, text))
+    return out
+
+
+def ids_of_lines(lines: list[str], word_id: dict[str, int]) -> np.ndarray:
+    """One id stream with BOS BOS between sentences."""
+    ids: list[int] = [BOS, BOS]
+    for line in lines:
+        prev_bos = True
+        for tok in tokens_of(line):
+            if tok == "<s>":
+                if not prev_bos:
+                    ids.extend((BOS, BOS))
+                prev_bos = True
+                continue
+            ids.append(NUM if tok == "<num>" else word_id.get(tok, UNK))
+            prev_bos = False
+        if not prev_bos:
+            ids.extend((BOS, BOS))
+    return np.array(ids, dtype=np.int64)
+
+
+def ngram_tables(ids: np.ndarray, weights: np.ndarray | None = None,
+                 min_trigram: float = 1) -> dict[str, np.ndarray]:
+    """Unigram, bigram and trigram count tables of an id stream (keys packed into int64)."""
+    if weights is None:
+        weights = np.ones(len(ids), dtype=np.float64)
+    n_vocab = int(ids.max()) + 1 if len(ids) else N_SPECIAL
+    unigram = np.bincount(ids, weights=weights, minlength=n_vocab)
+    bi = (ids[:-1] << 16) | ids[1:]
+    bi_keys, inv = np.unique(bi, return_inverse=True)
+    bi_counts = np.bincount(inv, weights=weights[1:])
+    tri = (ids[:-2] << 32) | (ids[1:-1] << 16) | ids[2:]
+    tri_keys, inv = np.unique(tri, return_inverse=True)
+    tri_counts = np.bincount(inv, weights=weights[2:])
+    keep = tri_counts >= min_trigram
+    return {
+        "unigram": unigram,
+        "bigram_keys": bi_keys,
+        "bigram_counts": bi_counts,
+        "trigram_keys": tri_keys[keep],
+        "trigram_counts": tri_counts[keep],
+    }
+
+
+def domain_tables(texts: list[str], vocab: list[str]) -> dict[str, np.ndarray]:
+    """Count tables of clean plans (added with DOMAIN_WEIGHT at load time)."""
+    word_id = {w: i for i, w in enumerate(vocab)}
+    lines = [line for text in texts for line in text.splitlines()]
+    tables = ngram_tables(ids_of_lines(lines, word_id))
+    unigram = np.zeros(len(vocab), dtype=np.float32)
+    unigram[: len(tables["unigram"])] = tables["unigram"]
+    tables["unigram"] = unigram
+    return {k: (v.astype(np.float32) if "counts" in k or k == "unigram" else v)
+            for k, v in tables.items()}
+
+
+def build_lm(work: Path) -> list[str]:
+    """Count the corpora; write lm.npz and return the vocabulary."""
+    print("reading corpora ...", flush=True)
+    lines = iter_corpus_lines()
+    tmp_id: dict[str, int] = {"<s>": BOS, "<unk>": UNK, "<num>": NUM}
+    stream: list[int] = []
+    wts: list[int] = []
+    for line, weight in lines:
+        toks = tokens_of(line)
+        if not toks:
+            continue
+        seq = [BOS, BOS]
+        prev_bos = True
+        for tok in toks:
+            if tok == "<s>":
+                if not prev_bos:
+                    seq.extend((BOS, BOS))
+                prev_bos = True
+                continue
+            seq.append(tmp_id.setdefault(tok, len(tmp_id)))
+            prev_bos = False
+        stream.extend(seq)
+        wts.extend([weight] * len(seq))
+    tmp = np.array(stream, dtype=np.int64)
+    weights = np.array(wts, dtype=np.float64)
+    print(f"  {len(tmp):,} tokens, {len(tmp_id):,} types", flush=True)
+    freq = np.bincount(tmp, weights=weights, minlength=len(tmp_id))
+    dictionary = set()
+    for line in (CORPORA / "dictionary" / "uvd_hongocduc_words.txt").read_text(
+            encoding="utf-8").splitlines():
+        for w in line.split():
+            dictionary.add(canonical_syllable(w))
+    names = sorted(tmp_id, key=lambda w: tmp_id[w])
+    chosen = []
+    for w in names[N_SPECIAL:]:
+        f = freq[tmp_id[w]]
+        if not is_syllable_shape(w) or len(w) > 8:
+            continue
+        if f >= MIN_SYLLABLE_COUNT or (w in dictionary and f >= 1):
+            chosen.append(w)
+    chosen.sort(key=lambda w: (-freq[tmp_id[w]], w))
+    vocab = ["<s>", "<unk>", "<num>"] + chosen
+    print(f"  vocabulary {len(vocab):,} syllables", flush=True)
+    remap = np.full(len(tmp_id), UNK, dtype=np.int64)
+    remap[BOS], remap[NUM] = BOS, NUM
+    for i, w in enumerate(vocab[N_SPECIAL:], start=N_SPECIAL):
+        remap[tmp_id[w]] = i
+    ids = remap[tmp]
+    tables = ngram_tables(ids, weights, min_trigram=2)
+    unigram = np.zeros(len(vocab), dtype=np.float64)
+    unigram[: len(tables["unigram"])] = tables["unigram"]
+    tri_keys = tables["trigram_keys"]
+    deltas = np.diff(tri_keys, prepend=np.int64(0))
+    print(f"  {len(tables['bigram_keys']):,} bigrams, {len(tri_keys):,} trigrams", flush=True)
+    save_arrays(
+        OUT / "lm.npz",
+        unigram=np.minimum(unigram, 2**32 - 1).astype(np.uint32),
+        bigram_keys=tables["bigram_keys"],
+        bigram_counts=np.minimum(tables["bigram_counts"], 2**32 - 1).astype(np.uint32),
+        trigram_key_deltas=deltas,
+        trigram_counts=np.minimum(tables["trigram_counts"], 65535).astype(np.uint16),
+    )
+    return vocab
+
+
+# ---------------------------------------------------------------- synthetic scans
+
+
+def typeset_page(lines: list[str], png: Path, dpi: int, seed: int) -> None:
+    """Typeset lines on an A4 page with Liberation Serif, render, blur and add noise."""
+    import pymupdf
+    from PIL import Image, ImageFilter
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    y = 60.0
+    for line in lines:
+        page.insert_text((60, y), line, fontsize=12, fontname="libserif", fontfile=str(FONT))
+        y += 18
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
+    img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    rng = np.random.default_rng(seed)
+    img = img.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.3, 1.1))))
+    arr = np.asarray(img, dtype=np.float32)
+    arr = arr + rng.normal(0, rng.uniform(4, 14), arr.shape)
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(png)
+
+
+def ocr_eng(png: Path) -> str:
+    """Tesseract with the English model only (the damage we learn to undo)."""
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    out = png.with_suffix("")
+    subprocess.run(["tesseract", str(png), str(out), "-l", "eng"], check=True,
+                   capture_output=True, env=env)
+    return out.with_suffix(".txt").read_text(encoding="utf-8")
+
+
+def scan_pages(pages: list[list[str]], work: Path, prefix: str) -> list[str]:
+    """OCR text of each page (cached in `work`), two tesseract processes at a time."""
+    work.mkdir(parents=True, exist_ok=True)
+
+    def one(k: int) -> str:
+        png = work / f"{prefix}_{k:03d}.png"
+        txt = png.with_suffix(".txt")
+        if txt.exists():
+            return txt.read_text(encoding="utf-8")
+        dpi = 200 + (k * 37) % 101
+        typeset_page(pages[k], png, dpi, seed=1000 + k)
+        text = ocr_eng(png)
+        png.unlink()
+        return text
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, range(len(pages))))
+
+
+def wrap_pages(paragraphs: list[str], lines_per_page: int = 40, width: int = 80) -> list[list[str]]:
+    """Wrap paragraphs into lines and cut them into pages."""
+    lines: list[str] = []
+    for para in paragraphs:
+        lines.extend(textwrap.wrap(para, width=width))
+    return [lines[i: i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
+
+
+def align_lines(source: list[str], ocr_text: str) -> list[tuple[str, str]]:
+    """Pair every source line with the OCR line that reads most like it."""
+    from rapidfuzz import fuzz
+
+    ocr_lines = [ln.strip() for ln in ocr_text.splitlines() if ln.strip()]
+    pairs = []
+    j = 0
+    for src in source:
+        key = strip_accents(src).lower()
+        best, best_k = 0.0, -1
+        for k in range(j, min(j + 4, len(ocr_lines))):
+            score = fuzz.ratio(key, strip_accents(ocr_lines[k]).lower())
+            if score > best:
+                best, best_k = score, k
+        if best_k >= 0 and best >= 60:
+            pairs.append((src, ocr_lines[best_k]))
+            j = best_k + 1
+    return pairs
+
+
+def learn_channel(work: Path, n_pages: int, vocab: list[str]) -> tuple[list[str], dict]:
+    """Per-character confusion costs from synthetic English-model OCR of corpus text."""
+    from rapidfuzz.distance import Levenshtein
+
+    rng = random.Random(7)
+    pool: list[str] = []
+    held = set(dev_laws())
+    for path in sorted((CORPORA / "vlc2022").glob("*.txt.xz")):
+        if path in held:
+            continue
+        with lzma.open(path, "rt", encoding="utf-8") as fh:
+            pool.extend(ln.strip() for ln in fh if len(ln.strip()) > 60)
+    rng.shuffle(pool)
+    pages = wrap_pages([unicodedata.normalize("NFC", p) for p in pool[: n_pages * 12]])
+    pages = pages[:n_pages]
+    print(f"OCR of {len(pages)} synthetic pages ...", flush=True)
+    texts = scan_pages(pages, work / "scans", "corpus")
+    pair_counts: Counter[tuple[str, str]] = Counter()
+    ins_counts: Counter[str] = Counter()
+    src_counts: Counter[str] = Counter()
+    ocr_char_counts: Counter[str] = Counter()
+    for page, text in zip(pages, texts, strict=True):
+        for src, ocr in align_lines(page, text):
+            s = normalise_for_channel(src)
+            o = normalise_for_channel(ocr)
+            ocr_char_counts.update(o)
+            matched_s = set()
+            for op in Levenshtein.opcodes(s, o):
+                if op.tag == "equal" or op.tag == "replace":
+                    for a, b in zip(range(op.src_start, op.src_end),
+                                    range(op.dest_start, op.dest_end), strict=False):
+                        pair_counts[(s[a], o[b])] += 1
+                        matched_s.add(a)
+                    extra = (op.dest_end - op.dest_start) - (op.src_end - op.src_start)
+                    if extra > 0:
+                        for b in range(op.dest_end - extra, op.dest_end):
+                            ins_counts[o[b]] += 1
+                elif op.tag == "delete":
+                    for a in range(op.src_start, op.src_end):
+                        pair_counts[(s[a], "")] += 1
+                        matched_s.add(a)
+                elif op.tag == "insert":
+                    for b in range(op.dest_start, op.dest_end):
+                        ins_counts[o[b]] += 1
+            src_counts.update(s)
+    letters = sorted({ch for w in vocab[N_SPECIAL:] for ch in w})
+    extra = sorted(ch for ch, n in ocr_char_counts.items() if n >= 3 and ch not in letters
+                   and not ch.isspace())
+    chars = letters + [ch for ch in "0123456789€¢&¥‘’|!$@£§" if ch not in letters and
+                       ch not in extra] + extra
+    chars = list(dict.fromkeys(chars))
+    n = len(chars) + 1  # last code: any other character
+    index = {c: i for i, c in enumerate(chars)}
+    sub = np.zeros((n, n))
+    dele = np.zeros(n)
+    ins = np.zeros(n)
+    for (a, b), c in pair_counts.items():
+        ia = index.get(a, n - 1)
+        if b == "":
+            dele[ia] += c
+        else:
+            sub[ia, index.get(b, n - 1)] += c
+    for b, c in ins_counts.items():
+        ins[index.get(b, n - 1)] += c
+    sub_cost, del_cost, ins_cost = smooth_costs(chars, sub, dele, ins)
+    save_arrays(OUT / "channel.npz", sub_cost=sub_cost.astype(np.float32),
+                del_cost=del_cost.astype(np.float32), ins_cost=ins_cost.astype(np.float32))
+    top = sorted(((c, a, b) for (a, b), c in pair_counts.items() if a != b), reverse=True)[:25]
+    print("  most frequent confusions:", ", ".join(f"{a}->{b or '∅'} {c}" for c, a, b in top))
+    return chars, {"pairs": sum(pair_counts.values())}
+
+
+BROKEN_LETTER = {"0": "o", "6": "o", "4": "a", "1": "l", "€": "e", "¢": "c", "&": "a",
+                 "¥": "y", "‘": "", "’": "", "|": "l", "!": "i", "$": "s", "@": "a", "£": "e",
+                 "§": "s"}
+
+
+def normalise_for_channel(text: str) -> str:
+    """Lowercase NFC with canonical tones, as the decoder sees tokens."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def smooth_costs(chars: list[str], sub: np.ndarray, dele: np.ndarray,
+                 ins: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """-log probabilities with a prior that prefers the same base letter (and broken letters)."""
+    n = len(chars) + 1
+    prior = np.full((n, n), 0.02)
+    for i, a in enumerate(chars):
+        base_a = strip_accents(a)
+        for j, b in enumerate(chars):
+            base_b = strip_accents(BROKEN_LETTER.get(b, b))
+            if a == b:
+                prior[i, j] = 50.0
+            elif base_a == base_b and base_a.isalpha():
+                prior[i, j] = 3.0
+            elif b in BROKEN_LETTER:
+                prior[i, j] = 0.3 if base_b == base_a else 0.05
+    prior_del = np.full(n, 0.5)
+    alpha = 4.0
+    prior = prior / prior.sum(axis=1, keepdims=True)
+    total = sub.sum(axis=1) + dele
+    p_sub = (sub + alpha * prior * 0.95) / (total[:, None] + alpha)
+    p_del = (dele + alpha * 0.05 * prior_del / prior_del) / (total + alpha)
+    ins_total = ins.sum() + 1.0
+    all_chars = sub.sum() + dele.sum() + ins.sum() + 1.0
+    p_ins = (ins + 0.5) / (ins_total + 0.5 * n) * (ins_total / all_chars)
+    return -np.log(p_sub), -np.log(p_del), -np.log(p_ins)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=50, help="synthetic pages for confusions")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/restore_build"))
+    parser.add_argument("--skip-lm", action="store_true", help="reuse the stored vocabulary")
+    args = parser.parse_args()
+    if not CORPORA.is_dir():
+        sys.exit(f"corpora not found at {CORPORA}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.skip_lm:
+        vocab = json.loads((OUT / "meta.json").read_text(encoding="utf-8"))["vocab"]
+    else:
+        vocab = build_lm(args.work)
+    plans = clean_plan_texts()
+    print("clean plans for domain counts:", [name for name, _ in plans], flush=True)
+    save_arrays(OUT / "domain.npz", **domain_tables([t for _, t in plans], vocab))
+    chars, stats = learn_channel(args.work, args.pages, vocab)
+    params = {
+        "domain_weight": DOMAIN_WEIGHT,
+        "backoff": -0.6,
+        "channel_weight": 0.8,
+        "unk_cost": 6.0,
+        "max_candidates": 80,
+        "beam": 8,
+        "dev_laws": [p.name for p in dev_laws()],
+        "domain_plans": len(plans),
+    }
+    meta = {"vocab": vocab, "chars": chars, "params": params}
+    (OUT / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=0) + "\n",
+                                   encoding="utf-8")
+    total = sum(p.stat().st_size for p in OUT.iterdir())
+    print(f"wrote {OUT} ({total / 1e6:.1f} MB), channel pairs {stats['pairs']:,}")
+
+
+if __name__ == "__main__":
+    main()
