@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline import audit, errors, ingest, inbox, ocr, progress, records, store
+from pipeline import audit, errors, inbox, ingest, ocr, progress, records, store
 from pipeline.extract import extract_document
 from pipeline.pages import make_page
 

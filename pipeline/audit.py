@@ -10,15 +10,30 @@ exact quote), so an auditor can open the sentence behind it. Two entry points:
 
 Kinds and the rule behind each (messages in Vietnamese, numbers in `detail`):
 
-| kind | rule |
-|---|---|
-| weaker_than_parent | a commune's target is weaker than its district's for the same indicator, year and comparator family: an upper bound ("< 0,5%") weaker when higher, a lower bound or coverage ("100%") weaker when lower, a reduction ("giảm 0,56%") weaker when smaller. The district's allocation to that commune (a per-commune table row) is preferred over the district-wide target; counts (hộ, người) are compared only against such an allocation, rates (%) against either. |
-| table_total_mismatch | a table's TỔNG CỘNG / Tổng / Cộng row differs from its rows: integer columns must add up exactly; decimal columns must either add up (within rounding) or, for rates, equal the ratio of the totals of the two count columns the rows show they are computed from (within one unit of the last printed digit); a rate column whose relation cannot be found must at least lie between its rows' extremes. |
-| inconsistent_numbers | a sentence's figures disagree: "giảm từ 5,21% xuống 3,25%, tương đương từ 64 hộ xuống 40 hộ" implies two household totals that must agree within rounding; "giảm 0,56% (tương đương 82 hộ)" and "N hộ ... chiếm P%" against the document's stated total households ("N/T tổng số hộ" with its own T); a table row whose rate is not the ratio its sibling rows follow. |
-| missing_dimension | a plan (Kế hoạch) with no target on one of the six deprivation dimensions. |
-| deadline_out_of_range | a dated deadline before the plan's issue date (or before the first day of its known issue month/year) or after the end of its period. |
-| task_without_lead | a task, or a programme project (Dự án / Tiểu dự án), whose responsibility records name only supporting agencies (role `support`, "phối hợp"): nobody leads or is assigned it. |
-| low_confidence_page | a page whose mean OCR word confidence is below LOW_CONFIDENCE_OCR (0-100) or whose restoration confidence is below LOW_CONFIDENCE_RESTORE (0-1). |
+- weaker_than_parent: a commune's target is weaker than its district's for the same indicator
+  and year: an upper bound ("< 0,5%") is weaker when higher, a lower bound or coverage ("100%")
+  weaker when lower, a reduction ("giảm 0,56%") weaker when smaller. The district's allocation
+  to that commune (a per-commune table row of the district plan) is preferred over the
+  district-wide target; counts (hộ, người) are compared only against such an allocation, rates
+  (%) against either. Commune and district are matched by the documents' facts (admin_level,
+  district of the commune = locality of the district, province when both know it).
+- table_total_mismatch: a table's TỔNG CỘNG / Tổng / Cộng row differs from its rows: integer
+  columns must add up exactly; decimal columns must add up within rounding or, for rates, equal
+  the ratio of the totals of the two count columns the rows are computed from; a rate column
+  whose relation cannot be found must at least lie between its rows' extremes. Tables with
+  several total rows (nested subtotals) are not checked.
+- inconsistent_numbers: a sentence's figures disagree: "giảm từ 5,21% xuống 3,25%, tương đương
+  từ 64 hộ xuống 40 hộ" implies two household totals that must agree within rounding; "N hộ/T
+  tổng số hộ, chiếm P%" must hold; "giảm 0,56% (tương đương 82 hộ)" and "N hộ ... chiếm P%" are
+  checked against the total households the document states; a table row whose rate is not the
+  ratio its sibling rows follow.
+- missing_dimension: a plan (Kế hoạch) with no target on one of the six deprivation dimensions.
+- deadline_out_of_range: a dated deadline before the plan's issue date (or before the first day
+  of its known issue month or year) or after the end of its period.
+- task_without_lead: a task, or a programme project (Dự án / Tiểu dự án), whose responsibility
+  records all have role `support` ("phối hợp"): nobody leads ("chủ trì") or is assigned it.
+- low_confidence_page: a page whose mean OCR word confidence is below LOW_CONFIDENCE_OCR (0-100)
+  or whose restoration confidence is below LOW_CONFIDENCE_RESTORE (0-1).
 
 "Rounding allows" means one unit of the last printed digit (5,21% is read as 5,20-5,22%), which
 also covers figures truncated instead of rounded.
@@ -769,7 +784,8 @@ def _compare_with_parent(target: dict, commune_doc: dict, parent: dict,
     same = [p for p in parent_targets
             if p.get("indicator") == target.get("indicator") and p.get("year") == target.get("year")
             and target.get("year")]
-    allocated = [p for p in same if p.get("locality") and locality_key(p["locality"]) == commune_key]
+    allocated = [p for p in same
+                 if p.get("locality") and locality_key(p["locality"]) == commune_key]
     district_wide = [p for p in same if not p.get("locality")
                      or locality_key(p["locality"]) == locality_key(parent.get("locality"))]
     candidates = [(p, "allocation") for p in allocated] or [
@@ -818,7 +834,7 @@ def _compare_with_parent(target: dict, commune_doc: dict, parent: dict,
 
 
 def audit_across(session) -> list[Finding]:
-    """Cross-document findings over everything stored (replaces the previous ones of CROSS_KINDS)."""
+    """Cross-document findings over everything stored (they replace those of CROSS_KINDS)."""
     from pipeline import store  # noqa: PLC0415 - store imports this module's callers
 
     return weaker_than_parent(store.query_documents(session), store.query_targets(session))

@@ -14,7 +14,7 @@ import json
 import shutil
 import sys
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,13 +34,13 @@ err_console = Console(stderr=True)
 _options = {"debug": False}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
 
 
-class CompareFormat(str, Enum):
+class CompareFormat(StrEnum):
     table = "table"
     csv = "csv"
     xlsx = "xlsx"

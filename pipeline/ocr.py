@@ -68,7 +68,7 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
     gray = picture.convert("L") if picture.mode != "L" else picture
     skew = estimate_skew(gray)
     if abs(skew) >= MIN_SKEW_DEGREES:
-        gray = _rotate(gray, skew)
+        gray = _rotate(gray, -skew)
         data = None
     elif data is not None and picture.mode not in ("1", "L", "RGB"):
         data = None
@@ -80,10 +80,10 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
             turned = gray.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
             turned_skew = estimate_skew(turned)
             if abs(turned_skew) >= MIN_SKEW_DEGREES:
-                turned = _rotate(turned, turned_skew)
+                turned = _rotate(turned, -turned_skew)
             second = _read(turned, lang, timeout, dpi)
             if (second.confidence or 0) > (result.confidence or 0):
-                second.rotation, second.skew = rotation, round(skew + turned_skew, 2)
+                second.rotation, second.skew = rotation, round(turned_skew, 2)
                 result = second
     return result
 
@@ -206,7 +206,7 @@ def _rotate(gray: Image.Image, degrees: float) -> Image.Image:
 
 
 def estimate_skew(gray: Image.Image) -> float:
-    """Skew angle in degrees (counter-clockwise rotation that straightens the text lines).
+    """Skew of the text lines in degrees, counter-clockwise positive; turning by -skew fixes it.
 
     Projection profile: on a ~1000 px binarised copy, shear the dark pixels' rows by each
     candidate angle and keep the angle whose row histogram is sharpest; coarse then fine.
@@ -239,6 +239,6 @@ def estimate_skew(gray: Image.Image) -> float:
     best = max(coarse, key=sharpness)
     fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
     best = max(fine, key=sharpness)
-    # text sloping down to the right (clockwise skew) needs a counter-clockwise turn: the
-    # shear that flattens rows y - x*tan(a) corresponds to a page turned by -a
-    return float(-best) if abs(best) > 1e-9 else 0.0
+    # image rows grow downwards, so the shear that flattens lines rising to the right (a page
+    # turned counter-clockwise) has the opposite sign of the page's turn
+    return round(float(-best), 2) if abs(best) > 1e-9 else 0.0

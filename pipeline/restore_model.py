@@ -425,3 +425,51 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
     return choice
 
 
+
+
+@njit(cache=True)
+def local_confidence(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndarray,
+                     boundary_before: np.ndarray, choice: np.ndarray, unigram: np.ndarray,
+                     total: float, bi_keys: np.ndarray, bi_counts: np.ndarray,
+                     tri_keys: np.ndarray, tri_counts: np.ndarray, backoff: float,
+                     channel_weight: float) -> np.ndarray:
+    """Posterior of each chosen candidate against its rivals, neighbours held fixed."""
+    n = len(cand_start) - 1
+    words = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        words[i] = cand_ids[cand_start[i] + choice[i]]
+    out = np.ones(n)
+    for i in range(n):
+        lo = cand_start[i]
+        hi = cand_start[i + 1]
+        if hi - lo <= 1:
+            continue
+        w1 = BOS
+        w2 = BOS
+        if i >= 1 and not boundary_before[i]:
+            w2 = words[i - 1]
+            if i >= 2 and not boundary_before[i - 1]:
+                w1 = words[i - 2]
+        n1 = BOS
+        n2 = BOS
+        if i + 1 < n and not boundary_before[i + 1]:
+            n1 = words[i + 1]
+            if i + 2 < n and not boundary_before[i + 2]:
+                n2 = words[i + 2]
+        scores = np.empty(hi - lo)
+        for c in range(lo, hi):
+            w = cand_ids[c]
+            s = lm_logprob(w1, w2, w, unigram, total, bi_keys, bi_counts, tri_keys,
+                           tri_counts, backoff)
+            s += lm_logprob(w2, w, n1, unigram, total, bi_keys, bi_counts, tri_keys,
+                            tri_counts, backoff)
+            if n1 != BOS:
+                s += lm_logprob(w, n1, n2, unigram, total, bi_keys, bi_counts, tri_keys,
+                                tri_counts, backoff)
+            scores[c - lo] = s * np.log(10.0) - channel_weight * np.log(10.0) * cand_cost[c]
+        top = scores.max()
+        denom = 0.0
+        for k in range(hi - lo):
+            denom += np.exp(scores[k] - top)
+        out[i] = np.exp(scores[choice[i]] - top) / denom
+    return out

@@ -401,8 +401,10 @@ def findings_page(request: Request, session: DbSession, kind: str | None = None,
 @pages.get("/api", response_class=HTMLResponse)
 def api_page(request: Request):
     """A local list of the JSON endpoints (Swagger UI would load from a CDN, so it is off)."""
-    routes = [r for r in request.app.routes
-              if getattr(r, "include_in_schema", False) and r.path.startswith("/api/")]
+    routes = [{"path": path, "summary": (op.get("description") or op.get("summary") or "")
+               .split("\n")[0], "params": [p["name"] for p in op.get("parameters", [])]}
+              for path, item in request.app.openapi()["paths"].items()
+              for op in [item.get("get") or {}]]
     return _page(request, "api.html", routes=routes, active="api")
 
 

@@ -1,0 +1,574 @@
+"""Localities side by side: comparison rows, the indicator x locality matrix, CSV/XLSX exports.
+
+Pure functions over the store's query results. The locality of a target is the target's own
+locality when set (a per-commune row of a district plan), else its document's locality. Names
+typed by users match accent- and case-insensitively ("cam thanh" finds "Cam Thành", "xã X"
+finds "X"); unknown names raise errors.UnknownName listing the known ones.
+
+The matrix is a DataFrame with the columns indicator, indicator_label and one column of
+formatted values per locality; its `attrs` hold, as plain dicts keyed [indicator][locality],
+the quotes ("quotes") and the full groundings ("groundings"); `matrix_quotes(frame)` gives the
+quotes as a parallel DataFrame.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import errors
+from pipeline.audit import COMMUNE_LEVELS, DISTRICT_LEVELS, fold
+
+COMPARISON_COLUMNS = [
+    "locality", "admin_level", "district", "province", "value", "value_max", "comparator",
+    "baseline", "unit", "year", "quote", "document", "page", "char_start", "char_end",
+    "target_id", "document_id", "indicator", "display",
+]
+NOTES_SHEET = "Nguồn"
+EMPTY_HINT_VI = "Chưa có kế hoạch nào; hãy thêm bằng lệnh: plans ingest ĐƯỜNG_DẪN"
+EMPTY_HINT_EN = "No plans stored yet; add some with: plans ingest PATH"
+
+COMPARATOR_SIGNS = {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ ", "=": ""}
+LEVEL_WORDS = {  # folded prefix -> admin level as written in the records
+    "xa": "xã", "phuong": "phường", "thi tran": "thị trấn", "tt": "thị trấn",
+    "huyen": "huyện", "quan": "quận", "thi xa": "thị xã", "tx": "thị xã",
+    "thanh pho": "thành phố", "tp": "thành phố", "tinh": "tỉnh",
+}
+_LEVEL_RE = re.compile(r"^(" + "|".join(sorted((re.escape(k) for k in LEVEL_WORDS),
+                                                key=len, reverse=True)) + r")\.?\s+(?=\S)")
+LEVEL_ORDER = {"tỉnh": 0, **{lvl: 1 for lvl in DISTRICT_LEVELS},
+               **{lvl: 2 for lvl in COMMUNE_LEVELS}}
+
+
+# --------------------------------------------------------------------------- formatting
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def format_number(value: float) -> str:
+    """A number as Vietnamese readers write it: decimal comma, thousands dot ("14.653", "0,5")."""
+    if abs(value - round(value)) < 1e-9:
+        text = f"{round(value):,d}"
+    else:
+        text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _with_unit(text: str, unit: str | None) -> str:
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit.strip() == "%" else f"{text} {unit.strip()}"
+
+
+def format_value(row: Mapping | pd.Series) -> str:
+    """A target as an auditor reads it: "< 0,5%", "0,5–1%", "giảm 0,56%", "từ 5,21% xuống 3,25%"."""
+    get = row.get
+    comparator = get("comparator") or "="
+    value, value_max = _number(get("value")), _number(get("value_max"))
+    baseline = _number(get("baseline"))
+    unit = get("unit") if isinstance(get("unit"), str) else None
+    if value is None:
+        return "—"
+    v = format_number(value)
+    if comparator == "range" or (comparator == "reduce_by" and value_max is not None):
+        span = f"{v}–{format_number(value_max)}" if value_max is not None else v
+        text = _with_unit(span, unit)
+        return f"giảm {text}" if comparator == "reduce_by" else text
+    if comparator == "reduce_by":
+        return f"giảm {_with_unit(v, unit)}"
+    if comparator == "reduce_to":
+        if baseline is not None:
+            return f"từ {_with_unit(format_number(baseline), unit)} xuống {_with_unit(v, unit)}"
+        return f"xuống {_with_unit(v, unit)}"
+    return COMPARATOR_SIGNS.get(comparator, "") + _with_unit(v, unit)
+
+
+# --------------------------------------------------------------------------- names
+
+def _indicator_table() -> list:
+    """The extraction engineer's indicator table, or nothing when it cannot be imported."""
+    try:
+        from pipeline.extract import indicators  # noqa: PLC0415 - optional at import time
+    except Exception:  # noqa: BLE001 - fall back to the codes found in the database
+        return []
+    return list(getattr(indicators, "INDICATORS", ()))
+
+
+def indicator_labels() -> dict[str, str]:
+    """Vietnamese label of each indicator code of the table."""
+    return {ind.code: ind.label for ind in _indicator_table()}
+
+
+def _store():
+    from pipeline import store  # noqa: PLC0415 - store is heavy; compare's pure parts are not
+
+    return store
+
+
+def _all_targets(session, **filters) -> list[dict]:
+    return _store().query_targets(session, **filters)
+
+
+def known_indicators(session) -> list[str]:
+    """Indicator codes: those with stored targets first (table order), then the rest of the table."""
+    table = [ind.code for ind in _indicator_table()]
+    order = {code: i for i, code in enumerate(table)}
+    stored = {t["indicator"] for t in _all_targets(session) if t.get("indicator")}
+    with_data = sorted(stored, key=lambda c: (order.get(c, len(order)), c))
+    return with_data + [c for c in table if c not in stored]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", fold(text)[0]).strip(" .")
+
+
+def split_level(name: str) -> tuple[str | None, str]:
+    """("xã", "Cam Thành") from "xã Cam Thành"; (None, name) when no level word leads it."""
+    stripped = re.sub(r"\s+", " ", name).strip()
+    folded = fold(stripped)[0]
+    m = _LEVEL_RE.match(folded)
+    if not m or len(folded) != len(stripped):
+        return None, stripped
+    return LEVEL_WORDS[m.group(1)], stripped[m.end():].strip()
+
+
+def display_name(name: str) -> str:
+    """A locality name as shown: table rows in capitals ("CAM THÀNH") become "Cam Thành"."""
+    name = re.sub(r"\s+", " ", name).strip()
+    return name.title() if name.isupper() else name
+
+
+def resolve_indicator(session, name: str) -> str:
+    """The indicator code a user means by a code, a label or a keyword; else UnknownName."""
+    codes = known_indicators(session)
+    labels = indicator_labels()
+    wanted = _squash(name)
+    for code in codes:
+        if wanted in (_squash(code), _squash(labels.get(code, ""))):
+            return code
+    keyword_hits = [ind.code for ind in _indicator_table()
+                    if any(_squash(k) == wanted for k in getattr(ind, "keywords", ()))]
+    if keyword_hits:
+        return keyword_hits[0]
+    stored = {t["indicator"] for t in _all_targets(session)}
+    listing = ", ".join(f"{c} ({labels[c]})" if c in labels else c for c in codes)
+    with_data = ", ".join(c for c in codes if c in stored) or "—"
+    error = errors.UnknownName(
+        name,
+        vi=f"Không có chỉ tiêu '{name}'. Chỉ tiêu có dữ liệu: {with_data}. "
+           f"Các mã đã biết: {listing}.",
+        en=f"Unknown indicator '{name}'. Indicators with data: {with_data}. "
+           f"Known codes: {listing}.")
+    error.known = codes
+    raise error
+
+
+class Locality:
+    """A place targets are set for: name, level, and the district and province it lies in."""
+
+    __slots__ = ("name", "admin_level", "district", "province")
+
+    def __init__(self, name: str, admin_level: str | None, district: str | None,
+                 province: str | None):
+        self.name, self.admin_level = name, admin_level
+        self.district, self.province = district, province
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Identity: the name (case-folded, accents kept) and the level's rank."""
+        return self.name.casefold(), LEVEL_ORDER.get(self.admin_level or "", 2)
+
+
+def locality_of(target: Mapping) -> Locality:
+    """The target's own locality when set (per-commune tables), else its document's."""
+    doc_level = target.get("doc_admin_level")
+    own = target.get("locality")
+    doc_name = target.get("doc_locality")
+    if own and (not doc_name or own.casefold() != doc_name.casefold()):
+        level, name = split_level(own)
+        if doc_level in DISTRICT_LEVELS:
+            district = doc_name
+        elif doc_level in COMMUNE_LEVELS:
+            district = target.get("doc_district")
+            level = level or "thôn"
+        else:
+            district = target.get("doc_district")
+        return Locality(display_name(name), level, district, target.get("doc_province"))
+    if not doc_name:
+        return Locality(f"không rõ ({target.get('document')})", doc_level, None, None)
+    level, name = split_level(doc_name)
+    return Locality(display_name(name), doc_level or level, target.get("doc_district"),
+                    target.get("doc_province"))
+
+
+def _localities(session) -> dict[tuple[str, int], Locality]:
+    found: dict[tuple[str, int], Locality] = {}
+    for doc in _store().query_documents(session):
+        if doc.get("locality"):
+            place = locality_of({"doc_locality": doc["locality"],
+                                 "doc_admin_level": doc.get("admin_level"),
+                                 "doc_district": doc.get("district"),
+                                 "doc_province": doc.get("province")})
+            found.setdefault(place.key, place)
+    for target in _all_targets(session):
+        place = locality_of(target)
+        found.setdefault(place.key, place)
+    return found
+
+
+def _label(place: Locality, clash: set[str]) -> str:
+    """The locality's name, with its level when another place has the same name."""
+    if place.name.casefold() in clash and place.admin_level:
+        return f"{place.name} ({place.admin_level})"
+    return place.name
+
+
+def _labels(places: Iterable[Locality]) -> dict[tuple[str, int], str]:
+    places = list({p.key: p for p in places}.values())
+    seen: dict[str, int] = {}
+    for p in places:
+        seen[p.name.casefold()] = seen.get(p.name.casefold(), 0) + 1
+    clash = {n for n, count in seen.items() if count > 1}
+    return {p.key: _label(p, clash) for p in places}
+
+
+def _sort_key(place: Locality) -> tuple:
+    return (fold(place.province or "")[0], fold(place.district or place.name)[0],
+            LEVEL_ORDER.get(place.admin_level or "", 2), fold(place.name)[0], place.name)
+
+
+def known_localities(session) -> list[str]:
+    """Every locality with a stored plan or target, as names users can type."""
+    places = sorted(_localities(session).values(), key=_sort_key)
+    labels = _labels(places)
+    return [labels[p.key] for p in places]
+
+
+def resolve_localities(session, names: Iterable[str]) -> list[tuple[str, int]]:
+    """Keys of the localities users mean; exact spelling first, then without accents or case."""
+    places = _localities(session)
+    labels = _labels(places.values())
+    keys: list[tuple[str, int]] = []
+    for raw in names:
+        wanted = re.sub(r"\((.*?)\)\s*$", "", raw).strip()
+        hinted = re.search(r"\((.*?)\)\s*$", raw)
+        level, bare = split_level(wanted)
+        if hinted and hinted.group(1).strip() in LEVEL_ORDER:
+            level = hinted.group(1).strip()
+        candidates = [p for p in places.values()
+                      if level is None or LEVEL_ORDER.get(p.admin_level or "", 2)
+                      == LEVEL_ORDER.get(level, 2)] or list(places.values())
+        exact = [p for p in candidates if p.name.casefold() == bare.casefold()]
+        loose = exact or [p for p in candidates if _squash(p.name) == _squash(bare)]
+        if not loose:
+            _unknown_locality(raw, [labels[p.key] for p in sorted(places.values(),
+                                                                    key=_sort_key)])
+        keys += [p.key for p in loose if p.key not in keys]
+    return keys
+
+
+def _unknown_locality(name: str, known: list[str]) -> None:
+    if not known:
+        error = errors.UnknownName(name, vi=f"Không có địa phương '{name}'. {EMPTY_HINT_VI}.",
+                                   en=f"Unknown locality '{name}'. {EMPTY_HINT_EN}.")
+    else:
+        listing = ", ".join(known)
+        error = errors.UnknownName(
+            name, vi=f"Không có địa phương '{name}'. Các địa phương đã biết: {listing}.",
+            en=f"Unknown locality '{name}'. Known localities: {listing}.")
+    error.known = known
+    raise error
+
+
+def check_names(session, indicator: str | None = None, localities: Iterable[str] | None = None,
+                *, indicators: Iterable[str] | None = None) -> None:
+    """Raise errors.UnknownName (listing the known names) for any name nothing matches."""
+    for name in ([indicator] if indicator else []) + list(indicators or []):
+        resolve_indicator(session, name)
+    if localities:
+        resolve_localities(session, localities)
+
+
+# --------------------------------------------------------------------------- views
+
+def _year_rank(year) -> int:
+    years = [int(y) for y in re.findall(r"\d{4}", str(year or ""))]
+    return max(years) if years else 0
+
+
+def _best(targets: list[dict], year=None) -> dict:
+    """The target that speaks for a locality: the requested or latest year, first in the text."""
+    def rank(t: dict) -> tuple:
+        exact = year is not None and str(t.get("year") or "") == str(year)
+        return (not exact, -_year_rank(t.get("year")), t.get("value") is None,
+                -(t.get("confidence") or 0), t.get("document_id") or 0, t.get("page") or 0,
+                t.get("char_start") or 0)
+    return min(targets, key=rank)
+
+
+def _district_matches(place: Locality, district: str) -> bool:
+    level, bare = split_level(district)
+    wanted = _squash(bare)
+    if place.district and _squash(split_level(place.district)[1]) == wanted:
+        return True
+    return (place.admin_level in DISTRICT_LEVELS or level is not None
+            and place.admin_level == level) and _squash(place.name) == wanted
+
+
+def _grouped(session, targets: list[dict], localities, district) -> tuple[dict, list | None]:
+    """Targets by locality key, keeping only the localities and district asked for."""
+    wanted = resolve_localities(session, localities) if localities else None
+    groups: dict[tuple[str, int], tuple[Locality, list[dict]]] = {}
+    for target in targets:
+        place = locality_of(target)
+        if wanted is not None and place.key not in wanted:
+            continue
+        if district and not _district_matches(place, district):
+            continue
+        groups.setdefault(place.key, (place, []))[1].append(target)
+    return groups, wanted
+
+
+def comparison(session, indicator: str, localities: list[str] | None = None, *, year=None,
+               district: str | None = None) -> pd.DataFrame:
+    """One row per locality for one indicator: value, comparator, baseline, year, source quote."""
+    code = resolve_indicator(session, indicator)
+    targets = [t for t in _all_targets(session, indicator=code)
+               if year is None or str(year) in str(t.get("year") or "")]
+    groups, wanted = _grouped(session, targets, localities or None, district)
+    if wanted:  # a locality asked for by name shows even without a target
+        places = _localities(session)
+        for key in wanted:
+            groups.setdefault(key, (places[key], []))
+    all_places = _localities(session)
+    labels = _labels(list(all_places.values()) + [p for p, _ in groups.values()])
+    rows = []
+    for key, (place, found) in sorted(groups.items(), key=lambda kv: _sort_key(kv[1][0])):
+        row = {"locality": labels.get(key, place.name), "admin_level": place.admin_level,
+               "district": place.district, "province": place.province, "indicator": code}
+        if found:
+            t = _best(found, year)
+            row.update({k: t.get(k) for k in ("value", "value_max", "comparator", "baseline",
+                                               "unit", "year", "quote", "document", "page",
+                                               "char_start", "char_end", "document_id")})
+            row["target_id"] = t.get("id")
+        row["display"] = format_value(row)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    for column in ("value", "value_max", "baseline"):
+        frame[column] = frame[column].astype("float64")
+    for column in ("page", "char_start", "char_end", "target_id", "document_id"):
+        frame[column] = frame[column].astype("Int64")
+    frame.attrs["indicator"] = code
+    frame.attrs["label"] = indicator_labels().get(code, code)
+    return frame
+
+
+def matrix(session, localities: list[str] | None = None, *,
+           district: str | None = None) -> pd.DataFrame:
+    """Indicator x locality: formatted values, quotes and groundings in `attrs` (see module)."""
+    targets = _all_targets(session)
+    groups, wanted = _grouped(session, targets, localities or None, district)
+    places = [place for place, _ in groups.values()]
+    if wanted:
+        all_places = _localities(session)
+        places += [all_places[k] for k in wanted if k not in groups]
+    places.sort(key=_sort_key)
+    labels = _labels(list(_localities(session).values()))
+    columns = [labels.get(p.key, p.name) for p in places]
+    table_order = {code: i for i, code in enumerate(ind.code for ind in _indicator_table())}
+    codes = sorted({t["indicator"] for _, found in groups.values() for t in found},
+                   key=lambda c: (table_order.get(c, len(table_order)), c))
+    names = indicator_labels()
+    values: dict[str, dict[str, str]] = {c: {} for c in codes}
+    quotes: dict[str, dict[str, str]] = {c: {} for c in codes}
+    groundings: dict[str, dict[str, dict]] = {c: {} for c in codes}
+    for place in places:
+        column = labels.get(place.key, place.name)
+        found = groups.get(place.key, (place, []))[1]
+        by_code: dict[str, list[dict]] = {}
+        for t in found:
+            by_code.setdefault(t["indicator"], []).append(t)
+        for code, ts in by_code.items():
+            t = _best(ts)
+            values[code][column] = format_value(t)
+            quotes[code][column] = t.get("quote") or ""
+            groundings[code][column] = {
+                "document": t.get("document"), "document_id": t.get("document_id"),
+                "page": t.get("page"), "char_start": t.get("char_start"),
+                "char_end": t.get("char_end"), "quote": t.get("quote") or "",
+                "target_id": t.get("id"), "year": t.get("year"), "display": format_value(t)}
+    rows = [{"indicator": c, "indicator_label": names.get(c, c),
+             **{col: values[c].get(col, "") for col in columns}} for c in codes]
+    frame = pd.DataFrame(rows, columns=["indicator", "indicator_label", *columns])
+    frame.attrs["quotes"] = quotes
+    frame.attrs["groundings"] = groundings
+    frame.attrs["localities"] = columns
+    return frame
+
+
+def matrix_quotes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The quotes behind a matrix's cells, as a frame parallel to it."""
+    quotes = frame.attrs.get("quotes", {})
+    localities = frame.attrs.get("localities", list(frame.columns[2:]))
+    rows = [{"indicator": code, "indicator_label": label,
+             **{col: quotes.get(code, {}).get(col, "") for col in localities}}
+            for code, label in zip(frame["indicator"], frame["indicator_label"], strict=True)]
+    return pd.DataFrame(rows, columns=["indicator", "indicator_label", *localities])
+
+
+# --------------------------------------------------------------------------- exports
+
+def export_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """The frame as UTF-8 CSV with a byte-order mark, so spreadsheet programs read the accents."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+_INTEGER_COLUMNS = {"page", "char_start", "char_end", "target_id", "document_id", "id",
+                    "raw_char_start", "raw_char_end"}
+_DECIMAL_COLUMNS = {"value", "value_max", "baseline", "confidence"}
+_WIDE_COLUMNS = {"quote": 80, "task": 60, "message": 60}
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "-", str(name)).strip("'") or "Sheet"
+    title = title[:31]
+    base, n = title, 2
+    while title.casefold() in taken:
+        suffix = f"~{n}"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.casefold())
+    return title
+
+
+def export_xlsx(views: Mapping[str, pd.DataFrame], path: str | Path,
+                notes: str | None = NOTES_SHEET) -> Path:
+    """One formatted sheet per view; every value cell links to its quote on the notes sheet.
+
+    Comparison views keep their quote column beside the value; matrix cells carry the quote as
+    a cell comment. With `notes` (a sheet name), each value cell also hyperlinks to its row on
+    that sheet: sheet, cell, indicator, locality, value, document, page, span and quote.
+    """
+    from openpyxl.comments import Comment  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.hyperlink import Hyperlink  # noqa: PLC0415
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    notes_title = _sheet_title(notes, taken) if notes else None
+    note_rows: list[list] = []
+    link_font = Font(color="0563C1", underline="single")
+
+    def link(cell, sheet: str, indicator, locality, value_text: str, g: Mapping) -> None:
+        quote = g.get("quote") or ""
+        if not quote:
+            return
+        where = (f"{g.get('document')}, trang {g.get('page')}, "
+                 f"ký tự {g.get('char_start')}–{g.get('char_end')}")
+        comment = Comment(f"{quote}\n— {where}", "plans")
+        comment.width, comment.height = 420, 160
+        cell.comment = comment
+        if notes_title is None:
+            return
+        note_rows.append([len(note_rows) + 1, sheet, cell.coordinate, indicator, locality,
+                          value_text, g.get("document"), g.get("page"), g.get("char_start"),
+                          g.get("char_end"), quote])
+        target_row = len(note_rows) + 1
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{notes_title}'!A{target_row}",
+                                   tooltip="Mở trích dẫn nguồn / open the source quote")
+        cell.font = link_font
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in views.items():
+            title = _sheet_title(name, taken)
+            out = frame.copy()
+            out.to_excel(writer, sheet_name=title, index=False)
+            ws = writer.sheets[title]
+            _format_sheet(ws, out, Font, PatternFill, Alignment, get_column_letter)
+            columns = list(out.columns)
+            if "groundings" in frame.attrs:  # a matrix
+                groundings = frame.attrs["groundings"]
+                for r, code in enumerate(out["indicator"], start=2):
+                    for c, column in enumerate(columns, start=1):
+                        g = groundings.get(code, {}).get(column)
+                        if g:
+                            link(ws.cell(row=r, column=c), title, code, column,
+                                 g.get("display") or "", g)
+            elif "quote" in columns:
+                value_column = "value" if "value" in columns else (
+                    "display" if "display" in columns else "quote")
+                c = columns.index(value_column) + 1
+                for r, record in enumerate(out.to_dict("records"), start=2):
+                    g = {k: _plain(record.get(k)) for k in
+                         ("quote", "document", "page", "char_start", "char_end")}
+                    value_text = record.get("display") or format_value(record)
+                    link(ws.cell(row=r, column=c), title, _plain(record.get("indicator")),
+                         _plain(record.get("locality")), value_text, g)
+        if notes_title is not None:
+            header = ["#", "sheet", "cell", "indicator", "locality", "value", "document",
+                      "page", "char_start", "char_end", "quote"]
+            notes_frame = pd.DataFrame(note_rows, columns=header)
+            notes_frame.to_excel(writer, sheet_name=notes_title, index=False)
+            ws = writer.sheets[notes_title]
+            _format_sheet(ws, notes_frame, Font, PatternFill, Alignment, get_column_letter)
+            for r, row in enumerate(note_rows, start=2):  # each note links back to its cell
+                cell = ws.cell(row=r, column=3)
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{row[1]}'!{row[2]}")
+                cell.font = link_font
+    return path
+
+
+def _plain(value):
+    """None for pandas' missing markers, plain Python numbers otherwise."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _format_sheet(ws, frame: pd.DataFrame, Font, PatternFill, Alignment,  # noqa: N803
+                  get_column_letter) -> None:
+    """Bold shaded header, frozen header row, filters, column widths and number formats."""
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    ws.freeze_panes = "A2"
+    if ws.max_row >= 1 and ws.max_column >= 1:
+        ws.auto_filter.ref = ws.dimensions
+    for c, column in enumerate(frame.columns, start=1):
+        letter = get_column_letter(c)
+        texts = [str(column)] + [str(v) for v in frame[column].head(500) if _plain(v) is not None]
+        width = min(max(len(t) for t in texts) + 2, _WIDE_COLUMNS.get(str(column), 40))
+        ws.column_dimensions[letter].width = max(width, 6)
+        number_format = ("#,##0.00" if column in _DECIMAL_COLUMNS else
+                         "0" if column in _INTEGER_COLUMNS else None)
+        wrap = str(column) in _WIDE_COLUMNS
+        for r in range(2, ws.max_row + 1):
+            cell = ws.cell(row=r, column=c)
+            if number_format and isinstance(cell.value, int | float):
+                cell.number_format = number_format
+            if wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -1,0 +1,401 @@
+"""Document facts: type, number, date, place, issuer, locality, period, signer, references.
+
+Reads the header (Số:, place and date line, KẾ HOẠCH + title), the preamble (issuer named in
+"Ủy ban nhân dân xã X ban hành / xây dựng ..."), the signature block (TM. ỦY BAN NHÂN DÂN /
+CHỦ TỊCH / name) and every cited document ("Kế hoạch số 45/KH-UBND ngày 07/3/2024 của ...").
+Patterns run on folded text (nlp.fold) so they survive missing accents; values are cut from
+the original text. District and province come from the text, checked and completed with the
+gazetteer of the package vietnamadminunits (pre-2025 names for plans before 2025).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import Counter
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.extract.nlp import fold
+from pipeline.records import DocumentFacts, Grounding, Page, Reference
+from pipeline.spans import to_raw_span
+
+DOC_TYPES = {
+    "ke hoach": "Kế hoạch",
+    "quyet dinh": "Quyết định",
+    "bao cao": "Báo cáo",
+    "cong van": "Công văn",
+    "to trinh": "Tờ trình",
+    "nghi quyet": "Nghị quyết",
+    "thong bao": "Thông báo",
+    "chuong trinh": "Chương trình",
+    "huong dan": "Hướng dẫn",
+    "chi thi": "Chỉ thị",
+    "de an": "Đề án",
+}
+REF_KINDS = dict(DOC_TYPES, **{
+    "thong tu lien tich": "Thông tư liên tịch",
+    "thong tu": "Thông tư",
+    "nghi dinh": "Nghị định",
+    "luat": "Luật",
+    "cong dien": "Công điện",
+})
+CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", "NQ": "Nghị quyết",
+              "TTr": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn"}
+LEVELS = {  # folded -> admin level as in ARCHITECTURE.md
+    "thi tran": "thị trấn", "thi xa": "thị xã", "thanh pho": "thành phố", "phuong": "phường",
+    "xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "quan": "quận",
+}
+_LEVEL_ALT = "thi tran|thi xa|thanh pho|phuong|xa|huyen|tinh|quan"
+_UBND = r"(?:uy\s*ban\s*nh[a-z]n\s*d[a-z]n|ubnd)"
+_DATE_LINE_RE = re.compile(
+    r"(?m)^[#*\s]*(?P<place>[^\n,]{2,40}),\s*ngay\s*(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*"
+    r"(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*nam\s*(?P<y>\d{4})"
+)
+_NUMBER_RE = re.compile(r"(?m)^[#*\s]*so\s*[:.]?\s*(?P<num>[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)")
+_REF_RE = re.compile(
+    r"\b(?P<kind>thong tu lien tich|" + "|".join(sorted(REF_KINDS, key=len, reverse=True)) + r")"
+    r"\s+(?:so\s*:?\s*)?(?P<num>\d+[a-z]?(?:\s*/\s*\d{4})?\s*/\s*[a-z0-9đ]+(?:\s*[-–]\s*[a-z0-9đ&]+)*)"
+    r"(?P<rest>[^\n;]{0,200})"
+)
+_REF_DATE_RE = re.compile(
+    r"^\s*,?\s*ngay\s*(?:(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})"
+    r"|(?P<d2>\d{1,2})\s*thang\s*(?P<m2>\d{1,2})\s*nam\s*(?P<y2>\d{4}))"
+)
+_REF_ISSUER_RE = re.compile(r"^\s*,?\s*cua\s+(?P<iss>.+?)(?=\s+(?:ve|quy dinh|huong dan|ban hanh)\b|[;,.(]|$)")
+_SIGN_TITLES = ("pho chu tich", "chu tich", "giam doc", "pho giam doc", "truong phong",
+                "truong ban", "bi thu", "pho bi thu", "chanh van phong")
+
+
+def _g(page: Page, start: int, end: int) -> Grounding:
+    """A grounding for page.text[start:end] (with the raw span for restored pages)."""
+    raw_start = raw_end = None
+    if page.offsets:
+        raw_start, raw_end = to_raw_span(page.offsets, start, end)
+    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end)
+
+
+def _clean(s: str) -> str:
+    return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-")
+
+
+_NAME_STOP = {"ve", "ban", "xay", "nam", "giai", "thuc", "tren", "ke", "ubnd", "uy", "huyen",
+              "tinh", "xa", "quan", "phuong", "nhu", "de", "theo", "va", "giam", "ngay", "so",
+              "trien", "thi", "cua", "tai", "tu", "den"}
+_WORD_RE = re.compile(r"[ \t]*([^\W\d_]+)")
+
+
+def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int] | None:
+    """The capitalised place name starting at `pos` ("Đức Hợp", "Long Khánh"), and its end."""
+    words: list[str] = []
+    i = pos
+    while len(words) < max_words:
+        m = _WORD_RE.match(text, i)
+        if not m or not m.group(1)[0].isupper() or fold(m.group(1)) in _NAME_STOP:
+            break
+        if fold(text[m.start(1):m.start(1) + 9]) in ("thanh pho",):
+            break
+        words.append(m.group(1))
+        i = m.end()
+    if not words:
+        return None
+    return " ".join(words), i
+
+
+def _title_case(name: str) -> str:
+    return " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+
+
+def extract_metadata(pages: list[Page]) -> DocumentFacts:
+    """Facts about the document itself, from its header, preamble and signature block."""
+    facts = DocumentFacts()
+    if not pages:
+        return facts
+    first = pages[0]
+    head_text = first.text[:4000]
+    head = fold(head_text)
+    _header(facts, first, head_text, head)
+    _issuer(facts, pages, head_text, head)
+    _period(facts, pages)
+    _signature(facts, pages[-1])
+    facts.references = extract_references(pages)
+    _gazetteer_fill(facts, pages)
+    return facts
+
+
+def _header(facts: DocumentFacts, page: Page, text: str, folded: str) -> None:
+    m = _NUMBER_RE.search(folded)
+    if m:
+        raw = re.sub(r"\s+", "", text[m.start("num"):m.end("num")])
+        number = raw if re.match(r"\d", raw) else None
+        facts.number = number
+        code = re.search(r"/([A-Za-zĐđ]+)", raw)
+        if code:
+            facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) or facts.doc_type
+    m = _DATE_LINE_RE.search(folded)
+    if m:
+        place = _clean(text[m.start("place"):m.end("place")])
+        if place and len(place.split()) <= 5:
+            facts.place = place
+        facts.issue_date_text = _clean(text[m.start("place"):m.end("y")]).split(",", 1)[-1].strip()
+        y = int(m.group("y"))
+        mo = int(m.group("m")) if m.group("m") else None
+        d = int(m.group("d")) if m.group("d") else None
+        facts.issue_year = y
+        facts.issue_month = mo if mo and 1 <= mo <= 12 else None
+        if d and facts.issue_month:
+            try:
+                facts.issue_date = date(y, facts.issue_month, d)
+            except ValueError:
+                facts.issue_date = None
+    facts.is_draft = bool(re.search(r"(?m)^[#*\s]*du\s*thao\b", folded)) or "(du thao)" in folded
+    # doc type line ("KẾ HOẠCH") and the title lines under it
+    lines = list(re.finditer(r"[^\n]*", text))
+    for i, lm in enumerate(lines):
+        line = _clean(lm.group())
+        key = fold(line)
+        if key in DOC_TYPES and _mostly_upper(line):
+            facts.doc_type = DOC_TYPES[key]
+            title_parts = []
+            for nm in lines[i + 1:]:
+                t = _clean(nm.group())
+                if not t:
+                    if title_parts:
+                        break
+                    continue
+                if re.match(r"(?i)^(can cu|thuc hien|thuc hien)\b", fold(t)) and title_parts:
+                    break
+                title_parts.append(t)
+                if len(title_parts) >= 3 or t.endswith("."):
+                    break
+            if title_parts:
+                facts.title = " ".join(title_parts).rstrip(".")
+            break
+    if facts.doc_type is None and facts.number:
+        facts.doc_type = CODE_TYPES.get(facts.number.split("/")[-1].split("-")[0])
+
+
+def _mostly_upper(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> None:
+    """Issuer, admin level and locality from the header line or the preamble sentence."""
+    level = name = None
+    # 1. header line "ỦY BAN NHÂN DÂN XÃ ĐỨC HỢP" / "UBND HUYỆN CAM LỘ" in the first lines
+    top = folded[:600]
+    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", top)
+    if m:
+        level = LEVELS[m.group(1)]
+        got = _name_after(text, m.end(), 4)
+        if got:
+            name = _title_case(got[0]) if got[0].isupper() else got[0]
+    # 2. preamble: "Ủy ban nhân dân xã X ban hành / xây dựng Kế hoạch ..."
+    if level is None:
+        body = fold(text)
+        for m in re.finditer(
+            rf"{_UBND}\s+({_LEVEL_ALT})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:ban\s+hanh|xay\s+dung|"
+            r"xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)", body
+        ):
+            level = LEVELS[m.group(1)]
+            got = _name_after(text, m.start("rest"), 4)
+            name = got[0] if got else None
+            break
+    # 3. the title says where: "... trên địa bàn thành phố Long Khánh năm 2024"
+    if facts.title and (name is None):
+        tf = fold(facts.title)
+        for m in re.finditer(rf"\b({_LEVEL_ALT})\s+", tf):
+            lv = LEVELS[m.group(1)]
+            got = _name_after(facts.title, m.end(), 4)
+            if got and (level is None or lv == level):
+                level, name = lv, got[0]
+                break
+    # 4. the place line names the locality when nothing else does
+    if name is None and level is not None and facts.place:
+        doc = fold(" ".join(p.text for p in pages))
+        if re.search(rf"\b{re.escape(LEVEL_FOLD[level])}\s+{re.escape(fold(facts.place))}\b", doc):
+            name = facts.place
+    facts.admin_level = level
+    facts.locality = name
+    if level:
+        facts.issuer = f"UBND {level}" + (f" {name}" if name else "")
+    # district / province named in the text: "huyện Kim Động", "tỉnh Hưng Yên"
+    alltext = " ".join(p.text for p in pages)
+    allfold = fold(alltext)
+    for lvl_key, attr in (("huyen", "district"), ("tinh", "province")):
+        names = Counter()
+        for m in re.finditer(rf"\b{lvl_key}\s+(?=\S)", allfold):
+            if fold(alltext[m.start():m.end()]).strip() != lvl_key or alltext[m.start()] in "Tt" \
+                    and alltext[m.start():m.start() + 4].lower() not in ("tỉnh", "tinh"):
+                continue
+            got = _name_after(alltext, m.end(), 3)
+            if got:
+                names[_title_case(got[0]) if got[0].isupper() else got[0]] += 1
+        if names:
+            best = names.most_common(1)[0][0]
+            if attr == "district" and level in ("huyện", "thị xã", "thành phố", "quận", "tỉnh"):
+                continue
+            setattr(facts, attr, best)
+    if level == "tỉnh":
+        facts.province = name or facts.province
+
+
+LEVEL_FOLD = {v: k for k, v in LEVELS.items()}
+
+
+def _period(facts: DocumentFacts, pages: list[Page]) -> None:
+    """Plan period from the title ("giai đoạn 2021-2025", "năm 2024"), else the issue year."""
+    sources = [facts.title or ""]
+    sources.append(pages[0].text[:3000])
+    for src in sources:
+        f = fold(src)
+        m = re.search(r"giai\s*doan\s*(\d{4})\s*[-–]\s*(\d{4})", f)
+        n = re.search(r"\bnam\s*(\d{4})\b", f)
+        if src is sources[0] and n and not m:
+            facts.period_start = facts.period_end = int(n.group(1))
+            return
+        if src is sources[0] and m:
+            facts.period_start, facts.period_end = int(m.group(1)), int(m.group(2))
+            return
+    if facts.issue_year:
+        facts.period_start = facts.period_end = facts.issue_year
+
+
+def _signature(facts: DocumentFacts, page: Page) -> None:
+    """Signer and title from the signature block at the end of the last page."""
+    lines = [_clean(line) for line in page.text.splitlines()]
+    lines = [line for line in lines if line]
+    tail = lines[-12:]
+    title_idx = None
+    for i, line in enumerate(tail):
+        f = fold(line)
+        f = re.sub(r"^(kt|tm|tl|tuq)\.\s*", "", f)
+        if f in _SIGN_TITLES and _mostly_upper(line):
+            title_idx = i
+    if title_idx is None:
+        return
+    title = re.sub(r"^(?:KT|TM|TL|TUQ)\.\s*", "", tail[title_idx])
+    facts.signer_title = title
+    for line in tail[title_idx + 1:]:
+        words = line.split()
+        if 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words) and not _mostly_upper(
+            line
+        ) and not re.search(r"\d", line):
+            facts.signer = line
+            break
+
+
+def extract_references(pages: list[Page]) -> list[Reference]:
+    """Every cited document (kind, number, date, issuer), once per number, grounded."""
+    refs: list[Reference] = []
+    seen: set[str] = set()
+    for page in pages:
+        folded = fold(page.text)
+        for m in _REF_RE.finditer(folded):
+            num = re.sub(r"\s+", "", page.text[m.start("num"):m.end("num")]).replace("–", "-")
+            if "/" not in num:
+                continue
+            key = fold(num)
+            if key in seen:
+                continue
+            seen.add(key)
+            kind = REF_KINDS[re.sub(r"\s+", " ", m.group("kind"))]
+            rest_f = m.group("rest")
+            rest_start = m.start("rest")
+            ref_date = None
+            end = m.end("num")
+            dm = _REF_DATE_RE.match(rest_f)
+            if dm:
+                d = dm.group("d") or dm.group("d2")
+                mo = dm.group("m") or dm.group("m2")
+                y = dm.group("y") or dm.group("y2")
+                try:
+                    ref_date = date(int(y), int(mo), int(d))
+                except ValueError:
+                    ref_date = None
+                end = rest_start + dm.end()
+                rest_f = rest_f[dm.end():]
+                rest_start += dm.end()
+            issuer = None
+            im = _REF_ISSUER_RE.match(rest_f)
+            if im:
+                issuer = _clean(page.text[rest_start + im.start("iss"):rest_start + im.end("iss")])
+                end = rest_start + im.end("iss")
+            refs.append(Reference(kind, num, ref_date, issuer or None,
+                                  _g(page, m.start(), end)))
+    return refs
+
+
+# --- gazetteer -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> list[tuple] | None:
+    """Pre-2025 units: (province, district, ward, and the three folded, district/ward type)."""
+    try:
+        import vietnamadminunits
+    except ImportError:  # pragma: no cover - optional at run time
+        return None
+    db = Path(vietnamadminunits.__file__).parent / "data" / "dataset.db"
+    if not db.exists():
+        return None
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "select provinceShort, districtShort, wardShort, districtType, wardType "
+            "from admin_units_legacy"
+        ).fetchall()
+    finally:
+        con.close()
+    out = []
+    for prov, dist, ward, dtype, wtype in rows:
+        if prov and dist and ward:
+            out.append((prov, dist, ward, fold(prov), fold(dist), fold(ward), dtype, wtype))
+    return out
+
+
+def _gazetteer_fill(facts: DocumentFacts, pages: list[Page]) -> None:
+    """Complete district/province from the gazetteer when the text leaves them unsaid.
+
+    Only unambiguous matches are used: a commune name found under the district or province the
+    text names, or unique in the country.
+    """
+    rows = _gazetteer()
+    if not rows or not facts.locality:
+        return
+    loc = fold(facts.locality)
+    level = facts.admin_level
+    if level in ("xã", "phường", "thị trấn"):
+        cands = [r for r in rows if r[5] == loc]
+        if facts.district:
+            cands = [r for r in cands if r[4] == fold(facts.district)] or cands
+        if facts.province:
+            cands = [r for r in cands if r[3] == fold(facts.province)] or cands
+        if len({(r[0], r[1]) for r in cands}) == 1:
+            facts.district = facts.district or cands[0][1]
+            facts.province = facts.province or cands[0][0]
+    elif level in ("huyện", "thị xã", "thành phố", "quận"):
+        cands = {(r[0], r[1]) for r in rows if r[4] == loc}
+        if facts.province:
+            cands = {c for c in cands if fold(c[0]) == fold(facts.province)} or cands
+        if len(cands) == 1:
+            facts.province = facts.province or next(iter(cands))[0]
+
+
+def localities_of(names: list[str]) -> tuple[str, str] | None:
+    """(district, province) that holds all these commune names, when exactly one does."""
+    rows = _gazetteer()
+    if not rows or not names:
+        return None
+    keys = [re.sub(r"^(tt|thi tran|xa|phuong)\s+", "", fold(n)).strip() for n in names]
+    common: set[tuple[str, str]] | None = None
+    for k in keys:
+        found = {(r[1], r[0]) for r in rows if r[5] == k}
+        if not found:
+            continue
+        common = found if common is None else common & found
+    if common and len(common) == 1:
+        return next(iter(common))
+    return None

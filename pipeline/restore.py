@@ -1,0 +1,347 @@
+"""Restore Vietnamese accents and repair English-model OCR before extraction.
+
+A noisy-channel decoder: candidate syllables per token (same letters without accents, or learned
+OCR confusions), a syllable trigram language model, beam search. Each paragraph is first
+classified as clean, accent-stripped or OCR-garbled; clean text is never touched, and every
+changed token keeps a map back to its raw span (pipeline/spans.py reads it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.restore_model import (
+    BOS,
+    MODEL_DIR,
+    NUM,
+    UNK,
+    RestoreModel,
+    apply_case,
+    beam_decode,
+    canonical_syllable,
+    channel_costs,
+    encode_chars,
+    load_model_from,
+    local_confidence,
+    strip_accents,
+)
+
+MODES = ("clean", "accent_stripped", "ocr_garbled")
+JUNK = "0123456789€¢&¥‘’|!$@£§"
+BROKEN_LETTER = str.maketrans({"0": "o", "6": "o", "4": "a", "1": "l", "€": "e", "¢": "c",
+                               "&": "a", "¥": "y", "|": "l", "!": "i", "$": "s", "@": "a",
+                               "£": "e", "§": "s", "‘": "", "’": ""})
+_W = r"[^\W\d_]"
+_J = r"[0-9€¢&¥‘’|$@£§]"
+TOKEN_RE = re.compile(
+    rf"(?P<word>{_W}(?:{_W}|{_J})*|{_J}+{_W}(?:{_W}|{_J})*|[€¢¥£§]{_J}*|(?<!\S)&(?!\S))"
+    r"|(?P<num>\d+(?:[.,]\d+)*)"
+    r"|(?P<punct>[^\s])"
+)
+PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
+MIN_TOKENS_FOR_OWN_MODE = 8
+
+
+@dataclass
+class Restoration:
+    """Restored text, its dominant damage mode and the map back to the raw text."""
+
+    text: str
+    mode: str
+    offsets: list[tuple[int, int, int, int]] = field(default_factory=list)
+    confidence: float = 1.0
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    kind: str  # word | num | punct
+    text: str
+
+
+@lru_cache(maxsize=1)
+def load_model() -> RestoreModel:
+    """The restoration model from models/restore (loaded once per process)."""
+    return load_model_from(MODEL_DIR)
+
+
+def model_available(directory: Path = MODEL_DIR) -> bool:
+    """True when the model files exist (tests and the flow skip restoration otherwise)."""
+    return (directory / "meta.json").is_file() and (directory / "lm.npz").is_file()
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [_Token(m.start(), m.end(), m.lastgroup or "punct", m.group(0))
+            for m in TOKEN_RE.finditer(text)]
+
+
+def _has_junk(word: str) -> bool:
+    return any(ch in JUNK for ch in word)
+
+
+def _is_code(word: str, model: RestoreModel) -> bool:
+    """Acronyms and codes ("UBND", "QH14", "KH") that no restoration may touch."""
+    letters = [ch for ch in word if ch.isalpha()]
+    if any(ch.isdigit() for ch in word):
+        return not any(ch.islower() for ch in letters) or len(word) > 7
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters) and \
+        strip_accents(word.lower()) not in model.stripped
+
+
+def _features(words: list[str], model: RestoreModel) -> tuple[int, float, float, float]:
+    """(n, accented-valid share, garble share, Vietnamese-looking share) of word tokens."""
+    n = dia = garble = viet = 0
+    for w in words:
+        lw = canonical_syllable(w) if not _has_junk(w) else w.lower()
+        bare = strip_accents(lw)
+        junk = _has_junk(w)
+        if not junk and w.isupper() and len(w) >= 2 and bare not in model.stripped:
+            continue  # acronym
+        n += 1
+        valid = lw in model.word_id
+        if junk:
+            garble += 1
+            if strip_accents(lw.translate(BROKEN_LETTER)) in model.stripped:
+                viet += 1
+            continue
+        if bare != lw:
+            if valid:
+                dia += 1
+                viet += 1
+            else:
+                garble += 1
+                if bare in model.stripped:
+                    viet += 1
+        elif bare in model.stripped:
+            viet += 1
+    if n == 0:
+        return 0, 0.0, 0.0, 0.0
+    return n, dia / n, garble / n, viet / n
+
+
+def _classify(n: int, dia: float, garble: float, viet: float) -> str:
+    if n == 0 or viet < 0.6:
+        return "clean"  # nothing to do, or not Vietnamese
+    if garble >= 0.08:
+        return "ocr_garbled"
+    if dia < 0.15 and viet >= 0.75:
+        return "accent_stripped"
+    return "clean"
+
+
+def detect_mode(text: str) -> str:
+    """Dominant damage of a whole text: clean, accent_stripped or ocr_garbled."""
+    model = load_model()
+    words = [t.text for t in _tokens(unicodedata.normalize("NFC", text)) if t.kind == "word"]
+    return _classify(*_features(words, model))
+
+
+class _Decoder:
+    """Candidate generation (cached per token type) and beam decoding for one model."""
+
+    def __init__(self, model: RestoreModel) -> None:
+        self.model = model
+        self.params = model.params
+        self.garble_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.stripped_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.best_cost: dict[str, float] = {}
+        self.unk_pair = (np.array([UNK], dtype=np.int64), np.zeros(1, dtype=np.float32))
+        self.num_pair = (np.array([NUM], dtype=np.int64), np.zeros(1, dtype=np.float32))
+
+    def stripped_candidates(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        hit = self.stripped_cache.get(word)
+        if hit is not None:
+            return hit
+        m = self.model
+        lw = canonical_syllable(word)
+        bare = strip_accents(lw)
+        if _is_code(word, m) or _has_junk(word):
+            pair = self.unk_pair
+        elif lw != bare:  # already accented: keep it
+            wid = m.word_id.get(lw, UNK)
+            pair = (np.array([wid], dtype=np.int64), np.zeros(1, dtype=np.float32))
+        else:
+            ids = m.stripped.get(bare)
+            if ids is None:
+                pair = self.unk_pair
+            else:
+                ids = ids[: self.params["max_candidates"]].astype(np.int64)
+                pair = (ids, np.zeros(len(ids), dtype=np.float32))
+        self.stripped_cache[word] = pair
+        return pair
+
+    def garble_candidates(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        lw = unicodedata.normalize("NFC", word).lower()
+        hit = self.garble_cache.get(lw)
+        if hit is not None:
+            return hit
+        m = self.model
+        if _is_code(word, m):
+            pair = self.unk_pair
+            self.best_cost[lw] = 0.0
+        else:
+            codes = encode_chars(lw, m.char_index)
+            costs = channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
+                                  m.ins_cost, 3 if len(codes) > 3 else 2)
+            k = int(self.params["max_candidates"])
+            order = np.argpartition(costs, k)[:k] if len(costs) > k else np.arange(len(costs))
+            order = order[np.argsort(costs[order], kind="stable")]
+            best = float(costs[order[0]])
+            order = order[costs[order] <= best + float(self.params["cost_margin"])]
+            order = order[np.isfinite(costs[order])]
+            ids = np.concatenate([order.astype(np.int64), [UNK]])
+            unk = float(self.params["unk_cost"])
+            if not any(ch.isalpha() for ch in lw) or lw == "&":
+                unk += 6.0  # junk alone is a broken letter, not a foreign word
+            cost = np.concatenate([costs[order], [unk]]).astype(np.float32)
+            pair = (ids, cost)
+            self.best_cost[lw] = best
+        self.garble_cache[lw] = pair
+        return pair
+
+    def decode(self, words: list[tuple[str, bool]], mode: str) -> tuple[list[int], list[float]]:
+        """Chosen vocabulary id per word (UNK keeps the source) and a confidence for each."""
+        ids_l, cost_l, start = [], [], [0]
+        boundary = np.zeros(len(words), dtype=np.bool_)
+        for i, (w, bnd) in enumerate(words):
+            boundary[i] = bnd
+            if w == "<num>":
+                ids, costs = self.num_pair
+            elif mode == "ocr_garbled":
+                ids, costs = self.garble_candidates(w)
+            else:
+                ids, costs = self.stripped_candidates(w)
+            ids_l.append(ids)
+            cost_l.append(costs)
+            start.append(start[-1] + len(ids))
+        if not words:
+            return [], []
+        m = self.model
+        cand_ids = np.concatenate(ids_l).astype(np.int64)
+        cand_cost = np.concatenate(cost_l).astype(np.float32)
+        cand_start = np.array(start, dtype=np.int64)
+        cw = float(self.params["channel_weight"]) if mode == "ocr_garbled" else 0.0
+        args = (m.unigram, m.total, m.bigram_keys, m.bigram_counts, m.trigram_keys,
+                m.trigram_counts, float(self.params["backoff"]))
+        choice = beam_decode(cand_start, cand_ids, cand_cost, boundary, *args, cw,
+                             int(self.params["beam"]))
+        conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, *args, cw)
+        chosen = [int(cand_ids[cand_start[i] + choice[i]]) for i in range(len(words))]
+        return chosen, conf.tolist()
+
+
+_DECODERS: dict[int, tuple[RestoreModel, _Decoder]] = {}
+
+
+def _decoder(model: RestoreModel) -> _Decoder:
+    """One decoder (and its candidate caches) per loaded model."""
+    hit = _DECODERS.get(id(model))
+    if hit is None or hit[0] is not model:
+        hit = (model, _Decoder(model))
+        _DECODERS[id(model)] = hit
+    return hit[1]
+
+
+def _fits(word: str, model: RestoreModel) -> bool:
+    return strip_accents(word.lower().translate(BROKEN_LETTER)) in model.stripped
+
+
+def _merge_fragments(tokens: list[_Token], text: str, model: RestoreModel) -> list[_Token]:
+    """Join words the OCR or the typist split ("g iam" -> "giam") when only the join fits."""
+    out: list[_Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if i + 1 < len(tokens) and t.kind == "word" and tokens[i + 1].kind == "word":
+            nxt = tokens[i + 1]
+            gap = text[t.end: nxt.start]
+            joined = t.text + nxt.text
+            if (gap == " " and not _is_code(t.text, model) and not _is_code(nxt.text, model)
+                    and (not _fits(t.text, model) or not _fits(nxt.text, model))
+                    and len(joined) <= 8 and _fits(joined, model)
+                    and min(len(t.text), len(nxt.text)) <= 2):
+                out.append(_Token(t.start, nxt.end, "word", joined))
+                i += 2
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def _restore_paragraph(text: str, base: int, mode: str, model: RestoreModel,
+                       pieces: list[tuple[int, int, str, float]]) -> None:
+    """Decode one paragraph; append (raw_start, raw_end, replacement, confidence) of changes."""
+    tokens = _merge_fragments(_tokens(text), text, model)
+    words: list[tuple[str, bool]] = []
+    where: list[_Token | None] = []
+    pending_boundary = False
+    for t in tokens:
+        if t.kind == "punct":
+            pending_boundary = True
+            continue
+        words.append((t.text if t.kind == "word" else "<num>", pending_boundary))
+        where.append(t if t.kind == "word" else None)
+        pending_boundary = False
+    chosen, conf = _decoder(model).decode(words, mode)
+    for t, wid, c in zip(where, chosen, conf, strict=True):
+        if t is None or wid in (UNK, BOS, NUM):
+            continue
+        new = apply_case(t.text, model.vocab[wid])
+        if new != t.text:
+            pieces.append((base + t.start, base + t.end, new, c))
+
+
+def _paragraph_spans(raw: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for m in PARAGRAPH_RE.finditer(raw):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(raw)))
+    return spans
+
+
+def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
+    """Restore accents / repair OCR paragraph by paragraph; clean paragraphs stay as they are."""
+    model = model or load_model()
+    if not raw.strip():
+        return Restoration(raw, "clean", [], 1.0)
+    norm = unicodedata.normalize("NFC", raw)
+    if len(norm) != len(raw):  # decomposed input: keep positions on the raw text
+        norm = raw
+    doc_words = [t.text for t in _tokens(norm) if t.kind == "word"]
+    doc_mode = _classify(*_features(doc_words, model))
+    pieces: list[tuple[int, int, str, float]] = []
+    mode_weight = {m: 0 for m in MODES}
+    for start, end in _paragraph_spans(norm):
+        para = norm[start:end]
+        words = [t.text for t in _tokens(para) if t.kind == "word"]
+        n, dia, garble, viet = _features(words, model)
+        mode = _classify(n, dia, garble, viet)
+        if n < MIN_TOKENS_FOR_OWN_MODE and mode != doc_mode and viet >= 0.6:
+            if not (mode == "clean" and dia >= 0.4 and garble == 0):
+                mode = doc_mode
+        mode_weight[mode] += n
+        if mode != "clean":
+            _restore_paragraph(para, start, mode, model, pieces)
+    if not pieces:
+        dominant = max(MODES, key=lambda m: (mode_weight[m], m == "clean"))
+        return Restoration(raw, dominant, [], 1.0)
+    out, offsets, pos, shift = [], [], 0, 0
+    for r_start, r_end, new, _ in pieces:
+        out.append(raw[pos:r_start])
+        t_start = r_start + shift
+        out.append(new)
+        offsets.append((t_start, t_start + len(new), r_start, r_end))
+        shift += len(new) - (r_end - r_start)
+        pos = r_end
+    out.append(raw[pos:])
+    dominant = max(MODES, key=lambda m: (mode_weight[m], m == "clean"))
+    confidence = float(np.mean([p[3] for p in pieces]))
+    return Restoration("".join(out), dominant, offsets, round(confidence, 4))

@@ -1,0 +1,102 @@
+"""The store: one transaction per document, one row per file hash, same code on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline import errors, records, store
+
+
+def _extraction(locality: str = "Xã Mẫu") -> records.Extraction:
+    quote = "tỷ lệ hộ nghèo giảm xuống dưới 1,5%"
+    g = records.Grounding(page=1, char_start=10, char_end=10 + len(quote), quote=quote)
+    facts = records.DocumentFacts(
+        doc_type="Kế hoạch", number="12/KH-UBND", issue_date=date(2024, 3, 5),
+        admin_level="xã", locality=locality,
+        references=[records.Reference("Kế hoạch", "45/KH-UBND", date(2024, 3, 1), "UBND tỉnh")],
+    )
+    target = records.TargetRecord("poverty_rate", None, "hộ nghèo", "<", 1.5, None, None, "%",
+                                  "2024", None, g)
+    resp = records.ResponsibilityRecord("Công chức Lao động - TB&XH", "LDTBXH", "lead",
+                                        "Tham mưu", ["Dự án 4"], g)
+    deadline = records.DeadlineRecord("by_date", date(2024, 9, 30), None, None,
+                                      "Công chức Lao động - TB&XH", "Báo cáo", g)
+    return records.Extraction(facts, [target], [resp], [deadline])
+
+
+def _page() -> records.Page:
+    text = "Mục tiêu: tỷ lệ hộ nghèo giảm xuống dưới 1,5% năm 2024."
+    return records.Page(1, text, text, "plain")
+
+
+def _count(engine, model) -> int:
+    with store.session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def _exercise(engine) -> None:
+    finding = records.Finding("missing_dimension", "warning", "Thiếu chiều nhà ở",
+                              [records.Grounding(1, 0, 4, "Mục ")])
+    store.save_document(engine, sha256="a" * 64, file_name="kế hoạch xã.txt",
+                                 pages=[_page()], extraction=_extraction(), findings=[finding])
+    # the same file again replaces, never duplicates
+    store.save_document(engine, sha256="a" * 64, file_name="kế hoạch xã.txt",
+                                pages=[_page()], extraction=_extraction(), findings=[finding])
+    assert _count(engine, store.DocumentRow) == 1
+    assert _count(engine, store.TargetRow) == 1
+    assert _count(engine, store.FindingRow) == 1
+    with store.session_scope(engine) as session:
+        rows = store.query_targets(session, locality="mẫu")
+        assert [(r["value"], r["comparator"], r["document"]) for r in rows] == [
+            (1.5, "<", "kế hoạch xã.txt")]
+        assert store.query_responsibilities(session, agency="LDTBXH")[0]["projects"] == ["Dự án 4"]
+        assert store.query_deadlines(session, year=2024)[0]["due_date"] == date(2024, 9, 30)
+        assert store.find_document(session, "kế hoạch xã.txt").number == "12/KH-UBND"
+        with pytest.raises(errors.DocumentNotFound):
+            store.find_document(session, "không có.pdf")
+        docs = store.query_documents(session)
+        assert docs[0]["target_count"] == 1 and docs[0]["finding_count"] == 1
+
+
+def test_sqlite_store_roundtrip(data_home):
+    _exercise(store.get_engine())
+
+
+@pytest.mark.postgres
+def test_postgres_store_roundtrip(postgres_url):
+    _exercise(store.get_engine(postgres_url))
+
+
+def test_failed_write_leaves_nothing_half_stored(data_home):
+    engine = store.get_engine()
+    store.save_document(engine, sha256="b" * 64, file_name="cũ.txt", pages=[_page()],
+                        extraction=_extraction("Cũ"), findings=[])
+    broken = _extraction("Mới")
+    broken.targets[0].grounding = None  # fails while building rows, after the delete of the old
+    with pytest.raises(AttributeError):
+        store.save_document(engine, sha256="b" * 64, file_name="cũ.txt", pages=[_page()],
+                            extraction=broken, findings=[])
+    with store.session_scope(engine) as session:
+        docs = store.query_documents(session)
+        assert [d["locality"] for d in docs] == ["Cũ"]  # the old version survives whole
+        assert len(store.query_targets(session)) == 1
+
+
+def test_cross_findings_are_replaced(data_home):
+    engine = store.get_engine()
+    finding = records.Finding("weaker_than_parent", "warning", "yếu hơn",
+                              [records.Grounding(1, 0, 3, "abc", document_id=None)])
+    for _ in range(2):
+        with store.session_scope(engine) as session:
+            store.replace_cross_findings(session, [finding], {"weaker_than_parent"})
+    with store.session_scope(engine) as session:
+        assert len(store.query_findings(session, kind="weaker_than_parent")) == 1
+
+
+def test_unreachable_database_is_a_clear_error():
+    with pytest.raises(errors.DatabaseUnreachable) as caught:
+        store.get_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert "PLANS_DB_URL" in caught.value.message
