@@ -27,11 +27,15 @@ Kinds and the rule behind each (messages in Vietnamese, numbers in `detail`):
   tổng số hộ, chiếm P%" must hold; "giảm 0,56% (tương đương 82 hộ)" and "N hộ ... chiếm P%" are
   checked against the total households the document states; a table row whose rate is not the
   ratio its sibling rows follow.
-- missing_dimension: a plan (Kế hoạch) with no target on one of the six deprivation dimensions.
+- missing_dimension: a plan (Kế hoạch) with no target on one of the deprivation dimensions of
+  the standard in force for its year: six from 2022 (Decree 07/2021/NĐ-CP), five before
+  (Decision 59/2015/QĐ-TTg, no employment dimension).
 - deadline_out_of_range: a dated deadline before the plan's issue date (or before the first day
   of its known issue month or year) or after the end of its period.
 - task_without_lead: a task, or a programme project (Dự án / Tiểu dự án), whose responsibility
-  records all have role `support` ("phối hợp"): nobody leads ("chủ trì") or is assigned it.
+  records all have role `support` ("phối hợp"): nobody leads ("chủ trì") or is assigned it. A
+  task whose sentence names the one body it supports ("phối hợp với Phòng Y tế ...") has that
+  body as lead; "phối hợp với các cơ quan liên quan" names nobody.
 - low_confidence_page: a page whose mean OCR word confidence is below LOW_CONFIDENCE_OCR (0-100)
   or whose restoration confidence is below LOW_CONFIDENCE_RESTORE (0-1).
 
@@ -397,7 +401,7 @@ def _ratio_relation(columns: dict[int, list[Number | None]], integer_cols: list[
             for r, n, d in zip(rates, columns[num], columns[den], strict=True):
                 if d.value and _close(n.value / d.value * 100, r.value, r.unit):
                     matches += 1
-            if matches >= max(2, math.ceil(0.8 * len(rates))) and (
+            if matches >= max(2, math.ceil(2 * len(rates) / 3)) and (
                     best is None or matches > best[2]):
                 best = (num, den, matches)
     return best
@@ -582,21 +586,44 @@ def _objectives_grounding(pages: list[Page]) -> list[Grounding]:
     return []
 
 
+def plan_year(extraction: Extraction) -> int | None:
+    """The year a plan is about: its period's end, else its issue year, else its targets'."""
+    facts = extraction.facts
+    for year in (facts.period_end, facts.period_start, facts.issue_year,
+                 facts.issue_date.year if facts.issue_date else None):
+        if year:
+            return year
+    years = [int(y) for t in extraction.targets for y in re.findall(r"\d{4}", t.year or "")]
+    return max(years) if years else None
+
+
+def poverty_standard(year: int | None) -> tuple[str, tuple[str, ...]]:
+    """The multidimensional poverty standard in force for a plan year, and its dimensions.
+
+    Decree 07/2021/NĐ-CP (2022-2025) has six dimensions; Decision 59/2015/QĐ-TTg (2016-2021)
+    had five, without employment.
+    """
+    if year is not None and year <= 2021:
+        return "59/2015/QĐ-TTg", tuple(d for d in DIMENSIONS if d != "employment")
+    return "07/2021/NĐ-CP", DIMENSIONS
+
+
 def missing_dimensions(pages: list[Page], extraction: Extraction) -> list[Finding]:
-    """One finding per deprivation dimension on which a plan sets no target."""
+    """One finding per deprivation dimension of the standard in force with no target."""
     if not _is_plan(extraction):
         return []
+    standard, dimensions = poverty_standard(plan_year(extraction))
     present = {t.dimension for t in extraction.targets if t.dimension}
-    missing = [d for d in DIMENSIONS if d not in present]
+    missing = [d for d in dimensions if d not in present]
     if not missing:
         return []
     anchor = _objectives_grounding(pages)
     findings = []
     for dim in missing:
         message = (f"Kế hoạch không đặt chỉ tiêu nào cho chiều thiếu hụt "
-                   f"{DIMENSION_NAMES_VI[dim]} ({dim}).")
+                   f"{DIMENSION_NAMES_VI[dim]} ({dim}) của chuẩn nghèo đa chiều theo {standard}.")
         findings.append(Finding("missing_dimension", "info", message, list(anchor), {
-            "dimension": dim, "dimension_vi": DIMENSION_NAMES_VI[dim],
+            "dimension": dim, "dimension_vi": DIMENSION_NAMES_VI[dim], "standard": standard,
             "dimensions_present": sorted(present), "target_count": len(extraction.targets)}))
     return findings
 
@@ -641,8 +668,31 @@ def _task_key(task: str) -> str:
     return re.sub(r"\s+", " ", fold(task)[0]).strip(" .;:-–")
 
 
+_PARTNER = re.compile(r"phoi\s+hop\s+(?:chat\s+che\s+)?(?:voi|cung)\s+(?P<partner>[^,;.()]{3,80})")
+_GENERIC_PARTNER = re.compile(r"^(?:cac|nhung|mot\s+so|co\s+quan\s+lien\s+quan|don\s+vi\s+lien)")
+
+
+def named_partner(text: str) -> str | None:
+    """The agency a "phối hợp với X" sentence supports, when X is one named body.
+
+    "Phối hợp với Phòng Lao động - TB&XH tổ chức ..." names its lead; "phối hợp với các cơ
+    quan, đơn vị liên quan ..." does not (a generic plural is nobody in particular).
+    """
+    folded, index = fold(text)
+    m = _PARTNER.search(folded)
+    if not m or _GENERIC_PARTNER.match(m.group("partner")):
+        return None
+    start, end = _source_span(index, len(text), m.start("partner"), m.end("partner"))
+    return text[start:end].strip()
+
+
 def tasks_without_lead(extraction: Extraction) -> list[Finding]:
-    """Tasks and programme projects that only supporting agencies are named for."""
+    """Tasks and programme projects that only supporting agencies are named for.
+
+    A task (records grouped by task text) lacks a lead when every record has role `support`
+    and none of them names the one body it supports ("phối hợp với Phòng X" names X as lead).
+    A project (Dự án / Tiểu dự án) lacks a lead when every record naming it is `support`.
+    """
     findings = []
     by_task: dict[str, list] = defaultdict(list)
     by_project: dict[str, list] = defaultdict(list)
@@ -657,6 +707,8 @@ def tasks_without_lead(extraction: Extraction) -> list[Finding]:
     for records in by_task.values():
         if any(r.role != "support" for r in records):
             continue
+        if any(named_partner(r.task) or named_partner(r.grounding.quote) for r in records):
+            continue  # the sentence names the agency it supports: that one leads
         agencies = sorted({r.agency for r in records})
         task = records[0].task.strip()
         short = task if len(task) <= 120 else task[:117] + "..."

@@ -29,7 +29,8 @@ app = typer.Typer(
     help="Kế hoạch giảm nghèo -> bản ghi có dẫn chứng. Plans in, grounded records out.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-console = Console()
+# Tables are for people: keep them readable when the output goes to a file or a pipe too.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 _options = {"debug": False}
 
@@ -111,7 +112,9 @@ def _emit(rows: list[dict], fmt: Format, columns: list[str], title: str) -> None
         return
     table = Table(title=f"{title} ({len(rows)})", show_lines=False)
     for column in columns:
-        table.add_column(column, overflow="fold", max_width=60 if column == "quote" else 30)
+        table.add_column(_SHORT_HEADERS.get(column, column), overflow="fold",
+                         max_width=60 if column in ("quote", "task") else 28,
+                         no_wrap=column in ("id", "page", "value", "comparator", "unit"))
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
     console.print(table)
@@ -179,7 +182,7 @@ def ingest(
     if not files:
         raise errors.PlanError(vi="Không có tệp nào để xử lý.", en="No files to process.")
     store.get_engine()  # fail fast on a bad PLANS_DB_URL, before Prefect starts
-    from flows.process import process_documents
+    from flows.process import process_files
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("trang/pages"), TimeElapsedColumn(), console=err_console,
@@ -187,7 +190,7 @@ def ingest(
         listener = _ProgressBars(bars)
         progress.subscribe(listener)
         try:
-            outcomes = process_documents([str(p) for p in files], force=force,
+            outcomes = process_files([str(p) for p in files], force=force,
                                          debug=_options["debug"])
         finally:
             progress.unsubscribe(listener)
@@ -245,9 +248,12 @@ def serve(
 
 # --- reading -----------------------------------------------------------------------------------
 
-_DOCUMENT_COLUMNS = ["id", "document", "doc_type", "number", "issue_date", "admin_level",
-                     "locality", "province", "page_count", "text_mode", "target_count",
-                     "responsibility_count", "deadline_count", "status"]
+_DOCUMENT_COLUMNS = ["id", "document", "number", "issue_date", "admin_level", "locality",
+                     "page_count", "text_mode", "target_count", "responsibility_count",
+                     "deadline_count"]
+_SHORT_HEADERS = {"page_count": "pages", "target_count": "targets",
+                  "responsibility_count": "resp.", "deadline_count": "deadl.",
+                  "admin_level": "level", "text_mode": "text"}
 
 
 @app.command()

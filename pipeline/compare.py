@@ -244,7 +244,12 @@ def _labels(places: Iterable[Locality]) -> dict[tuple[str, int], str]:
 
 
 def _sort_key(place: Locality) -> tuple:
-    return (fold(place.province or "")[0], fold(place.district or place.name)[0],
+    """Province, then district (the district itself before its communes), then name."""
+    if place.admin_level in DISTRICT_LEVELS or not place.district:
+        group = place.name
+    else:
+        group = split_level(place.district)[1]
+    return (_squash(split_level(place.province or "")[1]), _squash(group),
             LEVEL_ORDER.get(place.admin_level or "", 2), fold(place.name)[0], place.name)
 
 

@@ -62,38 +62,61 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
     Tesseract cannot run. An image without text gives empty text and confidence None.
     """
     data = image if isinstance(image, bytes) else None
-    picture = _open(image)
     if dpi is None:
-        dpi = _declared_dpi(picture)
-    gray = picture.convert("L") if picture.mode != "L" else picture
-    skew = estimate_skew(gray)
+        dpi = _declared_dpi(_open(image, full=False))
+    skew = estimate_skew(_skew_sample(image))
+    upright: Image.Image | None = None  # the full-size grayscale page, decoded only if needed
     if abs(skew) >= MIN_SKEW_DEGREES:
-        gray = _rotate(gray, -skew)
-        data = None
-    elif data is not None and picture.mode not in ("1", "L", "RGB"):
-        data = None
-    result = _read(data if data is not None else gray, lang, timeout, dpi)
-    result.skew = round(skew, 2)
+        upright = _rotate(_gray(_open(image)), -skew)
+    elif data is not None and not _tesseract_reads_as_is(data):
+        upright = _gray(_open(image))
+    result = _read(upright if upright is not None else (data or _gray(_open(image))), lang,
+                   timeout, dpi)
+    result.skew = skew
     if _reads_badly(result):
-        rotation = _detect_rotation(gray, timeout, dpi)
+        if upright is None:
+            upright = _gray(_open(image))
+        rotation = _detect_rotation(upright, timeout, dpi)
         if rotation:
-            turned = gray.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
+            turned = upright.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
             turned_skew = estimate_skew(turned)
             if abs(turned_skew) >= MIN_SKEW_DEGREES:
                 turned = _rotate(turned, -turned_skew)
             second = _read(turned, lang, timeout, dpi)
             if (second.confidence or 0) > (result.confidence or 0):
-                second.rotation, second.skew = rotation, round(turned_skew, 2)
+                second.rotation, second.skew = rotation, turned_skew
                 result = second
     return result
 
 
-def _open(image: bytes | Image.Image) -> Image.Image:
+def _gray(picture: Image.Image) -> Image.Image:
+    return picture if picture.mode == "L" else picture.convert("L")
+
+
+def _tesseract_reads_as_is(data: bytes) -> bool:
+    """PNG/JPEG in a plain mode: hand the bytes to Tesseract without decoding them here."""
+    picture = _open(data, full=False)
+    return picture.format in ("PNG", "JPEG") and picture.mode in ("1", "L", "RGB")
+
+
+def _skew_sample(image: bytes | Image.Image) -> Image.Image:
+    """A grayscale copy of about 1000 px width for skew estimation, decoded as cheaply as can be
+    (a JPEG decodes straight at a quarter or half size)."""
+    picture = _open(image, full=False)
+    if isinstance(image, bytes) and picture.format == "JPEG" and picture.width > 2000:
+        picture.draft("L", (picture.width // 2, picture.height // 2))
+    picture.load()
+    return _gray(picture)
+
+
+def _open(image: bytes | Image.Image, *, full: bool = True) -> Image.Image:
+    """The image decoded (full=False: only its header read)."""
     if isinstance(image, Image.Image):
         return image
     try:
         picture = Image.open(io.BytesIO(image))
-        picture.load()
+        if full:
+            picture.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise errors.CorruptFile(f"page image: {exc}") from exc
     return picture

@@ -162,6 +162,14 @@ class RestoreModel:
 
 
 MAXLEN = 8
+DECODER_PARAMS = {
+    "backoff": -0.6,  # log10 penalty per back-off step (stupid back-off)
+    "channel_weight": 0.8,  # log10 LM units per nat of OCR channel cost
+    "unk_cost": 6.0,  # channel cost of keeping a token that is not a syllable
+    "cost_margin": 9.0,  # candidates costlier than the best + margin are dropped
+    "max_candidates": 80,
+    "beam": 8,
+}
 
 
 def encode_chars(word: str, char_index: dict[str, int]) -> np.ndarray:
@@ -241,7 +249,7 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
         sub_cost=ch["sub_cost"].astype(np.float32),
         del_cost=ch["del_cost"].astype(np.float32),
         ins_cost=ch["ins_cost"].astype(np.float32),
-        params=meta["params"],
+        params={**meta["params"], **DECODER_PARAMS},
     )
 
 

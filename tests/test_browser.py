@@ -67,7 +67,7 @@ def _store_by_hand(samples: list[Path], url: str) -> None:
     for path in samples:
         text = path.read_text(encoding="utf-8")
         targets = [records.TargetRecord(
-            "water_source" if "nước" in m.group(2) else "latrine", "water_sanitation",
+            "domestic_water" if "nước" in m.group(2) else "hygienic_latrine", "water_sanitation",
             "hộ nghèo, hộ cận nghèo", "=", float(m.group(1).replace(",", ".")), None, None, "%",
             None, path.stem, records.Grounding(1, m.start(), m.end(), m.group(0)))
             for m in pattern.finditer(text)]

@@ -42,10 +42,10 @@ def _commune_plan(locality: str, water: str, latrine: str, extra: str = "") -> t
     targets = [
         records.TargetRecord("poverty_rate", None, "hộ nghèo", "<", 2.0, None, None, "%",
                              "2024", locality, _grounded(text, poverty_quote)),
-        records.TargetRecord("water_source", "water_sanitation", "hộ nghèo, hộ cận nghèo", "=",
+        records.TargetRecord("domestic_water", "water_sanitation", "hộ nghèo, hộ cận nghèo", "=",
                              number(water), None, None, "%", "2024", locality,
                              _grounded(text, water_quote)),
-        records.TargetRecord("latrine", "water_sanitation", "hộ nghèo, hộ cận nghèo", "=",
+        records.TargetRecord("hygienic_latrine", "water_sanitation", "hộ nghèo, hộ cận nghèo", "=",
                              number(latrine), None, None, "%", "2024", locality,
                              _grounded(text, latrine_quote)),
     ]
@@ -165,8 +165,8 @@ def test_api_targets_filters(filled):
     everything = client.get("/api/targets").json()
     assert len(everything) == 7
     water = client.get("/api/targets", params={"dimension": "water_sanitation"}).json()
-    assert {t["indicator"] for t in water} == {"water_source", "latrine"} and len(water) == 4
-    latrine = client.get("/api/targets", params={"indicator": "latrine",
+    assert {t["indicator"] for t in water} == {"domestic_water", "hygienic_latrine"} and len(water) == 4
+    latrine = client.get("/api/targets", params={"indicator": "hygienic_latrine",
                                                  "locality": "Tân Lập"}).json()
     assert len(latrine) == 1 and latrine[0]["value"] == 92.0
     assert latrine[0]["document"] == "ke-hoach-tan-lap.txt"
@@ -200,7 +200,7 @@ def test_api_findings_keep_their_spans(filled):
 
 def test_api_compare_two_communes(filled):
     client, _, _ = filled
-    response = client.get("/api/compare", params=[("indicator", "water_source"),
+    response = client.get("/api/compare", params=[("indicator", "domestic_water"),
                                                    ("locality", "An Bình"),
                                                    ("locality", "Tân Lập")])
     assert response.status_code == 200, response.text
@@ -212,7 +212,7 @@ def test_api_compare_two_communes(filled):
 
 def test_api_compare_all_communes_of_a_district(filled):
     client, _, _ = filled
-    rows = client.get("/api/compare", params={"indicator": "latrine",
+    rows = client.get("/api/compare", params={"indicator": "hygienic_latrine",
                                               "district": DISTRICT}).json()
     assert {r["locality"]: r["value"] for r in rows} == {"An Bình": 90.0, "Tân Lập": 92.0}
 
@@ -224,12 +224,12 @@ def test_api_compare_unknown_indicator_lists_known_ones(filled):
     assert response.status_code == 400
     text = response.text
     assert "no_such_indicator" in text
-    assert "water_source" in text and "latrine" in text
+    assert "domestic_water" in text and "hygienic_latrine" in text
 
 
 def test_api_compare_unknown_locality_lists_known_ones(filled):
     client, _, _ = filled
-    response = client.get("/api/compare", params={"indicator": "latrine",
+    response = client.get("/api/compare", params={"indicator": "hygienic_latrine",
                                                   "locality": "Xã Không Có"})
     assert response.status_code == 400
     assert "Xã Không Có" in response.text
@@ -311,17 +311,17 @@ def test_targets_page_filters_and_sorts_on_the_server(filled):
     client, _, _ = filled
     page = client.get("/targets", params={"dimension": "water_sanitation", "sort": "value",
                                           "order": "desc"}).text
-    values = re.findall(r'<td class="num">(\d+) %</td>', page)
-    assert values == ["100", "95", "92", "90"]
+    cell = r'<td class="num" data-value="[^"]*">([^<]*)</td>'
+    assert re.findall(cell, page) == ["100%", "95%", "92%", "90%"]
     ascending = client.get("/targets", params={"dimension": "water_sanitation",
                                                "sort": "value", "order": "asc"}).text
-    assert re.findall(r'<td class="num">(\d+) %</td>', ascending) == ["90", "92", "95", "100"]
+    assert re.findall(cell, ascending) == ["90%", "92%", "95%", "100%"]
     assert "poverty_rate" not in re.sub(r"<select.*?</select>", "", page, flags=re.S)
 
 
 def test_target_export_csv_and_xlsx(filled):
     client, _, _ = filled
-    response = client.get("/targets/export.csv", params={"indicator": "latrine"})
+    response = client.get("/targets/export.csv", params={"indicator": "hygienic_latrine"})
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     text = response.content.decode("utf-8-sig")
@@ -342,9 +342,9 @@ def test_compare_page_side_by_side_with_chart_and_differences(filled):
     page = client.get("/compare", params=[("locality", "An Bình"), ("locality", "Tân Lập"),
                                           ("dimension", "water_sanitation")]).text
     assert page.count("<svg") == 2  # one chart per indicator: water source and latrine
-    assert 'id="ind-water_source"' in page and 'id="ind-latrine"' in page
+    assert 'id="ind-domestic_water"' in page and 'id="ind-hygienic_latrine"' in page
     assert "diff-max" in page and "diff-min" in page  # 100 vs 95, 92 vs 90
-    targets = client.get("/api/targets", params={"indicator": "latrine",
+    targets = client.get("/api/targets", params={"indicator": "hygienic_latrine",
                                                  "locality": "An Bình"}).json()
     assert f'href="/documents/{ids["a"]}#t-{targets[0]["id"]}"' in page
     form = client.get("/compare").text

@@ -76,7 +76,7 @@ AGENCY_SECTORS: dict[str, tuple[str, tuple[str, ...]]] = {
                    (r"^(ubnd|uy ban nhan dan)\s+(cac\s+)?(huyen|thi xa|thanh pho|quan)\b",)),
     "UBND_TINH": ("People's Committee of the province", (r"^(ubnd|uy ban nhan dan)\s+tinh\b",)),
     "THON": ("villages and residential groups (thôn, làng, bản, tổ dân phố, khu phố, ấp)",
-             (r"^(cac |truong )?(thon|lang|ban|to dan pho|khu pho|ap|khom)\b",)),
+             (r"^(truong )?(cac )?(thon|lang|ban|to dan pho|khu pho|ap|khom)\b",)),
     "DOANTHE": ("mass organisations in general (các đoàn thể, tổ chức chính trị - xã hội)",
                 (r"doan the", r"chinh tri", r"^cac hoi\b", r"^cac to chuc\b")),
     "CQ_LIENQUAN": ("all concerned agencies (các cơ quan, đơn vị, ban, ngành liên quan)",

@@ -63,7 +63,7 @@ _REF_DATE_RE = re.compile(
     r"^\s*,?\s*ngay\s*(?:(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})"
     r"|(?P<d2>\d{1,2})\s*thang\s*(?P<m2>\d{1,2})\s*nam\s*(?P<y2>\d{4}))"
 )
-_REF_ISSUER_RE = re.compile(r"^\s*,?\s*cua\s+(?P<iss>.+?)(?=\s+(?:ve|quy dinh|huong dan|ban hanh)\b|[;,.(]|$)")
+_REF_ISSUER_RE = re.compile(r"^\s*,?\s*cua\s+(?P<iss>.+?)(?=\s+(?:ve|quy dinh|huong dan|ban hanh|phe duyet|giao|dieu chinh)\b|[;,.(]|$)")
 _SIGN_TITLES = ("pho chu tich", "chu tich", "giam doc", "pho giam doc", "truong phong",
                 "truong ban", "bi thu", "pho bi thu", "chanh van phong")
 
@@ -385,17 +385,21 @@ def _gazetteer_fill(facts: DocumentFacts, pages: list[Page]) -> None:
 
 
 def localities_of(names: list[str]) -> tuple[str, str] | None:
-    """(district, province) that holds all these commune names, when exactly one does."""
+    """(district, province) holding most of these commune names (at least 3 and 60%)."""
     rows = _gazetteer()
     if not rows or not names:
         return None
-    keys = [re.sub(r"^(tt|thi tran|xa|phuong)\s+", "", fold(n)).strip() for n in names]
-    common: set[tuple[str, str]] | None = None
-    for k in keys:
+    votes: Counter = Counter()
+    found_names = 0
+    for n in names:
+        k = re.sub(r"^(tt|thi tran|xa|phuong)\s+", "", fold(n)).strip()
         found = {(r[1], r[0]) for r in rows if r[5] == k}
-        if not found:
-            continue
-        common = found if common is None else common & found
-    if common and len(common) == 1:
-        return next(iter(common))
+        if found:
+            found_names += 1
+            votes.update(found)
+    if not votes:
+        return None
+    (best, count), = votes.most_common(1)
+    if count >= 3 and count >= 0.6 * found_names:
+        return best
     return None

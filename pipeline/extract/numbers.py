@@ -57,7 +57,8 @@ def _q(name: str) -> str:
 
 # "từ 5,21% xuống (còn) 3,25%" / "từ 64 hộ xuống còn 40 hộ"
 REDUCE_TO_RE = re.compile(
-    rf"\btu\s+{_q('base')}\s+(?:xuong|giam\s+xuong|con)\s+(?:con\s+)?(?:duoi\s+)?{_q('val')}"
+    rf"\btu\s+{_q('base')}(?:\s*\(?(?:nam|cuoi nam|dau nam)\s+\d{{4}}\)?)?\s*,?\s+"
+    rf"(?:xuong|giam\s+xuong|con)\s+(?:con\s+)?(?:duoi\s+|khong qua\s+)?{_q('val')}"
 )
 # "từ 0,5 - 1%", "0,3 - 0,5%", "30-40 hộ", "từ 0,5 đến 1%"
 RANGE_RE = re.compile(
@@ -156,7 +157,7 @@ def _looks_like_date_or_code(folded: str, start: int, end: int) -> bool:
     """Figures inside dates, document numbers or "Dự án 2" are not quantities."""
     before = folded[max(0, start - 12):start]
     after = folded[end:end + 2]
-    if re.search(r"[/\-]\s*$", before) and not re.search(r"\d\s*-\s*$", before):
+    if re.search(r"(\d\s*[-–]|/)\s*$", before):
         return True
     if after.startswith("/") and not re.match(r"/\s*(nguoi|ho|nam)", folded[end:end + 8]):
         return True

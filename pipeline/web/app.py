@@ -299,6 +299,8 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> HTM
     templates: Jinja2Templates = request.app.state.templates
     context.setdefault("labels", render)
     context.setdefault("fmt", render.format_number)
+    context.setdefault("indicator_label", render.indicator_label)
+    context.setdefault("value_text", compare.format_value)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -440,23 +442,24 @@ def _comparison_views(session: Session, indicator: str | None, dimension: str | 
               "district": district, "year": year}
     base = {"known_localities": known_localities, "known_indicators": known_indicators,
             "districts": districts, "chosen": chosen, "blocks": []}
-    if not localities and not district:
+    if not (localities or district or indicator):
         return base
     compare.check_names(session, indicators=[indicator] if indicator else [],
                         localities=localities)
     if indicator:
         indicators = [indicator]
     else:
-        targets = store.query_targets(session, dimension=dimension)
-        indicators = sorted({t["indicator"] for t in targets if t.get("indicator")})
+        table = {code: i for i, code in enumerate(known_indicators)}
+        found = {t["indicator"] for t in store.query_targets(session, dimension=dimension)}
+        indicators = sorted(found, key=lambda c: (table.get(c, len(table)), c))
     blocks = []
-    for code in indicators:
-        frame = compare.comparison(session, code, localities or None, year=year,
+    for name in indicators:
+        frame = compare.comparison(session, name, localities or None, year=year,
                                    district=district)
+        code = frame.attrs.get("indicator", name)
         rows = _frame_rows(frame)
-        if not rows or all(r.get("value") is None for r in rows):
-            if indicator is None:
-                continue
+        if indicator is None and all(r.get("value") is None for r in rows):
+            continue
         values = [r["value"] for r in rows if r.get("value") is not None]
         differs = len(set(values)) > 1
         for row in rows:
@@ -466,12 +469,14 @@ def _comparison_views(session: Session, indicator: str | None, dimension: str | 
                                        (f"t-{row['id']}" if row.get("id") else None))
             row["mark"] = ("max" if differs and row.get("value") == max(values) else
                            "min" if differs and row.get("value") == min(values) else "")
-        unit = next((r.get("unit") for r in rows if r.get("unit")), "") or ""
-        chart = render.bar_chart(code, [render.Bar(str(r.get("locality") or "?"),
-                                                   r.get("value")) for r in rows], unit)
+        units = {r.get("unit") or "" for r in rows if r.get("value") is not None}
+        unit = next(iter(units)) if len(units) == 1 else ""
+        bars = [render.Bar(str(r.get("locality") or "?"), r.get("value"),
+                           r.get("display") or compare.format_value(r)) for r in rows]
+        chart = render.bar_chart(render.indicator_label(code), bars, unit)
         blocks.append({"indicator": code, "rows": rows, "differs": differs, "chart": chart,
                        "spread": (max(values) - min(values)) if differs else None,
-                       "unit": unit, "frame": frame})
+                       "unit": unit, "mixed_units": len(units) > 1, "frame": frame})
     base["blocks"] = blocks
     return base
 
@@ -546,11 +551,14 @@ def api_compare(session: DbSession, indicator: str | None = None, dimension: str
     """
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
                              _names(locality), _blank(district), _year(year))
-    if not locality and not district:
-        raise errors.UnknownName(
-            "locality", vi="Hãy chọn ít nhất một địa phương (locality) hoặc một huyện "
-            "(district).", en="Give at least one locality or a district. Known localities: "
-            + ", ".join(view["known_localities"]))
+    if not (view["chosen"]["localities"] or district or indicator):
+        error = errors.UnknownName(
+            "", vi="Hãy cho biết chỉ tiêu (indicator), địa phương (locality) hoặc huyện "
+            "(district). Các địa phương: " + ", ".join(view["known_localities"]) + ".",
+            en="Give an indicator, a locality or a district. Known localities: "
+            + ", ".join(view["known_localities"]) + ".")
+        error.known = view["known_localities"]
+        raise error
     return [{k: v for k, v in row.items() if k not in ("href", "mark")}
             for block in view["blocks"] for row in block["rows"]]
 

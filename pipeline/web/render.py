@@ -63,6 +63,14 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
+def indicator_label(code: str | None) -> str:
+    """The Vietnamese name of an indicator code (the code itself when the table lacks it)."""
+    from pipeline.extract.indicators import BY_CODE
+
+    indicator = BY_CODE.get(code or "")
+    return indicator.label if indicator else (code or "")
+
+
 def format_number(value: float | None) -> str:
     """Vietnamese number: decimal comma, thousands dot, no trailing zeros ("14.653", "0,5")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -148,10 +156,14 @@ class Bar:
 
 
 def bar_chart(title: str, bars: list[Bar], unit: str = "") -> Markup:
-    """A horizontal bar chart as inline SVG, sized from its rows; missing values are noted."""
-    label_width, bar_width, row_height, top = 190, 300, 26, 28
-    height = top + row_height * max(len(bars), 1) + 8
-    width = label_width + bar_width + 90
+    """A horizontal bar chart as inline SVG, sized from its rows; missing values are noted.
+
+    Each bar is labelled with its text (the value as the plan states it); bars of different
+    units are drawn on one scale only when `unit` is given, otherwise a note says so.
+    """
+    label_width, bar_width, row_height, top = 190, 260, 26, 28
+    height = top + row_height * max(len(bars), 1) + (22 if not unit else 8)
+    width = label_width + bar_width + 150
     values = [b.value for b in bars if b.value is not None and not math.isnan(b.value)]
     peak = max((abs(v) for v in values), default=0.0) or 1.0
     suffix = f" {unit}" if unit and unit != "%" else (unit or "")
@@ -177,6 +189,9 @@ def bar_chart(title: str, bars: list[Bar], unit: str = "") -> Markup:
                      f'fill="{colour}"><title>{escape(bar.label)}: {escape(tooltip)}'
                      "</title></rect>")
         parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + 16}" '
-                     f'class="chart-value">{escape(format_number(bar.value) + suffix)}</text>')
+                     f'class="chart-value">{escape(tooltip)}</text>')
+    if not unit and len(values) > 1:
+        parts.append(f'<text x="{label_width}" y="{height - 2}" class="chart-missing">'
+                     "đơn vị khác nhau: độ dài thanh không so sánh trực tiếp được</text>")
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,0 +1,435 @@
+"""Who does what: one ResponsibilityRecord per task bullet of a plan, with agency, role, projects.
+
+Plans assign tasks in two ways: an agency heading ("1. Phòng Lao động - Thương binh và Xã hội:",
+"- Công chức Văn hóa - Xã hội:", "2.3. Công chức Văn hóa thông tin") followed by task bullets or
+paragraphs, or an inline sentence ("Giao Phòng Y tế chủ trì, phối hợp với ...", "Đề nghị Hội
+Nông dân ... xây dựng kế hoạch ..."). A small line walker of our own finds headings, bullets and
+hard-wrapped paragraphs; every rule reads a folded (lower-case, accent-free, same-length) copy of
+the text so accent-stripped or restored OCR text still matches, and spans point into page.text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline.extract.agencies import AGENCY_HEAD, agency_code, fold
+from pipeline.records import Grounding, Page, ResponsibilityRecord
+from pipeline.spans import to_raw_span
+
+# --- the line walker ---------------------------------------------------------------------------
+
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|XI{0,3}|Il|lI|ll)\s*[.)/:]?\s+(?=\S)")
+_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+(?=\D)")
+_LETTER = re.compile(r"^([a-zđ])[.)]\s+(?=\S)")
+_BULLET = re.compile(r"^(?:-\s*\+|[-–—•+]|\*(?!\*))\s*(?=\S)")
+_DECOR = re.compile(r"^[#\s]*(?:\*\*)?\s*")
+_TERMINAL = (".", ";", ":", "!", "?", "/.", ")")
+
+# Section titles (folded, at the start of a heading) whose content is not tasks: objectives,
+# scope, budget, situation. Records found there would be targets or background, not duties.
+_SKIP_SECTIONS = re.compile(
+    r"^\W*(muc tieu|muc dich|doi tuong|pham vi|kinh phi|nguon von|von va nguon von|tinh hinh|"
+    r"thoi gian|ket qua thuc hien|danh gia ket qua|thuc trang|can cu)"
+)
+_END_OF_BODY = re.compile(r"^\W*(noi nhan|tm\.|kt\.|t/m)\b")
+
+
+@dataclass
+class Paragraph:
+    """A heading, bullet or wrapped text paragraph of one page, with its span in page.text."""
+
+    page_index: int
+    start: int  # span of the whole paragraph in page.text
+    end: int
+    body_start: int  # after the numbering or bullet marker
+    kind: str  # heading | bullet | text
+    level: int  # 1 roman / upper-case title, 2 "1.", 3 "1.1.", 4 "1.1.1.", 6 "a)", 7 "-", 8 "+"
+    starts_document: bool = False  # a numbered heading that marks the end of the preamble
+    continuation: bool = False  # rest of a paragraph broken by a page or column gap
+    excluded: bool = False  # inside an objectives / scope / budget section or after "Nơi nhận"
+
+
+@dataclass
+class WalkedParagraph:
+    """A paragraph with the agency that owns it (enclosing block or inline) and its record."""
+
+    paragraph: Paragraph
+    owner: str | None = None
+    record: ResponsibilityRecord | None = None
+
+
+@dataclass
+class _Block:
+    agency: str
+    level: int
+    kind: str
+    default_role: str
+    has_items: bool = False
+    records: list = field(default_factory=list)
+
+
+def _is_upper_title(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < 4 or "\t" in line or any(c.isdigit() for c in line):
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper / len(letters) >= 0.85 and len(line.split()) <= 14
+
+
+def _classify(line: str) -> tuple[str, int, int, bool] | None:
+    """(kind, level, marker length, starts_document) of a line that opens a paragraph, or None."""
+    decor = _DECOR.match(line)
+    offset = decor.end() if decor else 0
+    rest = line[offset:]
+    m = _ROMAN.match(rest)
+    if m and _is_upper_title(rest[m.end():]) is not False and rest[m.end():m.end() + 1].isupper():
+        return "heading", 1, offset + m.end(), True
+    m = _NUMBER.match(rest)
+    if m:
+        depth = m.group(1).rstrip(".)").count(".")
+        return "heading", 2 + depth, offset + m.end(), depth == 0
+    m = _LETTER.match(rest)
+    if m:
+        return "heading", 6, offset + m.end(), False
+    m = _BULLET.match(rest)
+    if m:
+        level = 8 if "+" in m.group(0) else 7
+        return "bullet", level, offset + m.end(), False
+    stripped = rest.strip(" .*:")
+    if _is_upper_title(stripped):
+        return "heading", 1, offset + (len(rest) - len(rest.lstrip(" .*"))), False
+    return None
+
+
+def _paragraphs(page_index: int, text: str) -> list[Paragraph]:
+    """Split one page into paragraphs: a marker or a blank line starts one; wrapped lines join."""
+    paragraphs: list[Paragraph] = []
+    current: Paragraph | None = None
+    previous_blank = True
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        line_start, pos = pos, pos + len(line)
+        content = line.rstrip("\r\n")
+        if not content.strip():
+            previous_blank = True
+            continue
+        lead = len(content) - len(content.lstrip())
+        first_char_pos = line_start + lead
+        line_end = line_start + len(content.rstrip())
+        opened = _classify(content.lstrip())
+        if opened is None and current is not None and not previous_blank:
+            current.end = line_end
+        elif opened is None and current is not None and _continues(text, current, content):
+            current.end = line_end  # a paragraph cut by a page or column gap
+        else:
+            kind, level, marker, starts = opened or ("text", 9, 0, False)
+            current = Paragraph(page_index, first_char_pos, line_end, first_char_pos + marker,
+                                kind, level, starts)
+            if opened is None and not paragraphs and content.lstrip()[:1].islower():
+                current.continuation = True
+            paragraphs.append(current)
+        previous_blank = False
+    return paragraphs
+
+
+def _continues(text: str, current: Paragraph, content: str) -> bool:
+    first = content.lstrip()[:1]
+    return first.islower() and not text[current.start:current.end].rstrip("* ").endswith(_TERMINAL)
+
+
+@lru_cache(maxsize=32)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+def _clean_heading(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" *#:.;-\u2013")
+
+
+def document_paragraphs(pages: list[Page]) -> list[Paragraph]:
+    """All paragraphs of the document in order, each marked excluded when no task can be there."""
+    result: list[Paragraph] = []
+    stack: list[tuple[int, bool]] = []  # (heading level, excluded)
+    started = False
+    ended = False
+    for index, page in enumerate(pages):
+        for para in _paragraphs(index, page.text):
+            body = fold(page.text[para.body_start:para.end])
+            if _END_OF_BODY.match(body):
+                ended = True
+            if para.kind == "heading":
+                while stack and stack[-1][0] >= para.level:
+                    stack.pop()
+                stack.append((para.level, bool(_SKIP_SECTIONS.match(body))))
+                started = started or para.starts_document
+            para.excluded = ended or not started or any(skip for _, skip in stack)
+            result.append(para)
+    return result
+
+
+# --- agencies in running text --------------------------------------------------------------------
+
+_VERBS = (
+    r"chu tri|ph\w{1,2}i h\w?p|la co quan|la don vi|lam dau moi|co trach nhiem|chiu trach nhiem|"
+    r"tham muu|huong dan|chi dao|to chuc|trien khai|thuc hien|tiep tuc|xay dung|bo tri|"
+    r"can doi|kiem tra|tuyen truyen|van dong|ra soat|can cu|nghien cuu|day manh|tang cuong|"
+    r"quan ly|phat huy|ho tro|dam bao|bao dam|khan truong|chu dong|giam sat|don doc|tong hop|"
+    r"bao cao|uu tien|huy dong|phan bo|tap trung|nang cao|duoc|phai|ban hanh|dong thoi|tich cuc|"
+    r"thuong xuyen|cung cap|hoan thanh|dieu tra|danh gia|de xuat|long ghep|co ke hoach|lap|"
+    r"cap phat|yeu cau|de nghi|giao(?! (?:duc|dich|thong))|tiep nhan|xu ly|cho vay|phat dong|"
+    r"chuan bi|thanh lap|cap nhat|phoi ket hop|theo chuc nang|trong pham vi|can cu"
+)
+_VERB_AT = re.compile(r"(?:" + _VERBS + r")\b")
+_NO_STOP_AFTER = {"cac", "phong", "ban", "so", "tam", "cuc", "hoi", "tram", "nhung", "-"}
+_HEAD_AT = re.compile(AGENCY_HEAD)
+_ASSIGN = re.compile(r"\b(?:giao cho|giao|de nghi|yeu cau)\s+(?=" + AGENCY_HEAD + ")")
+_REQUEST = re.compile(r"\W*(?:de nghi|giao cho|giao|yeu cau)\s+")
+_ROLE_HEADING = re.compile(r"^\W*\(?\s*(?:la\s+)?(?:co quan|don vi)\s+(?:thuong truc|chu tri|dau moi)"
+                           r"|^\W*(?:chu tri|ph\w{1,2}i h\w?p)\b")
+_MAX_AGENCY_WORDS = 30
+
+
+def _agency_extent(text: str, folded: str, start: int, end: int) -> int:
+    """End of the agency name that starts at `start`: before the first lower-case verb or colon."""
+    previous = ""
+    count = 0
+    for word in re.finditer(r"\S+", folded[start:end]):
+        pos = start + word.start()
+        token = word.group(0)
+        if count and text[pos].islower() and previous not in _NO_STOP_AFTER \
+                and _VERB_AT.match(folded, pos):
+            return pos
+        stop = re.search(r"[:;(.]", token)
+        if stop and not re.match(r"\w\.\w", token[max(0, stop.start() - 1):stop.start() + 2]):
+            return pos + stop.start()
+        count += 1
+        if count > _MAX_AGENCY_WORDS:
+            return pos
+        previous = token.rstrip(",")
+    return end
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1] in " \t\r\n,*-\u2013:":
+        end -= 1
+    while start < end and text[start] in " \t\r\n*":
+        start += 1
+    return start, end
+
+
+# --- roles and projects ------------------------------------------------------------------------
+
+_LEAD = re.compile(r"\bchu tri\b|\bco quan thuong truc\b|\b(?:la|lam) (?:co quan |don vi )?dau moi\b")
+_SUPPORT = re.compile(r"\bph\w{1,2}i h\w?p\b")
+_NOUN_BEFORE_SUPPORT = re.compile(
+    r"\b(?:su|cong tac|ke hoach|quy che|co che|chuong trinh|viec|moi|quan he)\s*$")
+_ROLE_LEAD_IN = re.compile(r"(?:trach nhiem|duoc giao|tiep tuc|phai|chu dong|tich cuc|dong thoi|"
+                           r"thuong xuyen|va|chat che)\s*$")
+_CLAUSE_END = re.compile(r"[.;](?=\s|$)|\n\s*\n")
+_PROJECT = re.compile(r"\btieu du an\s+(?:\d{1,2}|[ivx]{1,4})\b(?:\s+thuoc\s+du an\s+"
+                      r"(?:\d{1,2}|[ivx]{1,4})\b)?|\bdu an\s+(?:\d{1,2}|[ivx]{1,4})\b")
+
+
+def role_of(task: str, default: str = "assigned") -> str:
+    """lead / support / assigned from the first clause of a task ("Chủ trì, phối hợp ...")."""
+    folded = fold(task)
+    end = _CLAUSE_END.search(folded)
+    clause = folded[: end.start()] if end else folded
+    found: list[tuple[int, str]] = []
+    for pattern, role in ((_LEAD, "lead"), (_SUPPORT, "support")):
+        for m in pattern.finditer(clause):
+            before = clause[: m.start()]
+            if role == "support" and _NOUN_BEFORE_SUPPORT.search(before):
+                continue
+            if re.search(r"\bdo\b[^,;]{0,40}$", before):
+                continue  # "... do Phòng Y tế chủ trì": someone else leads
+            if len(before.split()) <= 4 or _ROLE_LEAD_IN.search(before):
+                found.append((m.start(), role))
+                break
+    return min(found)[1] if found else default
+
+
+def projects_of(task: str) -> list[str]:
+    """Programme projects named in a task, number as written ("Tiểu dự án 1 thuộc Dự án 3")."""
+    folded = fold(task)
+    names: list[str] = []
+    for m in _PROJECT.finditer(folded):
+        name = re.sub(r"\s+", " ", task[m.start():m.end()])
+        name = name[0].upper() + name[1:]
+        if name not in names:
+            names.append(name)
+    return names
+
+
+# --- the walk ------------------------------------------------------------------------------------
+
+
+def _grounding(page: Page, start: int, end: int) -> Grounding:
+    raw_start = raw_end = None
+    if page.offsets:
+        raw_start, raw_end = to_raw_span(page.offsets, start, end)
+    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end)
+
+
+def _record(page: Page, agency: str, start: int, end: int, default_role: str,
+            confidence: float) -> ResponsibilityRecord | None:
+    start, end = _trim(page.text, start, end)
+    if end - start < 8:
+        return None
+    task = re.sub(r"\s+", " ", page.text[start:end])
+    code = agency_code(agency)
+    if code is None:
+        confidence *= 0.8
+    return ResponsibilityRecord(agency=agency, agency_code=code, role=role_of(task, default_role),
+                                task=task, projects=projects_of(task),
+                                grounding=_grounding(page, start, end),
+                                confidence=round(confidence, 2))
+
+
+def _parse_lead(page: Page, para: Paragraph):
+    """Agency that opens a paragraph: (agency, end of agency, rest start, via assignment word)."""
+    text, folded = page.text, _folded(page.text)
+    start = para.body_start
+    while start < para.end and text[start] in " *#":
+        start += 1
+    assign = _ASSIGN.match(folded, start)
+    via = bool(assign)
+    if assign:
+        start = assign.end()
+    elif not _HEAD_AT.match(folded, start):
+        return None
+    stop = _agency_extent(text, folded, start, para.end)
+    agency_start, agency_end = _trim(text, start, stop)
+    agency = _clean_heading(text[agency_start:agency_end])
+    if not agency or agency_code(agency) is None and not via:
+        return None
+    return agency, agency_end, stop, via
+
+
+def _heading_agency(page: Page, para: Paragraph):
+    """An agency heading: (agency, start of an inline task or None, default role) or None."""
+    text, folded = page.text, _folded(page.text)
+    body_start = para.body_start
+    while body_start < para.end and text[body_start] in " *#":
+        body_start += 1
+    body = text[body_start:para.end]
+    words = body.split()
+    colon = body.find(":")
+    if colon > 0 and len(body[:colon].split()) <= 25:
+        head_end = body_start + colon
+        rest = body_start + colon + 1
+    elif para.kind == "heading" and len(words) <= 30 and not body.rstrip("* ").endswith("."):
+        head_end, rest = para.end, para.end
+    else:
+        return None
+    start = body_start
+    assign = _REQUEST.match(folded, start, head_end)
+    if assign:
+        start = assign.end()
+    if not _HEAD_AT.match(folded, start):
+        return None
+    agency_start, agency_end = _trim(text, start, head_end)
+    agency = _clean_heading(text[agency_start:agency_end])
+    role_words = ""
+    inner_stop = _agency_extent(text, folded, agency_start, agency_end)
+    if inner_stop < agency_end:
+        tail = folded[inner_stop:agency_end]
+        if head_end == para.end and not (_ROLE_HEADING.match(tail) and len(tail.split()) <= 8):
+            return None  # a sentence with the agency as subject: an inline task, not a heading
+        role_words = tail
+        agency = _clean_heading(text[agency_start:inner_stop])
+    if agency_code(agency) is None:
+        return None
+    default = role_of(role_words) if role_words else "assigned"
+    has_task = rest < para.end and len(text[rest:para.end].split()) >= 3
+    return agency, (rest if has_task else None), default
+
+
+def walk(pages: list[Page]) -> list[WalkedParagraph]:
+    """Every paragraph with its owning agency and, for task paragraphs, its responsibility record."""
+    walked: list[WalkedParagraph] = []
+    block: _Block | None = None
+    previous: WalkedParagraph | None = None
+    for para in document_paragraphs(pages):
+        page = pages[para.page_index]
+        item = WalkedParagraph(para)
+        walked.append(item)
+        if para.excluded:
+            block = None
+            previous = item
+            continue
+        if para.continuation and previous is not None:
+            item.owner = previous.owner
+            previous = item
+            continue
+        previous = item
+        if block and para.kind == "heading" and para.level <= block.level:
+            block = None
+        if block and para.kind == "bullet" and block.kind == "bullet" and para.level <= block.level:
+            block = None
+        if block and para.kind == "text" and block.has_items:
+            block = None  # a closing paragraph after the block's bullets
+        if para.kind in ("heading", "bullet"):
+            head = _heading_agency(page, para)
+            if head and (para.kind == "heading" or head[1] is None or block is None):
+                agency, task_start, default = head
+                if task_start is not None:
+                    item.record = _record(page, agency, task_start, para.end, default, 0.85)
+                if task_start is None or para.kind == "heading":
+                    block = _Block(agency, para.level, para.kind, default)
+                item.owner = agency
+                continue
+        if block:
+            lead = _parse_lead(page, para) if para.kind != "heading" else None
+            if lead and _ROLE_HEADING.match(fold(page.text[lead[2]:para.end])):
+                agency = lead[0]  # another agency named as subject inside the block
+            else:
+                agency = block.agency
+            item.owner = agency
+            item.record = _record(page, agency, para.body_start, para.end, block.default_role,
+                                  0.9 if para.kind != "text" else 0.85)
+            block.has_items = block.has_items or para.kind != "text"
+            continue
+        inline = _inline(page, para)
+        if inline:
+            item.owner, item.record = inline
+    return walked
+
+
+def _inline(page: Page, para: Paragraph):
+    """A task assigned in running text: "Giao Phòng Y tế chủ trì ...", "Đề nghị Hội Nông dân ..."."""
+    folded = _folded(page.text)
+    lead = _parse_lead(page, para)
+    if lead:
+        agency, agency_end, rest, via = lead
+        rest_folded = folded[rest:para.end].lstrip(" ,")
+        if via or _VERB_AT.match(rest_folded):
+            second = _ASSIGN.match(rest_folded)
+            if second and not via:  # "UBND xã yêu cầu các ngành ... thực hiện"
+                return _assigned_from(page, para, rest + (len(folded[rest:para.end])
+                                                          - len(rest_folded)))
+            start = para.body_start if not via else rest
+            record = _record(page, agency, start, para.end, "assigned", 0.75)
+            return (agency, record) if record else None
+    return _assigned_from(page, para, para.body_start)
+
+
+def _assigned_from(page: Page, para: Paragraph, start: int):
+    text, folded = page.text, _folded(page.text)
+    m = _ASSIGN.search(folded, start, para.end)
+    if not m:
+        return None
+    stop = _agency_extent(text, folded, m.end(), para.end)
+    agency_start, agency_end = _trim(text, m.end(), stop)
+    agency = _clean_heading(text[agency_start:agency_end])
+    if not agency:
+        return None
+    record = _record(page, agency, stop, para.end, "assigned", 0.7)
+    return (agency, record) if record else None
+
+
+def extract_responsibilities(pages: list[Page]) -> list[ResponsibilityRecord]:
+    """One record per task bullet of the plan, grounded on the bullet's span in page.text."""
+    return [item.record for item in walk(pages) if item.record is not None]

@@ -1,0 +1,386 @@
+"""Targets: every quantitative objective of a plan, from bullets, prose and tables.
+
+A target is a figure with a unit (%, hộ, người, m²/người, triệu đồng ...) that the plan sets
+for a subject group. Decisions, applied the same way to every plan:
+- Figures under a situation section ("TÌNH HÌNH", "THỰC TRẠNG", "KẾT QUẢ ... NĂM TRƯỚC") are
+  baselines, not targets: they are skipped. So are shares of a situation ("chiếm tỷ lệ 4,16%").
+- Support rates are not targets: "hỗ trợ 100% chi phí", "miễn phí 100%", "40 triệu đồng/hộ".
+- "giảm từ A xuống B" -> reduce_to (value B, baseline A); "giảm X" -> reduce_by; "từ A - B" ->
+  range; "xuống (còn) dưới X" -> "<"; "xuống còn X" without a baseline -> reduce_to.
+- Poverty figures: a rate in % is poverty_rate (level) or poverty_reduction (amount); a count
+  in hộ is poor_households or poor_households_reduction (same for near-poor).
+- m²/người is housing_area (">=" under "tối thiểu" / "trở lên").
+- Tables with a row per locality: columns whose header says "giảm" give reductions, columns
+  of the end of the year / the plan ("cuối năm", "kế hoạch", "chỉ tiêu") give levels with the
+  current column as baseline; columns of the current situation are baselines only. The total
+  row (TỔNG CỘNG) gives the targets of the plan's own locality.
+The grounding of a prose target is its clause; of a table target, its cell.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.indicators import BY_CODE, PRIORITY, SUBJECTS
+from pipeline.extract.nlp import Mention, find_mentions, fold
+from pipeline.extract.numbers import Quantity, find_quantities, parse_number
+from pipeline.records import DocumentFacts, Grounding, Page, TargetRecord
+from pipeline.spans import to_raw_span
+from pipeline.structure import Block, Structure, Table, parse_structure
+
+SITUATION_RE = re.compile(
+    r"tinh hinh|thuc trang|ket qua thuc hien|danh gia ket qua|ket qua dat duoc|can cu"
+)
+SUPPORT_AFTER_RE = re.compile(r"^\s*(chi phi|kinh phi|muc|gia tri|lai suat|so tien|tien|muc dong)")
+SUPPORT_BEFORE_RE = re.compile(r"(mien phi|ho tro|chi tra|dong)\s*$")
+SITUATION_BEFORE_RE = re.compile(r"(chiem|chiem ty le|chiem ti le|hien co|con lai)\s*$")
+CLAUSE_BREAK_RE = re.compile(r";|\.\s+(?=\S)|:\s+|\n\s*[-+•]|,\s*(?=trong do\b)")
+GIAM_RE = re.compile(r"\bgiam\b(?!\s+ngheo)")
+TOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong|toan huyen|toan xa|toan tinh|toan thanh pho"
+                      r"|toan thi xa|chung)\b")
+
+
+@dataclass
+class _Context:
+    facts: DocumentFacts
+    year: str | None
+
+
+def _grounding(page: Page, start: int, end: int) -> Grounding:
+    raw_start = raw_end = None
+    if page.offsets:
+        raw_start, raw_end = to_raw_span(page.offsets, start, end)
+    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end)
+
+
+def _doc_year(facts: DocumentFacts) -> str | None:
+    if facts.period_start and facts.period_end and facts.period_start != facts.period_end:
+        return f"{facts.period_start}-{facts.period_end}"
+    if facts.period_start:
+        return str(facts.period_start)
+    return str(facts.issue_year) if facts.issue_year else None
+
+
+def extract_targets(
+    pages: list[Page], facts: DocumentFacts | None = None, structure: Structure | None = None
+) -> list[TargetRecord]:
+    """All targets of a document, in reading order."""
+    facts = facts or DocumentFacts()
+    structure = structure or parse_structure(pages)
+    ctx = _Context(facts, _doc_year(facts))
+    by_number = {p.number: p for p in pages}
+    out: list[TargetRecord] = []
+    for block in structure.blocks:
+        if block.kind == "table_row":
+            continue
+        if SITUATION_RE.search(fold(block.section)):
+            continue
+        out.extend(_block_targets(by_number[block.page], block, ctx))
+    for table in structure.tables:
+        if SITUATION_RE.search(fold(table.rows[0].section)):
+            continue
+        out.extend(_table_targets(by_number[table.page], table, ctx))
+    out.sort(key=lambda t: (t.grounding.page, t.grounding.char_start))
+    return out
+
+
+# --- prose -----------------------------------------------------------------------------
+
+
+def _clause_bounds(folded: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The clause around [start, end) within [lo, hi): cut at ';', sentence ends, bullets."""
+    left = lo
+    for m in CLAUSE_BREAK_RE.finditer(folded, lo, start):
+        left = m.end()
+    right = hi
+    m = CLAUSE_BREAK_RE.search(folded, end, hi)
+    if m:
+        right = m.start()
+    return left, right
+
+
+def _best_indicator(mentions: list[Mention], lo: int, hi: int, anchor: int) -> str | None:
+    cands = [m for m in mentions if m.label == "IND" and m.start >= lo and m.end <= hi]
+    if not cands:
+        return None
+    best = min(cands, key=lambda m: (PRIORITY.get(m.key, 999), abs(m.start - anchor)))
+    return best.key
+
+
+def _subject(mentions: list[Mention], lo: int, hi: int, anchor: int) -> str | None:
+    cands = [m for m in mentions if m.label == "SUBJ" and m.start >= lo and m.end <= hi]
+    if not cands:
+        return None
+    after = [m for m in cands if m.start >= anchor]
+    pool = after or cands
+    first = min(pool, key=lambda m: (abs(m.start - anchor), -(m.end - m.start)))
+    return SUBJECTS.get(first.key, first.key)
+
+
+def _comparator(q: Quantity, before: str, after: str, clause_before: str) -> str:
+    if q.form == "reduce_to":
+        return "reduce_to"
+    if q.form == "range":
+        return "range"
+    b = before.rstrip()
+    if re.search(r"\b(khong vuot qua|khong qua|toi da|khong vuot)\s*$", b):
+        return "<="
+    if re.search(r"\bduoi\s*$", b):
+        return "<"
+    if re.search(r"\b(toi thieu|it nhat|tu)\s*$", b) or re.match(r"^\s*(tro len|tro len\b)", after):
+        return ">="
+    if re.search(r"\b(tren|hon|vuot)\s*$", b):
+        return ">"
+    if re.match(r"^\s*tro xuong", after):
+        return "<="
+    if re.search(r"\bxuong\s*(con)?\s*$", b):
+        return "reduce_to"
+    if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
+        return "reduce_by"
+    return "="
+
+
+def _poverty_code(q: Quantity, comparator: str, clause: str, code: str | None) -> str | None:
+    """Poverty indicators from unit, verb and subject when no keyword decided otherwise."""
+    near = "can ngheo" in clause and "ho ngheo" not in clause.replace("ho can ngheo", "")
+    if code in ("near_poor_rate",):
+        near = True
+    if code not in (None, "poverty_rate", "near_poor_rate"):
+        return code
+    if "ngheo" not in clause:
+        return code
+    reducing = comparator == "reduce_by" or (comparator == "range" and GIAM_RE.search(clause))
+    increasing = re.search(r"\b(tang|phat sinh|tai ngheo)\b", clause) and not reducing
+    if q.unit == "%":
+        if increasing:
+            return "new_poor_rate"
+        if reducing:
+            return "near_poor_reduction" if near else "poverty_reduction"
+        if code or comparator in ("reduce_to", "<", "<=") or "ty le" in clause:
+            return "near_poor_rate" if near else "poverty_rate"
+        return None
+    if q.unit == "hộ":
+        if increasing:
+            return "new_poor_households"
+        if re.search(r"(?<!moi )thoat ngheo", clause) and not reducing:
+            return "households_escaping"
+        if reducing:
+            return "near_poor_households_reduction" if near else "poor_households_reduction"
+        return "near_poor_households" if near else "poor_households"
+    return code
+
+
+def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord]:
+    text = page.text[block.start:block.end]
+    folded = fold(text)
+    quantities = find_quantities(folded)
+    if not quantities:
+        return []
+    mentions = find_mentions(text)
+    out: list[TargetRecord] = []
+    prev: tuple[Quantity, str, str] | None = None  # quantity, comparator, clause of the last one
+    for i, q in enumerate(quantities):
+        lo = quantities[i - 1].end if i else 0
+        hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
+        before = folded[max(lo, q.start - 40):q.start]
+        after = folded[q.end:min(hi, q.end + 40)]
+        if SUPPORT_AFTER_RE.match(after) or SITUATION_BEFORE_RE.search(before):
+            continue
+        if q.unit == "%" and SUPPORT_BEFORE_RE.search(before) and re.match(r"^\s*([.;,)]|$)", after):
+            continue
+        if q.unit in ("triệu đồng", "tỷ đồng", "đồng", "nghìn đồng") and re.match(r"^\s*/", after):
+            continue
+        c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
+        t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
+        clause = folded[t_lo:t_hi]
+        inherited = prev is not None and re.search(r"tuong\s*duong\s*(voi\s*)?(giam\s*)?$", before)
+        if inherited and prev is not None:
+            comparator = prev[1] if q.form == "single" else _comparator(q, before, after, "")
+            if q.form == "single" and re.search(r"\bgiam\s*$", before):
+                comparator = "reduce_by"
+            clause = prev[2] + " " + clause
+        else:
+            comparator = _comparator(q, before, after, folded[t_lo:q.start])
+        code = _best_indicator(mentions, t_lo, t_hi, q.start)
+        if code is None and not inherited:
+            code = _best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
+            if code in ("poverty_rate", "near_poor_rate", "budget") and code is not None:
+                pass
+        if q.unit == "m²/người":
+            code = "housing_area"
+            if comparator == "=" and re.search(r"toi thieu|tro len", folded[t_lo:t_hi]):
+                comparator = ">="
+        elif q.unit in ("triệu đồng", "tỷ đồng", "đồng", "nghìn đồng"):
+            code = code if code == "credit" and _best_indicator(mentions, t_lo, t_hi, q.start) \
+                else "budget"
+        else:
+            code = _poverty_code(q, comparator, clause, code)
+        if code is None:
+            code = "other"
+        if code == "housing_area" and q.unit == "%" and comparator == ">=":
+            comparator = "="  # "80% hộ ... diện tích tối thiểu 8m²": the bound is on the area
+        prev = (q, comparator, clause)
+        subject = None if code == "budget" else _subject(mentions, t_lo, t_hi, q.start)
+        year = _year_in(folded[q.end:t_hi]) or _year_in(folded[t_lo:q.start]) or ctx.year
+        g_lo = t_lo + len(folded[t_lo:t_hi]) - len(folded[t_lo:t_hi].lstrip(" -+•*\t\n"))
+        g_hi = t_hi - (len(folded[t_lo:t_hi]) - len(folded[t_lo:t_hi].rstrip(" .,;:\t\n")))
+        if g_hi <= g_lo:
+            g_lo, g_hi = q.start, q.end
+        ind = BY_CODE.get(code)
+        out.append(TargetRecord(
+            indicator=code,
+            dimension=ind.dimension if ind else None,
+            subject=subject,
+            comparator=comparator,
+            value=q.value,
+            value_max=q.value_max,
+            baseline=q.baseline,
+            unit=q.unit,
+            year=year,
+            locality=ctx.facts.locality,
+            grounding=_grounding(page, block.start + g_lo, block.start + g_hi),
+            confidence=0.6 if code == "other" else 0.85,
+        ))
+    return out
+
+
+def _year_in(folded_clause: str) -> str | None:
+    m = re.search(r"\b(?:den |cuoi |trong )?nam\s+(20\d\d)\b", folded_clause)
+    return m.group(1) if m else None
+
+
+# --- tables ----------------------------------------------------------------------------
+
+
+def _is_number(s: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:[.,]\d+)*", s.strip()))
+
+
+def _is_index_row(row: Block) -> bool:
+    cells = [c.text for c in row.cells if c.text]
+    return bool(cells) and all(len(c) <= 7 and re.fullmatch(r"[A-Za-z0-9=+\-()]+", c) for c in cells)
+
+
+def _name_col(headers: list[list[str]], width: int) -> int:
+    for c in range(width):
+        for h in headers:
+            if c < len(h) and re.search(r"don vi|dia phuong|xa,|ten|phuong|^xa", fold(h[c])):
+                return c
+    return 1 if width > 1 else 0
+
+
+def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord]:
+    rows = table.rows
+    width = max(len(r.cells) for r in rows)
+    header_rows: list[Block] = []
+    data_rows: list[Block] = []
+    for r in rows:
+        nums = sum(_is_number(c.text) for c in r.cells)
+        has_name = any(len(re.sub(r"[^\w]", "", c.text)) >= 3 and not _is_number(c.text)
+                       for c in r.cells)
+        if _is_index_row(r):
+            continue
+        if nums >= 2 and has_name:
+            data_rows.append(r)
+        elif not data_rows:
+            header_rows.append(r)
+    if not header_rows or not data_rows:
+        return []
+    headers: list[list[str]] = []
+    raw_prev: list[str] = [""] * width
+    for r_i, h in enumerate(header_rows):
+        raw = [h.cells[c].text if c < len(h.cells) else "" for c in range(width)]
+        filled, last = [], ""
+        for c in range(width):
+            if raw[c]:
+                last = raw[c]
+            elif r_i and raw_prev[c]:
+                last = ""  # a new column opened above: a span of this row cannot reach it
+            filled.append(raw[c] or last)
+        headers.append(filled)
+        raw_prev = [raw[c] or raw_prev[c] for c in range(width)]
+    desc = [fold(" | ".join(h[c] for h in headers)) for c in range(width)]
+    if not any("ngheo" in d for d in desc):
+        return []
+    name_col = _name_col([[h.cells[c].text if c < len(h.cells) else "" for c in range(width)]
+                          for h in header_rows], width)
+
+    def kind(d: str) -> str:
+        if re.search(r"dan so|tong so ho|so ho dan|theo nhom|\btt\b|stt", d) and "giam" not in d:
+            return "skip"
+        if GIAM_RE.search(d) or re.search(r"\bgiam\b", d.split("|")[-1]):
+            return "reduce"
+        if re.search(r"cuoi nam|ke hoach|chi tieu|muc tieu|du kien", d):
+            return "level"
+        if "ngheo" in d:
+            return "base"
+        return "skip"
+
+    kinds = [kind(d) if c != name_col else "name" for c, d in enumerate(desc)]
+    if not any(k in ("reduce", "level") for k in kinds):
+        return []
+
+    def is_pct(d: str) -> bool:
+        return "ty le" in d or "%" in d or "ti le" in d
+
+    def is_near(d: str) -> bool:
+        return "can ngheo" in d
+
+    def base_col(pct: bool, near: bool) -> int | None:
+        for c, k in enumerate(kinds):
+            if k == "base" and is_pct(desc[c]) == pct and is_near(desc[c]) == near:
+                return c
+        return None
+
+    out: list[TargetRecord] = []
+    for r in data_rows:
+        cells = r.cells
+        name = cells[name_col].text if name_col < len(cells) else ""
+        locality = _row_locality(name, ctx)
+        for c, k in enumerate(kinds):
+            if k not in ("reduce", "level") or c >= len(cells) or not _is_number(cells[c].text):
+                continue
+            d = desc[c]
+            pct, near = is_pct(d), is_near(d)
+            value = parse_number(cells[c].text)
+            baseline = None
+            if k == "level":
+                bc = base_col(pct, near)
+                if bc is not None and bc < len(cells) and _is_number(cells[bc].text):
+                    baseline = parse_number(cells[bc].text)
+                code = ("near_poor_rate" if near else "poverty_rate") if pct else (
+                    "near_poor_households" if near else "poor_households")
+                comparator = "reduce_to"
+            else:
+                code = ("near_poor_reduction" if near else "poverty_reduction") if pct else (
+                    "near_poor_households_reduction" if near else "poor_households_reduction")
+                comparator = "reduce_by"
+            ym = re.search(r"\b(20\d\d)\b", d)
+            cell = cells[c]
+            out.append(TargetRecord(
+                indicator=code, dimension=None,
+                subject="hộ cận nghèo" if near else "hộ nghèo",
+                comparator=comparator, value=value, value_max=None, baseline=baseline,
+                unit="%" if pct else "hộ", year=ym.group(1) if ym else ctx.year,
+                locality=locality, grounding=_grounding(page, cell.start, cell.end),
+                confidence=0.9,
+            ))
+    return out
+
+
+def _row_locality(name: str, ctx: _Context) -> str | None:
+    """The locality a table row is about; the total row is the plan's own locality."""
+    f = fold(name).strip()
+    if not f or TOTAL_RE.match(f):
+        return ctx.facts.locality
+    m = re.match(r"^(tt|thi tran|xa|phuong|p\.|x\.)\s+", f)
+    prefix = ""
+    rest = name.strip()
+    if m:
+        prefix = {"tt": "thị trấn", "thi tran": "thị trấn", "xa": "xã", "phuong": "phường",
+                  "p.": "phường", "x.": "xã"}[m.group(1)]
+        rest = name.strip()[m.end():]
+    if rest.isupper():
+        rest = " ".join(w[:1] + w[1:].lower() for w in rest.split())
+    return f"{prefix} {rest}".strip() if prefix else rest
