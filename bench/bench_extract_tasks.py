@@ -11,6 +11,7 @@ Run: .venv/bin/python bench/bench_extract_tasks.py [--verbose]
 from __future__ import annotations
 
 import json
+import random
 import re
 import sys
 from datetime import date
@@ -18,6 +19,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from unidecode import unidecode  # noqa: E402
 
 from pipeline.extract.agencies import agency_code, fold  # noqa: E402
 from pipeline.extract.deadlines import extract_deadlines  # noqa: E402
@@ -31,6 +34,9 @@ RESULT = REPO / "bench" / "results" / "extract_tasks.md"
 GOAL_F1 = 0.9
 # Plans whose text the rules were written against; every other annotated plan is held out.
 SEEN = {"000_cb333d08bd062875", "001_6ab4926c68bb22f9", "kh-xa-tasks-04", "kh-huyen-tasks-05"}
+# Annotated blind, then one generic rule was fixed after their first run (agency as the subject
+# of a numbered sentence: "1. Phòng ... chủ trì, ..."): first-run F1 was 0.33 on both.
+SEEN_AFTER_FIRST_RUN = {"kh-huyen-targets-02", "kh-tinh-targets-03"}
 
 
 def _accented_share(text: str) -> float:
@@ -56,6 +62,53 @@ def load_pages(path: Path) -> tuple[list[Page], str]:
         pages.append(Page(number=number, text=text, raw_text=raw_page, source="plain",
                           offsets=offsets))
     return pages, mode
+
+
+# Confusions of an English-model OCR on Vietnamese letters, one character for one (keeps spans).
+_OCR_CONFUSIONS = {"u": "wuüy", "o": "o6éd0", "d": "ddð", "D": "PDD", "e": "ée€¢", "a": "aá4&ä",
+                   "i": "i1lí", "y": "y¥"}
+
+
+def degrade(text: str, width: int = 72, garble: float = 0.0, seed: int = 7) -> str:
+    """Accent-stripped (optionally OCR-garbled), hard-wrapped copy of `text` of the same length."""
+    rng = random.Random(seed)
+    chars = []
+    for ch in text:
+        repl = unidecode(ch) if ord(ch) > 127 else ch
+        base = repl[0] if repl and repl[0].isprintable() else ch
+        if ord(ch) > 127 and garble and rng.random() < garble and base in _OCR_CONFUSIONS:
+            base = rng.choice(_OCR_CONFUSIONS[base])
+        chars.append(base)
+    column = 0
+    for i, ch in enumerate(chars):
+        if ch == "\n":
+            column = 0
+        elif ch == " " and column >= width:
+            chars[i] = "\n"
+            column = 0
+        else:
+            column += 1
+    return "".join(chars)
+
+
+def degraded_pages(pages: list[Page], restore: bool, garble: float) -> tuple[list[Page], str]:
+    """The pages stripped of accents (and garbled) and wrapped, optionally restored."""
+    result = []
+    mode = "simulated OCR garble" if garble else "stripped+wrapped"
+    for page in pages:
+        raw = degrade(page.raw_text, garble=garble)
+        text, offsets = raw, []
+        if restore:
+            try:
+                from pipeline.restore import restore_text
+                restored = restore_text(raw)
+                text, offsets = restored.text, list(restored.offsets)
+                mode = ("simulated OCR garble" if garble else "stripped+wrapped") + ", restored"
+            except Exception:  # noqa: BLE001 - restoration absent or failing
+                return [], ""
+        result.append(Page(number=page.number, text=text, raw_text=raw, source="plain",
+                           offsets=offsets))
+    return result, mode
 
 
 def _raw_span(grounding) -> tuple[int, int, int]:
@@ -129,7 +182,7 @@ def plan_files() -> list[Path]:
     return files + sorted(SAMPLES.glob("kh-*.txt"))
 
 
-def evaluate(verbose: bool = False) -> list[dict]:
+def evaluate(verbose: bool = False, degraded: bool = True) -> list[dict]:
     rows = []
     for path in plan_files():
         gold_r = GOLD / "responsibilities" / f"{path.stem}.json"
@@ -137,26 +190,39 @@ def evaluate(verbose: bool = False) -> list[dict]:
         if not gold_r.exists() or not gold_d.exists():
             continue
         pages, mode = load_pages(path)
-        row = {"plan": path.stem, "mode": mode,
-               "status": "seen while writing rules" if path.stem in SEEN else "held out"}
-        for kind, gold_file, extract, right in (
-                ("resp", gold_r, extract_responsibilities, _resp_right),
-                ("dead", gold_d, extract_deadlines, _deadline_right)):
-            golds = json.loads(gold_file.read_text(encoding="utf-8"))
-            for g in golds:
-                g["_span"] = _locate(pages, g["task"])
-            preds = extract(pages)
-            tp, missed, extra = _match(golds, preds, right)
-            row[kind] = (tp, len(golds), len(preds))
-            if verbose:
-                for g in missed:
-                    print(f"  MISSED {path.stem} {kind}: {g['agency']} | {g['role'] if kind == 'resp' else g['kind']} | {g['task'][:60]!r}")  # noqa: E501
-                for p in extra:
-                    label = p.role if kind == "resp" else f"{p.kind} {p.due_date} {p.recurrence}"
-                    print(f"  EXTRA  {path.stem} {kind}: {p.agency} | {label} | "
-                          f"{p.grounding.quote[:60]!r}")
-        rows.append(row)
+        status = "seen while writing rules" if path.stem in SEEN else "held out"
+        if path.stem in SEEN_AFTER_FIRST_RUN:
+            status = "held out, then one fix"
+        variants = [(path.stem, pages, mode)]
+        if degraded and mode == "clean" and path.stem.startswith("kh-"):
+            for restore, garble in ((False, 0.0), (True, 0.0), (False, 0.5), (True, 0.5)):
+                other, other_mode = degraded_pages(pages, restore, garble)
+                if other:
+                    variants.append((path.stem, other, other_mode))
+        for name, variant_pages, variant_mode in variants:
+            row = {"plan": name, "mode": variant_mode, "status": status}
+            for kind, gold_file, extract, right in (
+                    ("resp", gold_r, extract_responsibilities, _resp_right),
+                    ("dead", gold_d, extract_deadlines, _deadline_right)):
+                golds = json.loads(gold_file.read_text(encoding="utf-8"))
+                for g in golds:
+                    g["_span"] = _locate(pages, g["task"])
+                preds = extract(variant_pages)
+                tp, missed, extra = _match(golds, preds, right)
+                row[kind] = (tp, len(golds), len(preds))
+                if verbose:
+                    _report(f"{name} [{variant_mode}] {kind}", missed, extra)
+            rows.append(row)
     return rows
+
+
+def _report(label: str, missed: list[dict], extra: list) -> None:
+    for g in missed:
+        print(f"  MISSED {label}: {g['agency']} | {g.get('role') or g.get('kind')} | "
+              f"{g['task'][:60]!r}")
+    for p in extra:
+        what = getattr(p, "role", None) or f"{p.kind} {p.due_date} {p.recurrence}"
+        print(f"  EXTRA  {label}: {p.agency} | {what} | {p.grounding.quote[:60]!r}")
 
 
 def render(rows: list[dict]) -> str:
@@ -173,7 +239,9 @@ def render(rows: list[dict]) -> str:
             tp, n_gold, n_pred = row[kind]
             p, r, f = _prf(tp, n_gold, n_pred)
             cells += [f"{p:.2f}", f"{r:.2f}", f"{f:.2f}", f"{n_gold}/{n_pred}"]
-            for group in (row["status"], "all"):
+            original = row["mode"] in ("clean", "restored", "raw (no restoration)")
+            groups = (row["status"], "all plans") if original else ("simulated degradations",)
+            for group in groups:
                 acc = totals.setdefault(group, {}).setdefault(kind, [0, 0, 0])
                 acc[0] += tp
                 acc[1] += n_gold

@@ -26,6 +26,20 @@ from pipeline.pages import make_page
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
 
 
+def _task_runner():
+    """Threads on this machine; a Dask cluster when PLANS_DASK_ADDRESS names its scheduler."""
+    address = os.environ.get("PLANS_DASK_ADDRESS")
+    if not address:
+        return ThreadPoolTaskRunner(max_workers=WORKERS)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise errors.PlanError(
+            "pip install '.[dask]'", vi="Chưa cài prefect-dask để chạy trên cụm Dask.",
+            en="prefect-dask is not installed, so the Dask cluster cannot be used.") from exc
+    return DaskTaskRunner(address=address)
+
+
 @dataclass
 class Outcome:
     """What became of one file."""
@@ -98,8 +112,7 @@ def _as_plan_error(exc: BaseException, debug: bool) -> errors.PlanError:
                             en="Internal error while processing the file; please report it.")
 
 
-@flow(name="process-documents", task_runner=ThreadPoolTaskRunner(max_workers=WORKERS),
-      validate_parameters=False)
+@flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False)
 def process_documents(paths: list[str], engine_url: str | None = None, force: bool = False,
                       debug: bool = False) -> list[Outcome]:
     """Process files now: every file ends stored, recognised as a duplicate, or failed."""

@@ -45,17 +45,21 @@ also covers figures truncated instead of rounded.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from unidecode import unidecode
 
 from pipeline.records import DIMENSIONS, Extraction, Finding, Grounding, Page
 from pipeline.spans import to_raw_span
+
+log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE_OCR = 60.0  # mean Tesseract word confidence (0-100) below which a page is suspect
 LOW_CONFIDENCE_RESTORE = 0.8  # restoration confidence (0-1) below which a page is suspect
@@ -81,11 +85,18 @@ DISTRICT_LEVELS = ("huyện", "thị xã", "thành phố", "quận")
 
 # --------------------------------------------------------------------------- text helpers
 
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return "d" if ch in "đĐ" else unidecode(ch).lower()
+
+
+@lru_cache(maxsize=64)
 def fold(text: str) -> tuple[str, list[int]]:
     """Lower-case ASCII folding of `text` and, for each folded character, its source index.
 
     Matching on the folded text finds "giảm", "giam" and OCR's "gidm" alike; the index map turns
-    a match back into a span of the original text.
+    a match back into a span of the original text. Cached: each page is folded by several
+    checks. Callers must not change the returned list.
     """
     out: list[str] = []
     index: list[int] = []
@@ -94,8 +105,7 @@ def fold(text: str) -> tuple[str, list[int]]:
             out.append(ch.lower())
             index.append(i)
             continue
-        folded = "d" if ch in "đĐ" else unidecode(ch).lower()
-        for f in folded:
+        for f in _fold_char(ch):
             out.append(f)
             index.append(i)
     return "".join(out), index
@@ -180,16 +190,28 @@ def _fmt(value: float, decimals: int = 2) -> str:
 # --------------------------------------------------------------------------- per document
 
 def audit_document(pages: list[Page], extraction: Extraction | None) -> list[Finding]:
-    """All single-document findings for one plan, ready to store with it."""
+    """All single-document findings for one plan, ready to store with it.
+
+    A check that fails on unexpected input is logged and skipped: an audit must never keep a
+    document from being stored.
+    """
+    checks = [low_confidence_pages, table_total_mismatches, inconsistent_numbers]
     findings: list[Finding] = []
-    findings += low_confidence_pages(pages)
-    findings += table_total_mismatches(pages)
-    findings += inconsistent_numbers(pages)
+    for check in checks:
+        findings += _guarded(check, pages)
     if extraction is not None:
-        findings += missing_dimensions(pages, extraction)
-        findings += deadlines_out_of_range(extraction)
-        findings += tasks_without_lead(extraction)
+        findings += _guarded(missing_dimensions, pages, extraction)
+        findings += _guarded(deadlines_out_of_range, extraction)
+        findings += _guarded(tasks_without_lead, extraction)
     return findings
+
+
+def _guarded(check, *args) -> list[Finding]:
+    try:
+        return check(*args)
+    except Exception:  # noqa: BLE001 - one broken check must not lose the document
+        log.exception("audit check %s failed; its findings are skipped", check.__name__)
+        return []
 
 
 def low_confidence_pages(pages: list[Page]) -> list[Finding]:
@@ -336,6 +358,11 @@ def _check_table(page: Page, table: list[_Row]) -> list[Finding]:
     rows = before or [r for r in data if table.index(r) > total_at]
     if len(rows) < 2:
         return []
+    # hierarchical tables list sub-rows under numbered rows: either level may be what adds up
+    numbered = [bool(re.fullmatch(r"\d{1,3}|[IVX]{1,5}", r.cells[0])) if r.cells else False
+                for r in rows]
+    groupings = [g for g in (numbered, [not n for n in numbered])
+                 if 2 <= sum(g) < len(rows)]
     columns: dict[int, list[Number | None]] = {
         j: [_cell_number(r, j) for r in rows] for j in range(1, width + 1)}
     total_values = {j: _cell_number(total, j) for j in columns}
@@ -356,7 +383,9 @@ def _check_table(page: Page, table: list[_Row]) -> list[Finding]:
                 "total": tot.value, "rows": len(rows)}
         if j in integer_cols:
             s = sum(v.value for v in vals)
-            if not _close(s, tot.value, 0):
+            if not _close(s, tot.value, 0) and not any(
+                    _close(sum(v.value for v, keep in zip(vals, group, strict=True) if keep),
+                           tot.value, 0) for group in groupings):
                 findings.append(_table_finding(page, total, dict(base, sum=s, check="sum"),
                                                f"tổng các dòng là {_fmt(s)}"))
             continue

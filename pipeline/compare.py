@@ -185,9 +185,16 @@ class Locality:
         self.district, self.province = district, province
 
     @property
-    def key(self) -> tuple[str, int]:
-        """Identity: the name (case-folded, accents kept) and the level's rank."""
-        return self.name.casefold(), LEVEL_ORDER.get(self.admin_level or "", 2)
+    def rank(self) -> int:
+        """0 province, 1 district level, 2 commune level (and places of unknown level)."""
+        return LEVEL_ORDER.get(self.admin_level or "", 2)
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        """Identity: name (case-folded, accents kept: Cam Thanh is not Cam Thành), level rank,
+        and the unit it lies in (district for communes, province for districts)."""
+        within = self.district if self.rank == 2 else self.province if self.rank == 1 else None
+        return self.name.casefold(), self.rank, _squash(split_level(within or "")[1])
 
 
 def locality_of(target: Mapping) -> Locality:
@@ -212,8 +219,10 @@ def locality_of(target: Mapping) -> Locality:
                     target.get("doc_province"))
 
 
-def _localities(session) -> dict[tuple[str, int], Locality]:
-    found: dict[tuple[str, int], Locality] = {}
+def _localities(session) -> dict[tuple, Locality]:
+    """Every known place by key; a place whose district is unknown is filed under the one
+    same-named place of its level that knows it (alias keys map to that place)."""
+    found: dict[tuple, Locality] = {}
     for doc in _store().query_documents(session):
         if doc.get("locality"):
             place = locality_of({"doc_locality": doc["locality"],
@@ -224,23 +233,42 @@ def _localities(session) -> dict[tuple[str, int], Locality]:
     for target in _all_targets(session):
         place = locality_of(target)
         found.setdefault(place.key, place)
+    for key in list(found):
+        if key[2]:
+            continue
+        twins = [p for k, p in found.items() if k[:2] == key[:2] and k[2]]
+        if len(twins) == 1:
+            found[key] = twins[0]
     return found
 
 
-def _label(place: Locality, clash: set[str]) -> str:
-    """The locality's name, with its level when another place has the same name."""
-    if place.name.casefold() in clash and place.admin_level:
-        return f"{place.name} ({place.admin_level})"
-    return place.name
+def _unique(places: dict[tuple, Locality]) -> list[Locality]:
+    return list({id(p): p for p in places.values()}.values())
 
 
-def _labels(places: Iterable[Locality]) -> dict[tuple[str, int], str]:
+def _labels(places: Iterable[Locality]) -> dict[tuple, str]:
+    """Each place's name as shown, qualified by level, then by district or province, when
+    another place has the same name ("Cam Lộ (huyện)", "Cam Thành (Cam Lộ)")."""
     places = list({p.key: p for p in places}.values())
-    seen: dict[str, int] = {}
+    by_name: dict[str, list[Locality]] = {}
     for p in places:
-        seen[p.name.casefold()] = seen.get(p.name.casefold(), 0) + 1
-    clash = {n for n, count in seen.items() if count > 1}
-    return {p.key: _label(p, clash) for p in places}
+        by_name.setdefault(p.name.casefold(), []).append(p)
+    labels = {}
+    for group in by_name.values():
+        for p in group:
+            if len(group) == 1:
+                labels[p.key] = p.name
+                continue
+            same_level = [q for q in group if q.admin_level == p.admin_level]
+            within = p.district if p.rank == 2 else p.province
+            within = split_level(within)[1] if within else None
+            if p.admin_level and len(same_level) == 1:
+                labels[p.key] = f"{p.name} ({p.admin_level})"
+            elif within:
+                labels[p.key] = f"{p.name} ({within})"
+            else:
+                labels[p.key] = f"{p.name} ({p.admin_level or '?'})"
+    return labels
 
 
 def _sort_key(place: Locality) -> tuple:
@@ -255,31 +283,41 @@ def _sort_key(place: Locality) -> tuple:
 
 def known_localities(session) -> list[str]:
     """Every locality with a stored plan or target, as names users can type."""
-    places = sorted(_localities(session).values(), key=_sort_key)
+    places = sorted(_unique(_localities(session)), key=_sort_key)
     labels = _labels(places)
     return [labels[p.key] for p in places]
 
 
-def resolve_localities(session, names: Iterable[str]) -> list[tuple[str, int]]:
-    """Keys of the localities users mean; exact spelling first, then without accents or case."""
-    places = _localities(session)
-    labels = _labels(places.values())
-    keys: list[tuple[str, int]] = []
+def resolve_localities(session, names: Iterable[str],
+                       places: dict[tuple, Locality] | None = None) -> list[tuple]:
+    """Keys of the localities users mean; exact spelling first, then without accents or case.
+
+    "xã Cam Thành", "Cam Thành (xã)" and "Cam Thành (Cam Lộ)" narrow by level or district.
+    """
+    places = places if places is not None else _localities(session)
+    unique = sorted(_unique(places), key=_sort_key)
+    labels = _labels(unique)
+    keys: list[tuple] = []
     for raw in names:
-        wanted = re.sub(r"\((.*?)\)\s*$", "", raw).strip()
+        by_label = [p for p in unique if labels[p.key].casefold() == raw.strip().casefold()]
         hinted = re.search(r"\((.*?)\)\s*$", raw)
-        level, bare = split_level(wanted)
-        if hinted and hinted.group(1).strip() in LEVEL_ORDER:
-            level = hinted.group(1).strip()
-        candidates = [p for p in places.values()
-                      if level is None or LEVEL_ORDER.get(p.admin_level or "", 2)
-                      == LEVEL_ORDER.get(level, 2)] or list(places.values())
+        level, bare = split_level(re.sub(r"\((.*?)\)\s*$", "", raw).strip())
+        within = None
+        if hinted:
+            hint = hinted.group(1).strip()
+            if hint.casefold() in LEVEL_ORDER:
+                level = hint.casefold()
+            else:
+                within = _squash(split_level(hint)[1])
+        candidates = [p for p in unique
+                      if (level is None or p.rank == LEVEL_ORDER.get(level, 2))
+                      and (within is None or _squash(split_level(
+                          (p.district if p.rank == 2 else p.province) or "")[1]) == within)]
         exact = [p for p in candidates if p.name.casefold() == bare.casefold()]
-        loose = exact or [p for p in candidates if _squash(p.name) == _squash(bare)]
-        if not loose:
-            _unknown_locality(raw, [labels[p.key] for p in sorted(places.values(),
-                                                                    key=_sort_key)])
-        keys += [p.key for p in loose if p.key not in keys]
+        found = by_label or exact or [p for p in candidates if _squash(p.name) == _squash(bare)]
+        if not found:
+            _unknown_locality(raw, [labels[p.key] for p in unique])
+        keys += [p.key for p in found if p.key not in keys]
     return keys
 
 
@@ -331,12 +369,13 @@ def _district_matches(place: Locality, district: str) -> bool:
             and place.admin_level == level) and _squash(place.name) == wanted
 
 
-def _grouped(session, targets: list[dict], localities, district) -> tuple[dict, list | None]:
+def _grouped(session, targets: list[dict], localities, district,
+             places: dict) -> tuple[dict, list | None]:
     """Targets by locality key, keeping only the localities and district asked for."""
-    wanted = resolve_localities(session, localities) if localities else None
-    groups: dict[tuple[str, int], tuple[Locality, list[dict]]] = {}
+    wanted = resolve_localities(session, localities, places) if localities else None
+    groups: dict[tuple, tuple[Locality, list[dict]]] = {}
     for target in targets:
-        place = locality_of(target)
+        place = places.get(locality_of(target).key) or locality_of(target)
         if wanted is not None and place.key not in wanted:
             continue
         if district and not _district_matches(place, district):
@@ -351,13 +390,11 @@ def comparison(session, indicator: str, localities: list[str] | None = None, *, 
     code = resolve_indicator(session, indicator)
     targets = [t for t in _all_targets(session, indicator=code)
                if year is None or str(year) in str(t.get("year") or "")]
-    groups, wanted = _grouped(session, targets, localities or None, district)
-    if wanted:  # a locality asked for by name shows even without a target
-        places = _localities(session)
-        for key in wanted:
-            groups.setdefault(key, (places[key], []))
     all_places = _localities(session)
-    labels = _labels(list(all_places.values()) + [p for p, _ in groups.values()])
+    groups, wanted = _grouped(session, targets, localities or None, district, all_places)
+    for key in wanted or []:  # a locality asked for by name shows even without a target
+        groups.setdefault(key, (all_places[key], []))
+    labels = _labels(_unique(all_places) + [p for p, _ in groups.values()])
     rows = []
     for key, (place, found) in sorted(groups.items(), key=lambda kv: _sort_key(kv[1][0])):
         row = {"locality": labels.get(key, place.name), "admin_level": place.admin_level,
@@ -384,13 +421,12 @@ def matrix(session, localities: list[str] | None = None, *,
            district: str | None = None) -> pd.DataFrame:
     """Indicator x locality: formatted values, quotes and groundings in `attrs` (see module)."""
     targets = _all_targets(session)
-    groups, wanted = _grouped(session, targets, localities or None, district)
+    all_places = _localities(session)
+    groups, wanted = _grouped(session, targets, localities or None, district, all_places)
     places = [place for place, _ in groups.values()]
-    if wanted:
-        all_places = _localities(session)
-        places += [all_places[k] for k in wanted if k not in groups]
+    places += [all_places[k] for k in wanted or [] if k not in groups]
     places.sort(key=_sort_key)
-    labels = _labels(list(_localities(session).values()))
+    labels = _labels(_unique(all_places) + places)
     columns = [labels.get(p.key, p.name) for p in places]
     table_order = {code: i for i, code in enumerate(ind.code for ind in _indicator_table())}
     codes = sorted({t["indicator"] for _, found in groups.values() for t in found},
@@ -450,7 +486,7 @@ _WIDE_COLUMNS = {"quote": 80, "task": 60, "message": 60}
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
-    title = re.sub(r"[\[\]:*?/\\]", "-", str(name)).strip("'") or "Sheet"
+    title = re.sub(r"[\[\]:*?/\\]", "-", str(name)).strip("'").replace("'", "’") or "Sheet"
     title = title[:31]
     base, n = title, 2
     while title.casefold() in taken:

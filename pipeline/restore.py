@@ -44,6 +44,7 @@ TOKEN_RE = re.compile(
     r"|(?P<num>\d+(?:[.,]\d+)*)"
     r"|(?P<punct>[^\s])"
 )
+VOWEL_OR_JUNK = set("aeiouyw&") | set(JUNK)
 PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 MIN_TOKENS_FOR_OWN_MODE = 8
 
@@ -89,8 +90,8 @@ def _has_junk(word: str) -> bool:
 def _is_code(word: str, model: RestoreModel) -> bool:
     """Acronyms and codes ("UBND", "QH14", "KH") that no restoration may touch."""
     letters = [ch for ch in word if ch.isalpha()]
-    if any(ch.isdigit() for ch in word):
-        return not any(ch.islower() for ch in letters) or len(word) > 7
+    if any(ch.isdigit() for ch in word):  # "QH14" is a code, "b6" / "B6" / "¢6" broken letters
+        return (len(letters) >= 2 and not any(ch.islower() for ch in letters)) or len(word) > 7
     return len(letters) >= 2 and all(ch.isupper() for ch in letters) and \
         strip_accents(word.lower()) not in model.stripped
 
@@ -121,17 +122,21 @@ def _features(words: list[str], model: RestoreModel) -> tuple[int, float, float,
                     viet += 1
         elif bare in model.stripped:
             viet += 1
+        elif w.islower():  # "nudi", "dugc": letters the OCR got wrong
+            garble += 1
     if n == 0:
         return 0, 0.0, 0.0, 0.0
     return n, dia / n, garble / n, viet / n
 
 
 def _classify(n: int, dia: float, garble: float, viet: float) -> str:
-    if n == 0 or viet < 0.6:
+    if n == 0 or viet + garble < 0.6:
         return "clean"  # nothing to do, or not Vietnamese
-    if garble >= 0.08:
+    if dia >= 0.4 and garble < 0.08:
+        return "clean"
+    if garble >= 0.08 and viet + garble >= 0.7:
         return "ocr_garbled"
-    if dia < 0.15 and viet >= 0.75:
+    if viet >= 0.75:
         return "accent_stripped"
     return "clean"
 
@@ -154,6 +159,9 @@ class _Decoder:
         self.best_cost: dict[str, float] = {}
         self.unk_pair = (np.array([UNK], dtype=np.int64), np.zeros(1, dtype=np.float32))
         self.num_pair = (np.array([NUM], dtype=np.int64), np.zeros(1, dtype=np.float32))
+        o_id = model.word_id.get("ở", NUM)
+        self.num6_pair = (np.array([NUM, o_id], dtype=np.int64),
+                          np.array([0.0, 1.5], dtype=np.float32))
 
     def stripped_candidates(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         hit = self.stripped_cache.get(word)
@@ -183,9 +191,13 @@ class _Decoder:
         if hit is not None:
             return hit
         m = self.model
-        if _is_code(word, m):
-            pair = self.unk_pair
+        if _is_code(word, m) or (len(lw) == 1 and strip_accents(lw) not in VOWEL_OR_JUNK):
+            pair = self.unk_pair  # codes, and list letters "b", "đ" with nothing to read
             self.best_cost[lw] = 0.0
+        elif lw == "&" and "ở" in m.word_id:  # a lone "&" is the English model's "ở"
+            pair = (np.array([m.word_id["ở"], UNK], dtype=np.int64),
+                    np.array([0.5, self.params["unk_cost"]], dtype=np.float32))
+            self.best_cost[lw] = 0.5
         else:
             codes = encode_chars(lw, m.char_index)
             costs = channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
@@ -214,6 +226,8 @@ class _Decoder:
             boundary[i] = bnd
             if w == "<num>":
                 ids, costs = self.num_pair
+            elif w == "<num6>":
+                ids, costs = self.num6_pair
             elif mode == "ocr_garbled":
                 ids, costs = self.garble_candidates(w)
             else:
@@ -280,18 +294,25 @@ def _restore_paragraph(text: str, base: int, mode: str, model: RestoreModel,
     """Decode one paragraph; append (raw_start, raw_end, replacement, confidence) of changes."""
     tokens = _merge_fragments(_tokens(text), text, model)
     words: list[tuple[str, bool]] = []
-    where: list[_Token | None] = []
     pending_boundary = False
-    for t in tokens:
+    for k, t in enumerate(tokens):
         if t.kind == "punct":
             pending_boundary = True
             continue
-        words.append((t.text if t.kind == "word" else "<num>", pending_boundary))
-        where.append(t if t.kind == "word" else None)
+        word = t.text
+        if t.kind == "num":
+            word = "<num>"
+            if (mode == "ocr_garbled" and t.text == "6" and 0 < k < len(tokens) - 1
+                    and tokens[k - 1].kind == "word" and tokens[k + 1].kind == "word"
+                    and text[tokens[k - 1].end: t.start] == " "
+                    and text[t.end: tokens[k + 1].start] == " "):
+                word = "<num6>"  # the English model reads "ở" as a lone 6
+        words.append((word, pending_boundary))
         pending_boundary = False
+    kept = [t for t in tokens if t.kind != "punct"]
     chosen, conf = _decoder(model).decode(words, mode)
-    for t, wid, c in zip(where, chosen, conf, strict=True):
-        if t is None or wid in (UNK, BOS, NUM):
+    for t, wid, c in zip(kept, chosen, conf, strict=True):
+        if wid in (UNK, BOS, NUM):
             continue
         new = apply_case(t.text, model.vocab[wid])
         if new != t.text:
@@ -324,9 +345,11 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
         words = [t.text for t in _tokens(para) if t.kind == "word"]
         n, dia, garble, viet = _features(words, model)
         mode = _classify(n, dia, garble, viet)
-        if n < MIN_TOKENS_FOR_OWN_MODE and mode != doc_mode and viet >= 0.6:
+        if n < MIN_TOKENS_FOR_OWN_MODE and mode != doc_mode and viet + garble >= 0.6:
             if not (mode == "clean" and dia >= 0.4 and garble == 0):
                 mode = doc_mode
+        if doc_mode == "ocr_garbled" and viet + garble >= 0.6:
+            mode = doc_mode  # the OCR decoder also reads stripped and intact words
         mode_weight[mode] += n
         if mode != "clean":
             _restore_paragraph(para, start, mode, model, pieces)

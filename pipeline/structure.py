@@ -165,7 +165,10 @@ def parse_page(page: Page, headings: list[str] | None = None) -> list[Block]:
             current = Block(page.number, start, end, line, "bullet", headings=heads)
             blocks.append(current)
             continue
-        if current is not None and current.kind in ("paragraph", "bullet", "heading"):
+        wraps_heading = (
+            current is not None and current.kind == "heading" and line.lstrip()[:1].islower()
+        )
+        if current is not None and (current.kind in ("paragraph", "bullet") or wraps_heading):
             # a wrapped line continues the block it belongs to
             current.end = end
             current.text = text[current.start:end]

@@ -503,3 +503,11 @@ def test_audit_across_reads_the_store_and_its_findings_round_trip(tmp_path):
         store.replace_cross_findings(session, audit.audit_across(session), audit.CROSS_KINDS)
     with store.session_scope(engine) as session:  # recomputing replaces, never duplicates
         assert len(store.query_findings(session, kind="weaker_than_parent")) == 1
+
+
+def test_hierarchical_table_adds_up_at_its_numbered_level():
+    text = ("TT\tĐơn vị\tSố hộ nghèo\n1\tXã Một\t10\n-\tThôn 1\t4\n-\tThôn 2\t6\n"
+            "2\tXã Hai\t5\nTổng cộng\t\t15\n")
+    assert audit.table_total_mismatches([page(text)]) == []
+    wrong = text.replace("Tổng cộng\t\t15", "Tổng cộng\t\t16")
+    assert kinds(audit.table_total_mismatches([page(wrong)])) == ["table_total_mismatch"]

@@ -193,7 +193,10 @@ def test_click_a_target_in_the_list_scrolls_to_its_sentence(server, page):
     targets = page.request.get(f"{server}/api/targets",
                                params={"document": str(doc["id"])}).json()
     last = targets[-1]  # the furthest down the text, so the page must scroll
-    page.goto(f"{server}/documents/{doc['id']}")
+    page.goto(server)
+    page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
+    page.click(f'a[href="/documents/{doc["id"]}"]')
+    page.wait_for_selector("#doc-text")
     page.click(f'a[data-target="t-{last["id"]}"]')
     page.wait_for_timeout(300)
     assert _in_viewport(page, f"#t-{last['id']}")

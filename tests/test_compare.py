@@ -303,3 +303,35 @@ def test_xlsx_export_formats_sheets_and_links_every_value_to_its_quote(session, 
             assert note["locality"] == header[c - 1] and note["indicator"] == code
             linked += 1
     assert linked == sum(len(v) for v in frame.attrs["quotes"].values()) > 0
+
+
+def test_same_name_in_two_districts_stays_two_places(session, engine):
+    text = "KẾ HOẠCH xã Bình An\nÍt nhất 50% hộ nghèo dùng nước sinh hoạt.\n"
+    save(engine, "binhan2", text, DocumentFacts(admin_level="xã", locality="Bình An",
+                                                district="Núi Đỏ"),
+         [target(text, "Ít nhất 50% hộ nghèo dùng nước sinh hoạt", "domestic_water", ">=", 50.0)])
+    known = compare.known_localities(session)
+    assert "Bình An (Sông Xanh)" in known and "Bình An (Núi Đỏ)" in known
+    frame = compare.comparison(session, "domestic_water", ["binh an"])
+    assert sorted(frame["value"]) == [50.0, 92.0]
+    frame = compare.comparison(session, "domestic_water", ["Bình An (Núi Đỏ)"])
+    assert frame["value"].tolist() == [50.0]
+
+
+def test_commune_plan_without_its_district_joins_the_districts_table_row(tmp_path):
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    d = DISTRICT_TEXT
+    save(engine, "district", d, DocumentFacts(admin_level="huyện", locality="Sông Xanh"), [
+        target(d, "1\tCAM THÀNH\t0,64", "poverty_reduction", "reduce_by", 0.64,
+               locality="CAM THÀNH")])
+    c = CAM_THANH_ACCENTED_TEXT
+    save(engine, "camthanh", c, DocumentFacts(admin_level="xã", locality="Cam Thành"), [
+        target(c, "100% hộ nghèo, hộ cận nghèo sử dụng nước sinh hoạt", "domestic_water", "=",
+               100.0)])
+    with store.session_scope(engine) as session:
+        assert compare.known_localities(session) == ["Sông Xanh", "Cam Thành"]
+        frame = compare.matrix(session)
+        assert list(frame.columns[2:]) == ["Cam Thành"]  # the district sets none of its own
+        row = frame.set_index("indicator")
+        assert row.loc["poverty_reduction", "Cam Thành"] == "giảm 0,64%"
+        assert row.loc["domestic_water", "Cam Thành"] == "100%"

@@ -236,6 +236,13 @@ def test_api_compare_unknown_locality_lists_known_ones(filled):
     assert "An Bình" in response.text and "Tân Lập" in response.text
 
 
+def test_api_compare_without_any_choice_is_400_listing_localities(filled):
+    client, _, _ = filled
+    response = client.get("/api/compare")
+    assert response.status_code == 400
+    assert response.json()["known"] == ["An Bình", "Tân Lập"]
+
+
 def test_openapi_schema_lists_every_endpoint_and_docs_are_local(filled):
     client, _, _ = filled
     schema = client.get("/openapi.json").json()
@@ -390,3 +397,20 @@ def test_unknown_document_page_is_404_in_vietnamese(filled):
     response = client.get("/documents/khong-co.txt")
     assert response.status_code == 404
     assert "Không tìm thấy tài liệu" in response.text
+
+
+def test_compare_page_one_dimension_compares_every_locality(filled):
+    client, _, _ = filled
+    page = client.get("/compare", params={"dimension": "water_sanitation"}).text
+    block = page.split('id="ind-hygienic_latrine"', 1)[1].split("</section>", 1)[0]
+    assert "An Bình" in block and "Tân Lập" in block
+    assert "≥" not in block and "90%" in block and "92%" in block
+
+
+def test_document_page_ignores_malformed_span_parameters(filled):
+    client, ids, _ = filled
+    response = client.get(f"/documents/{ids['a']}",
+                          params=[("span", "1:abc:9"), ("span", "../../etc"),
+                                  ("span", "1:5:999999")])
+    assert response.status_code == 200
+    assert 'id="s-' not in response.text

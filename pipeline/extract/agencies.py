@@ -23,7 +23,7 @@ AGENCY_SECTORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "LDLD": ("Labour Confederation (Liên đoàn Lao động, Công đoàn)",
              (r"lien doan lao dong", r"\bcong doan\b", r"\bldld\b")),
     "GDNN": ("vocational training centres (Trung tâm Giáo dục nghề nghiệp - GDTX, dạy nghề)",
-             (r"giao duc nghe nghiep", r"\bday nghe\b", r"\bgdnn\b", r"\bgdtx\b")),
+             (r"giao d[uy]c nghe nghi\w?p", r"\bday nghe\b", r"\bgdnn\b", r"\bgdtx\b")),
     "LDTBXH": ("labour, invalids and social affairs: Sở / Phòng LĐ-TB&XH, Công chức LĐ-TB&XH",
                (r"lao\s*d\w{0,3}ng\W{0,4}(thu|tb|th\w{1,4}ng binh)", r"thu\w{0,3}ng binh",
                 r"\bl\s*d\W{0,2}tb\W{0,2}(&|va)?\W{0,2}xh", r"\bldtbxh\b", r"\bsldtbxh\b",
@@ -36,30 +36,31 @@ AGENCY_SECTORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "YTE": ("health: Sở / Phòng Y tế, Trung tâm Y tế, Trạm Y tế, hospitals",
             (r"\by te\b", r"\bbenh vien\b", r"\byte\b")),
     "GDDT": ("education: Sở / Phòng Giáo dục và Đào tạo, schools and their heads",
-             (r"giao duc", r"\bgd\s*(&|va)?\s*dt\b", r"\bnha tr\w{2,4}ng\b", r"\bhieu truong\b",
+             (r"giao d[uy]c", r"\bgd\s*(&|va)?\s*dt\b", r"\bnha tr\w{2,4}ng\b", r"\bhieu truong\b",
               r"\btruong (mam non|tieu hoc|trung hoc|thcs|thpt|hoc)\b", r"\bcac truong\b")),
     "NNPTNT": ("agriculture and rural development: Sở / Phòng NN&PTNT, Phòng Kinh tế (towns and "
                "cities), Công chức Địa chính - Nông nghiệp, agricultural extension",
-               (r"nong nghiep", r"\bnn\s*(&|va)\s*ptnt\b", r"\bphong kinh te\b", r"khuyen nong")),
+               (r"n\w{1,2}ng nghi\w?p", r"\bnn\s*(&|va)\s*ptnt\b", r"\bphong kinh te\b", r"khuyen nong")),
     "XD": ("construction and housing: Phòng Quản lý đô thị, Công chức Địa chính - Xây dựng",
            (r"\bx[a-z]y dung\b", r"quan ly do thi", r"\bqldt\b")),
     "TNMT": ("natural resources, land and environment (Tài nguyên và Môi trường, Địa chính)",
              (r"tai nguyen", r"dia chinh", r"moi truong")),
     "TCKH": ("finance and planning: Sở Tài chính, Sở KH&ĐT, Phòng Tài chính - Kế hoạch, "
              "Công chức Tài chính - Kế toán / Kế toán - Ngân sách",
-             (r"tai chinh", r"ke hoach\s*(va|&)\s*dau tu", r"\bke toan\b", r"\bngan sach\b",
+             (r"tai ch\w{1,2}nh", r"ke hoach\s*(va|&)\s*dau tu", r"\bke toan\b", r"\bngan sach\b",
               r"\btc\s*-\s*kh\b")),
     "VHTT": ("culture and information: Sở / Phòng Văn hóa - Thông tin, Sở TT&TT, Trung tâm "
              "Văn hóa - Thông tin, Đài Truyền thanh, Công chức Văn hóa - Xã hội",
-             (r"van hoa", r"thong tin", r"truyen thanh", r"truyen thong", r"\bvh\W{0,3}tt",
-              r"\bvhxh\b", r"\btt\s*(&|va)\s*tt\b", r"\bdai phat thanh\b")),
+             (r"v\w{1,2}n h\w{1,2}a\b", r"th\w{1,2}ng tin", r"truyen thanh", r"truyen thong",
+              r"\bvh\W{0,3}tt", r"\bvhxh\b", r"\btt\s*(&|va)\s*tt\b", r"\bdai phat thanh\b")),
     "CONGTHUONG": ("industry and trade (Công Thương)", (r"cong thuong",)),
     "DANTOC": ("ethnic affairs (Phòng / Ban Dân tộc)", (r"^(phong|ban|so|cong chuc) dan toc",)),
     "CONGAN": ("police (Công an)", (r"\bcong an\b",)),
     "QUANSU": ("military command (Ban Chỉ huy Quân sự)", (r"quan su",)),
     "MTTQ": ("Vietnam Fatherland Front (Ủy ban Mặt trận Tổ quốc, UBMTTQ)",
-             (r"mat tran", r"\bmttq", r"\bubmt", r"\bto quoc\b", r"\bmt trin\b")),
-    "HLHPN": ("Women's Union (Hội Liên hiệp Phụ nữ)", (r"phu nu", r"\bhlhpn\b", r"\bhpn\b")),
+             (r"\bm\w?t tr\w{1,2}n\b", r"\bmttq", r"\bubmt", r"\bto q\w{1,3}c\b")),
+    "HLHPN": ("Women's Union (Hội Liên hiệp Phụ nữ)",
+              (r"phu n[uy]\b", r"lien hiep", r"\bhlhpn\b", r"\bhpn\b")),
     "HND": ("Farmers' Union (Hội Nông dân)", (r"nong dan", r"\bhnd\b")),
     "DTN": ("Youth Union (Đoàn Thanh niên Cộng sản Hồ Chí Minh, Huyện / Xã đoàn)",
             (r"doan thanh nien", r"\bthanh nien\b", r"\btncs", r"\b(huyen|thanh|tinh|xa) doan\b",
@@ -89,7 +90,7 @@ AGENCY_HEAD = (
     r"(?:phong giao dich|phong|so|ban chi dao|ban chi huy|ban dan toc|ban quan ly|ban|"
     r"trung tam|tram|chi cuc|cuc|ngan hang|bao hiem xa hoi|bhxh|nhcsxh|hoi|huyen doan|"
     r"thanh doan|tinh doan|xa doan|doan thanh nien|doan tncs\w*|lien doan|cong doan|"
-    r"uy ban|ubnd|ubmttq\w*|ub\s+mttq|mat tran|mttq\w*|cong chuc|can bo|hieu truong|"
+    r"uy ban|ubnd|ubmttq\w*|ub\s+mttq|m\w?t tr\w{1,2}n|mttq\w*|cong ch\w{1,3}\b|can bo|hieu truong|"
     r"thu truong|chu tich|dai truyen thanh|dai|cong an|van phong|benh vien|nha truong|"
     r"truong|thon|to dan pho|khu pho|"
     r"cac (?:thanh vien|co quan|don vi|ban|nganh|phong|so|doan the|to chuc|hoi|thon|lang|"
@@ -128,8 +129,18 @@ _GENERIC_LEAD = re.compile(r"^(thu truong )?cac (co quan|don vi|ban nganh|nganh|
 _COMPILED = {code: tuple(re.compile(p) for p in pats) for code, (_, pats) in AGENCY_SECTORS.items()}
 
 
+# OCR look-alikes inside words ("C0ng", "x4", "ng&y", "K€"): read as the letter they replace.
+_IN_WORD_LOOKALIKES = {"0": "o", "6": "o", "4": "a", "3": "a", "1": "i", "&": "a", "€": "e",
+                       "¢": "e", "£": "e", "¥": "y", "§": "s", "|": "l"}
+
+
 def fold(text: str) -> str:
-    """Lower-case, accent-free copy of `text` with the same length, so positions carry over."""
+    """Lower-case, accent-free copy of `text` with the same length, so positions carry over.
+
+    Besides dropping accents it undoes the commonest OCR confusions of Vietnamese letters:
+    "w" (no Vietnamese word has it) is read as "ư" -> "u", and a digit or symbol glued to a
+    lower-case letter ("C0ng", "x4", "ng&y") as the letter it stands for.
+    """
     out = []
     for ch in text:
         if ord(ch) < 128:
@@ -137,6 +148,17 @@ def fold(text: str) -> str:
             continue
         repl = unidecode(ch)
         out.append(repl[0].lower() if repl and repl[0].isprintable() else " ")
+    for i, ch in enumerate(text):
+        if ch in _IN_WORD_LOOKALIKES:
+            before = text[i - 1] if i else " "
+            after = text[i + 1] if i + 1 < len(text) else " "
+            glued = before.isalpha() or (after.isalpha() and after.islower())
+            if ch == "&":
+                glued = before.isalpha() and before.islower() and after.isalpha()
+            if glued and not before.isdigit() and not after.isdigit():
+                out[i] = _IN_WORD_LOOKALIKES[ch]
+        elif ch == "w" or ch == "W":
+            out[i] = "u"
     return "".join(out)
 
 

@@ -26,7 +26,7 @@ from pipeline.spans import to_raw_span
 
 RECURRENCES = ("weekly", "monthly", "quarterly", "biannual", "yearly")
 
-_BEFORE = r"(?:(?:xong|hoan thanh)\s+)?(?:tr[uw]\w{0,2}c|cham nhat(?:\s+(?:la|vao))?|" \
+_BEFORE = r"(?:(?:xong|hoan thanh)\s+)?(?:tr[uwy]\w{0,2}c|cham nhat(?:\s+(?:la|vao))?|" \
           r"han cuoi(?:\s+la)?|khong (?:qua|muon hon))\s+"
 _DAY = r"(?:(?:het\s+)?ng[a-z]y\s+)?"
 _NUMERIC_DATE = r"(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}))?(?!\s*[/.-]?\d)"

@@ -30,6 +30,7 @@ generic), so keep narrow indicators above broad ones.
 | staff_trained | | cán bộ làm công tác giảm nghèo được tập huấn, bồi dưỡng |
 | credit | | vay vốn tín dụng ưu đãi (Ngân hàng Chính sách xã hội) |
 | legal_aid | | trợ giúp pháp lý |
+| production_support | | hỗ trợ phát triển sản xuất, sinh kế, mô hình giảm nghèo (Dự án 2) |
 | new_rural_communes | | xã đạt chuẩn nông thôn mới |
 | monitoring | | kiểm tra, giám sát, đánh giá |
 | budget | | kinh phí, nguồn vốn, ngân sách (triệu đồng) |
@@ -99,6 +100,9 @@ INDICATORS: tuple[Indicator, ...] = (
               ("tiep can thong tin", "thong tin", "truyen thanh")),
     Indicator("credit", None, "Vay vốn tín dụng ưu đãi",
               ("vay von", "tin dung", "ngan hang chinh sach", "cho vay", "du no")),
+    Indicator("production_support", None, "Hỗ trợ phát triển sản xuất, đa dạng hóa sinh kế",
+              ("phat trien san xuat", "ho tro san xuat", "sinh ke", "mo hinh giam ngheo",
+               "khuyen nong")),
     Indicator("new_rural_communes", None, "Xã đạt chuẩn nông thôn mới", ("nong thon moi",)),
     Indicator("monitoring", None, "Kiểm tra, giám sát", ("giam sat", "kiem tra")),
     Indicator("health_care", "health", "Khám chữa bệnh", ("kham chua benh", "dich vu y te")),

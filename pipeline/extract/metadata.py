@@ -57,7 +57,7 @@ _NUMBER_RE = re.compile(r"(?m)^[#*\s]*so\s*[:.]?\s*(?P<num>[0-9]*\s*/\s*[0-9]{0,
 _REF_RE = re.compile(
     r"\b(?P<kind>thong tu lien tich|" + "|".join(sorted(REF_KINDS, key=len, reverse=True)) + r")"
     r"\s+(?:so\s*:?\s*)?(?P<num>\d+[a-z]?(?:\s*/\s*\d{4})?\s*/\s*[a-z0-9đ]+(?:\s*[-–]\s*[a-z0-9đ&]+)*)"
-    r"(?P<rest>[^\n;]{0,200})"
+    r"(?=(?P<rest>[^\n;]{0,200}))"
 )
 _REF_DATE_RE = re.compile(
     r"^\s*,?\s*ngay\s*(?:(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})"
@@ -80,9 +80,20 @@ def _clean(s: str) -> str:
     return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-")
 
 
-_NAME_STOP = {"ve", "ban", "xay", "nam", "giai", "thuc", "tren", "ke", "ubnd", "uy", "huyen",
-              "tinh", "xa", "quan", "phuong", "nhu", "de", "theo", "va", "giam", "ngay", "so",
-              "trien", "thi", "cua", "tai", "tu", "den"}
+_NAME_STOP_WORDS = ("về", "ban", "xây", "năm", "giai", "thực", "trên", "kế", "ubnd", "ủy", "uỷ",
+                    "huyện", "tỉnh", "xã", "quận", "phường", "như", "để", "theo", "và", "giảm",
+                    "ngày", "số", "triển", "thị", "của", "tại", "từ", "đến")
+_NAME_STOP = set(_NAME_STOP_WORDS)
+_NAME_STOP_FOLDED = {fold(w) for w in _NAME_STOP_WORDS}
+
+
+def _stops_name(word: str) -> bool:
+    """Words that end a place name; accent-stripped words compare folded."""
+    if word.isascii():
+        return fold(word) in _NAME_STOP_FOLDED
+    return word.lower() in _NAME_STOP
+
+
 _WORD_RE = re.compile(r"[ \t]*([^\W\d_]+)")
 
 
@@ -92,7 +103,7 @@ def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int] | No
     i = pos
     while len(words) < max_words:
         m = _WORD_RE.match(text, i)
-        if not m or not m.group(1)[0].isupper() or fold(m.group(1)) in _NAME_STOP:
+        if not m or not m.group(1)[0].isupper() or _stops_name(m.group(1)):
             break
         if fold(text[m.start(1):m.start(1) + 9]) in ("thanh pho",):
             break
@@ -252,7 +263,7 @@ def _period(facts: DocumentFacts, pages: list[Page]) -> None:
     for src in sources:
         f = fold(src)
         m = re.search(r"giai\s*doan\s*(\d{4})\s*[-–]\s*(\d{4})", f)
-        n = re.search(r"\bnam\s*(\d{4})\b", f)
+        n = re.search(r"\bn[a-z]m\s*(\d{4})\b", f)
         if src is sources[0] and n and not m:
             facts.period_start = facts.period_end = int(n.group(1))
             return
@@ -261,6 +272,11 @@ def _period(facts: DocumentFacts, pages: list[Page]) -> None:
             return
     if facts.issue_year:
         facts.period_start = facts.period_end = facts.issue_year
+        return
+    # no title year and no date: the year the preamble speaks of most ("... năm 2024")
+    years = Counter(re.findall(r"\bn[a-z]m\s+(20\d\d)\b", fold(pages[0].text[:3000])))
+    if years:
+        facts.period_start = facts.period_end = int(years.most_common(1)[0][0])
 
 
 def _signature(facts: DocumentFacts, page: Page) -> None:

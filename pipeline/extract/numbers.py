@@ -55,6 +55,8 @@ def _q(name: str) -> str:
     return _Q.format(name=name)
 
 
+# a figure stands alone: not glued to letters or symbols ("cd6", "¢6" are OCR noise)
+_ALONE = r"(?<![^\s(\[:;\-–+'\"“])"
 # "từ 5,21% xuống (còn) 3,25%" / "từ 64 hộ xuống còn 40 hộ"
 REDUCE_TO_RE = re.compile(
     rf"\btu\s+{_q('base')}(?:\s*\(?(?:nam|cuoi nam|dau nam)\s+\d{{4}}\)?)?\s*,?\s+"
@@ -62,9 +64,9 @@ REDUCE_TO_RE = re.compile(
 )
 # "từ 0,5 - 1%", "0,3 - 0,5%", "30-40 hộ", "từ 0,5 đến 1%"
 RANGE_RE = re.compile(
-    rf"(?:\btu\s+)?{_q('lo')}\s*(?:-|–|den)\s*{_q('hi')}"
+    rf"(?:\btu\s+)?{_ALONE}{_q('lo')}\s*(?:-|–|den)\s*{_q('hi')}"
 )
-SINGLE_RE = re.compile(rf"(?<![\d.,/]){_q('val')}")
+SINGLE_RE = re.compile(rf"{_ALONE}{_q('val')}")
 
 
 def parse_number(text: str) -> float:

@@ -33,7 +33,7 @@ _SKIP_SECTIONS = re.compile(
     r"^\W*(muc tieu|muc dich|doi tuong|pham vi|kinh phi|nguon von|von va nguon von|tinh hinh|"
     r"thoi gian|ket qua thuc hien|danh gia ket qua|thuc trang|can cu)"
 )
-_END_OF_BODY = re.compile(r"^\W*(noi nhan|tm\.|kt\.|t/m)\b")
+_END_OF_BODY = re.compile(r"^\W*(noi nh\w{1,2}n|tm\.|kt\.|t/m)\b")
 
 
 @dataclass
@@ -172,20 +172,21 @@ def document_paragraphs(pages: list[Page]) -> list[Paragraph]:
 # --- agencies in running text --------------------------------------------------------------------
 
 _VERBS = (
-    r"chu tri|ph\w{1,2}i h\w?p|la co quan|la don vi|lam dau moi|co trach nhiem|chiu trach nhiem|"
-    r"tham muu|huong dan|chi dao|to chuc|trien khai|thuc hien|tiep tuc|xay dung|bo tri|"
-    r"can doi|kiem tra|tuyen truyen|van dong|ra soat|can cu|nghien cuu|day manh|tang cuong|"
-    r"quan ly|phat huy|ho tro|dam bao|bao dam|khan truong|chu dong|giam sat|don doc|tong hop|"
-    r"bao cao|uu tien|huy dong|phan bo|tap trung|nang cao|duoc|phai|ban hanh|dong thoi|tich cuc|"
-    r"thuong xuyen|cung cap|hoan thanh|dieu tra|danh gia|de xuat|long ghep|co ke hoach|lap|"
-    r"cap phat|yeu cau|de nghi|giao(?! (?:duc|dich|thong))|tiep nhan|xu ly|cho vay|phat dong|"
-    r"chuan bi|thanh lap|cap nhat|phoi ket hop|theo chuc nang|trong pham vi|can cu"
+    r"ch[uy] tr[il]\b|ph\w{1,2}i h\w?p|la co quan|la don vi|lam dau moi|co trach nhiem|"
+    r"chiu trach nhiem|tham m[uy]u|h[uy]\w{0,2}ng dan|chi dao|to ch\w{1,3}\b|trien khai|"
+    r"th[uy]c hien|tiep tuc|xay dung|bo tri|can doi|kiem tra|tuyen truyen|van dong|ra soat|"
+    r"can cu|nghien cuu|day manh|tang cuong|quan ly|phat huy|ho tro|dam bao|bao dam|"
+    r"khan truong|giam sat|don doc|tong hop|bao cao|uu tien|huy dong|phan bo|tap trung|"
+    r"nang cao|duoc|phai|ban hanh|cung cap|hoan thanh|dieu tra|danh gia|de xuat|long ghep|"
+    r"co ke hoach|lap|cap phat|yeu cau|de nghi|giao(?! (?:duc|dich|thong))|tiep nhan|xu ly|"
+    r"cho vay|phat dong|chuan bi|thanh lap|cap nhat|phoi ket hop|theo chuc nang|trong pham vi"
 )
 _VERB_AT = re.compile(r"(?:" + _VERBS + r")\b")
-_NO_STOP_AFTER = {"cac", "phong", "ban", "so", "tam", "cuc", "hoi", "tram", "nhung", "-"}
+_NO_STOP_AFTER = {"cac", "phong", "ban", "so", "tam", "cuc", "tram", "nhung", "-"}
 _HEAD_AT = re.compile(AGENCY_HEAD)
 _ASSIGN = re.compile(r"\b(?:giao cho|giao|de nghi|yeu cau)\s+(?=" + AGENCY_HEAD + ")")
 _REQUEST = re.compile(r"\W*(?:de nghi|giao cho|giao|yeu cau)\s+")
+_DUTY_INTRO = re.compile(r"\W*(?:(?:co|chiu) trach nhiem|co nhiem vu|th[uy]c hien (?:cac )?nhiem vu)")
 _ROLE_HEADING = re.compile(r"^\W*\(?\s*(?:la\s+)?(?:co quan|don vi)\s+(?:thuong truc|chu tri|dau moi)"
                            r"|^\W*(?:chu tri|ph\w{1,2}i h\w?p)\b")
 _MAX_AGENCY_WORDS = 30
@@ -221,7 +222,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 # --- roles and projects ------------------------------------------------------------------------
 
-_LEAD = re.compile(r"\bchu tri\b|\bco quan thuong truc\b|\b(?:la|lam) (?:co quan |don vi )?dau moi\b")
+_LEAD = re.compile(r"\bch[uy] tr[il]\b|\bco quan thuong truc\b|\b(?:la|lam) (?:co quan |don vi )?dau moi\b")
 _SUPPORT = re.compile(r"\bph\w{1,2}i h\w?p\b")
 _NOUN_BEFORE_SUPPORT = re.compile(
     r"\b(?:su|cong tac|ke hoach|quy che|co che|chuong trinh|viec|moi|quan he)\s*$")
@@ -274,15 +275,19 @@ def _grounding(page: Page, start: int, end: int) -> Grounding:
 
 
 def _record(page: Page, agency: str, start: int, end: int, default_role: str,
-            confidence: float) -> ResponsibilityRecord | None:
+            confidence: float, role_start: int | None = None) -> ResponsibilityRecord | None:
+    """The record of the task at [start, end); its role is read from `role_start` on (the words
+    after the agency when the agency is the sentence's subject)."""
     start, end = _trim(page.text, start, end)
     if end - start < 8:
         return None
     task = re.sub(r"\s+", " ", page.text[start:end])
+    role_text = task if role_start is None else page.text[role_start:end].lstrip(" ,")
     code = agency_code(agency)
     if code is None:
         confidence *= 0.8
-    return ResponsibilityRecord(agency=agency, agency_code=code, role=role_of(task, default_role),
+    return ResponsibilityRecord(agency=agency, agency_code=code,
+                                role=role_of(role_text, default_role),
                                 task=task, projects=projects_of(task),
                                 grounding=_grounding(page, start, end),
                                 confidence=round(confidence, 2))
@@ -335,8 +340,10 @@ def _heading_agency(page: Page, para: Paragraph):
     role_words = ""
     inner_stop = _agency_extent(text, folded, agency_start, agency_end)
     if inner_stop < agency_end:
-        tail = folded[inner_stop:agency_end]
-        if head_end == para.end and not (_ROLE_HEADING.match(tail) and len(tail.split()) <= 8):
+        tail = folded[inner_stop:agency_end].strip()
+        short = len(tail.split()) <= 8
+        if not (tail.startswith("(") or short and (_ROLE_HEADING.match(tail)
+                                                   or _DUTY_INTRO.match(tail))):
             return None  # a sentence with the agency as subject: an inline task, not a heading
         role_words = tail
         agency = _clean_heading(text[agency_start:inner_stop])
@@ -383,13 +390,14 @@ def walk(pages: list[Page]) -> list[WalkedParagraph]:
                 continue
         if block:
             lead = _parse_lead(page, para) if para.kind != "heading" else None
-            if lead and _ROLE_HEADING.match(fold(page.text[lead[2]:para.end])):
-                agency = lead[0]  # another agency named as subject inside the block
+            role_start = None
+            if lead and _ROLE_HEADING.match(_folded(page.text), lead[2]):
+                agency, role_start = lead[0], lead[2]  # another agency is the subject
             else:
                 agency = block.agency
             item.owner = agency
             item.record = _record(page, agency, para.body_start, para.end, block.default_role,
-                                  0.9 if para.kind != "text" else 0.85)
+                                  0.9 if para.kind != "text" else 0.85, role_start)
             block.has_items = block.has_items or para.kind != "text"
             continue
         inline = _inline(page, para)
@@ -411,7 +419,7 @@ def _inline(page: Page, para: Paragraph):
                 return _assigned_from(page, para, rest + (len(folded[rest:para.end])
                                                           - len(rest_folded)))
             start = para.body_start if not via else rest
-            record = _record(page, agency, start, para.end, "assigned", 0.75)
+            record = _record(page, agency, start, para.end, "assigned", 0.75, role_start=rest)
             return (agency, record) if record else None
     return _assigned_from(page, para, para.body_start)
 

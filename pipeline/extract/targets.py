@@ -36,7 +36,14 @@ SUPPORT_AFTER_RE = re.compile(r"^\s*(chi phi|kinh phi|muc|gia tri|lai suat|so ti
 SUPPORT_BEFORE_RE = re.compile(r"(mien phi|ho tro|chi tra|dong)\s*$")
 SITUATION_BEFORE_RE = re.compile(r"(chiem|chiem ty le|chiem ti le|hien co|con lai)\s*$")
 CLAUSE_BREAK_RE = re.compile(r";|\.\s+(?=\S)|:\s+|\n\s*[-+•]|,\s*(?=trong do\b)")
-GIAM_RE = re.compile(r"\bgiam\b(?!\s+ngheo)")
+# "giảm" the verb; not giảm nghèo, giám sát, giám đốc, miễn giảm học phí, giảm thiểu ...
+GIAM_RE = re.compile(
+    r"(?<!mien, )(?<!mien )\bgiam\b(?!\s+(?:ngheo|sat|doc|hoc phi|thieu|dinh|thue|tru|nhe))"
+)
+POVERTY_FAMILY = {"poverty_rate", "poverty_reduction", "poor_households",
+                  "poor_households_reduction", "near_poor_rate", "near_poor_reduction",
+                  "near_poor_households", "near_poor_households_reduction", "new_poor_rate",
+                  "new_poor_households", "households_escaping"}
 TOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong|toan huyen|toan xa|toan tinh|toan thanh pho"
                       r"|toan thi xa|chung)\b")
 
@@ -148,8 +155,8 @@ def _poverty_code(q: Quantity, comparator: str, clause: str, code: str | None) -
         near = True
     if code not in (None, "poverty_rate", "near_poor_rate"):
         return code
-    if "ngheo" not in clause:
-        return code
+    if "ngheo" not in clause and code is None:
+        return None
     reducing = comparator == "reduce_by" or (comparator == "range" and GIAM_RE.search(clause))
     increasing = re.search(r"\b(tang|phat sinh|tai ngheo)\b", clause) and not reducing
     if q.unit == "%":
@@ -180,6 +187,7 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
     mentions = find_mentions(text)
     out: list[TargetRecord] = []
     prev: tuple[Quantity, str, str] | None = None  # quantity, comparator, clause of the last one
+    prev_code: str | None = None
     for i, q in enumerate(quantities):
         lo = quantities[i - 1].end if i else 0
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
@@ -205,8 +213,6 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
         code = _best_indicator(mentions, t_lo, t_hi, q.start)
         if code is None and not inherited:
             code = _best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
-            if code in ("poverty_rate", "near_poor_rate", "budget") and code is not None:
-                pass
         if q.unit == "m²/người":
             code = "housing_area"
             if comparator == "=" and re.search(r"toi thieu|tro len", folded[t_lo:t_hi]):
@@ -216,8 +222,12 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
                 else "budget"
         else:
             code = _poverty_code(q, comparator, clause, code)
+        if code is None and prev_code in POVERTY_FAMILY and "ngheo" not in clause:
+            # "(giảm 2,1% so với đầu năm)", "đến cuối năm còn dưới 7%": the same subject goes on
+            code = _poverty_code(q, comparator, prev[2] + " " + clause, None) if prev else None
         if code is None:
             code = "other"
+        prev_code = code
         if code == "housing_area" and q.unit == "%" and comparator == ">=":
             comparator = "="  # "80% hộ ... diện tích tối thiểu 8m²": the bound is on the area
         prev = (q, comparator, clause)
@@ -313,7 +323,7 @@ def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord
             return "reduce"
         if re.search(r"cuoi nam|ke hoach|chi tieu|muc tieu|du kien", d):
             return "level"
-        if "ngheo" in d:
+        if "ngheo" in d or "ty le" in d or "%" in d or "dau nam" in d:
             return "base"
         return "skip"
 

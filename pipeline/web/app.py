@@ -342,7 +342,8 @@ def targets_page(request: Request, session: DbSession, indicator: str | None = N
         "indicator": sorted({r["indicator"] for r in all_rows if r.get("indicator")}),
         "dimension": [d for d in render.DIMENSION_LABELS
                       if any(r.get("dimension") == d for r in all_rows)],
-        "locality": sorted({r["locality"] for r in all_rows if r.get("locality")}),
+        "locality": sorted({r.get("locality") or r.get("doc_locality") for r in all_rows
+                            if r.get("locality") or r.get("doc_locality")}),
         "year": sorted({str(r["year"]) for r in all_rows if r.get("year")}),
         "document": sorted({r["document"] for r in all_rows if r.get("document")}),
     }
@@ -432,26 +433,28 @@ def _export_response(frames: dict, fmt: str, stem: str) -> Response:
 
 
 def _comparison_views(session: Session, indicator: str | None, dimension: str | None,
-                      localities: list[str], district: str | None, year: str | None) -> dict:
-    """The comparison blocks (table rows + chart) for the chosen indicators and localities."""
-    known_localities = list(compare.known_localities(session))
-    known_indicators = list(compare.known_indicators(session))
+                      localities: list[str], district: str | None, year: str | None,
+                      form: bool = True) -> dict:
+    """The comparison blocks (table rows + chart) for the chosen indicators and localities;
+    with `form`, also the names the page offers to pick from."""
+    known_localities = list(compare.known_localities(session)) if form else []
+    known_indicators = list(compare.known_indicators(session)) if form or not indicator else []
     districts = sorted({d["district"] for d in store.query_documents(session)
-                        if d.get("district")})
+                        if d.get("district")}) if form else []
     chosen = {"indicator": indicator, "dimension": dimension, "localities": localities,
               "district": district, "year": year}
     base = {"known_localities": known_localities, "known_indicators": known_indicators,
             "districts": districts, "chosen": chosen, "blocks": []}
-    if not (localities or district or indicator):
+    if not (localities or district or indicator or dimension):
         return base
-    compare.check_names(session, indicators=[indicator] if indicator else [],
-                        localities=localities)
     if indicator:
         indicators = [indicator]
     else:
         table = {code: i for i, code in enumerate(known_indicators)}
         found = {t["indicator"] for t in store.query_targets(session, dimension=dimension)}
         indicators = sorted(found, key=lambda c: (table.get(c, len(table)), c))
+    if not indicators:  # compare.comparison checks the names itself; here nothing will
+        compare.check_names(session, localities=localities)
     blocks = []
     for name in indicators:
         frame = compare.comparison(session, name, localities or None, year=year,
@@ -550,14 +553,16 @@ def api_compare(session: DbSession, indicator: str | None = None, dimension: str
     Unknown indicator or locality names give HTTP 400 listing the known ones.
     """
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year))
-    if not (view["chosen"]["localities"] or district or indicator):
+                             _names(locality), _blank(district), _year(year),
+                             form=False)
+    if not (view["chosen"]["localities"] or district or indicator or dimension):
+        known = compare.known_localities(session)
         error = errors.UnknownName(
             "", vi="Hãy cho biết chỉ tiêu (indicator), địa phương (locality) hoặc huyện "
-            "(district). Các địa phương: " + ", ".join(view["known_localities"]) + ".",
+            "(district). Các địa phương: " + ", ".join(known) + ".",
             en="Give an indicator, a locality or a district. Known localities: "
-            + ", ".join(view["known_localities"]) + ".")
-        error.known = view["known_localities"]
+            + ", ".join(known) + ".")
+        error.known = known
         raise error
     return [{k: v for k, v in row.items() if k not in ("href", "mark")}
             for block in view["blocks"] for row in block["rows"]]

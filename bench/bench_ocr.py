@@ -1,0 +1,297 @@
+"""OCR benchmark: accuracy (character error rate) and throughput against plain Tesseract/OCRmyPDF.
+
+Run: .venv/bin/python bench/bench_ocr.py [--quick]
+Writes bench/results/ocr.md (section "## OCR") and prints it.
+
+1. CER of Tesseract 'vie' through pipeline.ocr on synthetic scans (200 and 300 dpi, mild
+   degradation) of the clean sample plans in ../shared/plans and data/samples/*.txt.
+2. Throughput on a batch of scanned pages (image-only PDFs, 5 pages each): `plans ingest` (start-up
+   included) vs plain `tesseract IMG out -l vie` on the same page images with the same parallelism
+   (2 processes, OMP_THREAD_LIMIT=1) vs `ocrmypdf -l vie --jobs 2`; peak memory of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.ingest import open_document  # noqa: E402
+from pipeline.ocr import ocr_image  # noqa: E402
+from tests.scans import (  # noqa: E402
+    character_error_rate,
+    clean_plan_text,
+    degrade,
+    encode,
+    normalise_whitespace,
+    paginate,
+    render_pages,
+    write_image_pdf,
+)
+
+SHARED_PLANS = REPO / ".." / "shared" / "plans"
+SAMPLES = REPO / "data" / "samples"
+RESULTS = REPO / "bench" / "results" / "ocr.md"
+CLEAN_SHARED = ("000", "001", "004")  # 002 is itself garbled OCR: no clean reference
+WORKERS = 2
+MILD = {"blur": 0.5, "noise": 4.0, "jpeg_quality": 85}
+CER_GOAL = 0.01
+RATIO_GOAL = 0.85
+
+
+def plan_texts() -> list[tuple[str, str]]:
+    """(label, text) of every clean plan available."""
+    found = []
+    if SHARED_PLANS.is_dir():
+        for prefix in CLEAN_SHARED:
+            for path in sorted(SHARED_PLANS.glob(f"{prefix}_*.txt")):
+                found.append((f"shared {prefix}", path.read_text(encoding="utf-8")))
+    for path in sorted(SAMPLES.glob("*.txt")):
+        found.append((f"samples/{path.stem}", path.read_text(encoding="utf-8")))
+    return [(label, clean_plan_text(text)) for label, text in found]
+
+
+def _ocr_page(job: tuple[str, int, int, str]) -> tuple[str, int, int, float, float]:
+    """Render, degrade and OCR one page; returns (label, dpi, errors, length, seconds)."""
+    label, dpi, seed, text = job
+    from rapidfuzz.distance import Levenshtein
+
+    image = degrade(render_pages([text], dpi=dpi)[0], skew=((seed % 5) - 2) * 0.15, seed=seed,
+                    **MILD)
+    data = encode(image, "JPEG", jpeg_quality=MILD["jpeg_quality"])
+    started = time.perf_counter()
+    result = ocr_image(data)
+    seconds = time.perf_counter() - started
+    ref, hyp = normalise_whitespace(text), normalise_whitespace(result.text)
+    return label, dpi, Levenshtein.distance(ref, hyp), len(ref), seconds
+
+
+def measure_cer(dpis: tuple[int, ...], max_pages: int | None) -> list[dict]:
+    jobs = []
+    for label, text in plan_texts():
+        pages = paginate(text)
+        if max_pages:
+            pages = pages[:max_pages]
+        for dpi in dpis:
+            for number, page in enumerate(pages):
+                jobs.append((label, dpi, number * 7 + dpi, page))
+    totals: dict[tuple[str, int], list[float]] = {}
+    with ProcessPoolExecutor(WORKERS) as pool:
+        for label, dpi, distance, length, seconds in pool.map(_ocr_page, jobs):
+            entry = totals.setdefault((label, dpi), [0, 0, 0, 0.0])
+            entry[0] += 1
+            entry[1] += distance
+            entry[2] += length
+            entry[3] += seconds
+    rows = [{"document": label, "dpi": dpi, "pages": n, "cer": dist / length,
+             "seconds_per_page": secs / n}
+            for (label, dpi), (n, dist, length, secs) in totals.items()]
+    for dpi in dpis:
+        chosen = [v for (_, d), v in totals.items() if d == dpi]
+        n, dist, length = (sum(v[i] for v in chosen) for i in range(3))
+        rows.append({"document": "**all**", "dpi": dpi, "pages": n, "cer": dist / length,
+                     "seconds_per_page": sum(v[3] for v in chosen) / n})
+    return rows
+
+
+# --- throughput ---------------------------------------------------------------------------------
+_RSS_WRAPPER = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print('BENCH', code, time.perf_counter() - t,"
+    " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+)
+
+
+def timed(command: list[str], *, env: dict | None = None, cwd: Path | None = None
+          ) -> tuple[int, float, float, str]:
+    """Run a command; (exit code, seconds, peak RSS MB of its largest process, stderr tail)."""
+    completed = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, *command], env=env, cwd=cwd,
+                               capture_output=True, text=True)
+    lines = completed.stderr.strip().splitlines()
+    marker = next(line for line in reversed(lines) if line.startswith("BENCH "))
+    _, code, seconds, rss_kb = marker.split()
+    tail = "\n".join(line for line in lines if not line.startswith("BENCH "))[-600:]
+    return int(code), float(seconds), int(rss_kb) / 1024, tail
+
+
+def make_batch(folder: Path, pages_wanted: int) -> tuple[list[Path], list[Path]]:
+    """Scanned pages of the sample plans at 300 dpi: image-only PDFs of 5 pages, and the very
+    same page images (JPEG, as a scanner writes them) for plain Tesseract."""
+    pages: list[str] = []
+    for _, text in plan_texts():
+        pages.extend(paginate(text))
+    while len(pages) < pages_wanted:
+        pages.extend(pages)
+    pages = pages[:pages_wanted]
+    pdfs, images = [], []
+    for start in range(0, len(pages), 5):
+        scans = []
+        for offset, text in enumerate(pages[start:start + 5]):
+            number = start + offset
+            scan = degrade(render_pages([text], dpi=300)[0], seed=number,
+                           skew=((number % 5) - 2) * 0.15, **MILD)
+            path = folder / "images" / f"page-{number:03d}.jpg"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(encode(scan, "JPEG", jpeg_quality=MILD["jpeg_quality"]))
+            images.append(path)
+            scans.append(scan)
+        pdf = folder / "pdfs" / f"ke-hoach-quet-{start // 5 + 1:02d}.pdf"
+        pdf.parent.mkdir(exist_ok=True)
+        write_image_pdf(scans, pdf, dpi=300, jpeg_quality=MILD["jpeg_quality"])
+        pdfs.append(pdf)
+    return pdfs, images
+
+
+def _ocr_stage_only(pdfs: list[Path]) -> int:
+    """pipeline.ingest + pipeline.ocr alone (no store, no flow), 2 OCR threads."""
+    count = 0
+    with ThreadPoolExecutor(WORKERS) as pool:
+        futures = []
+        for pdf in pdfs:
+            for page in open_document(pdf).pages():
+                futures.append(pool.submit(ocr_image, page.image))
+        for future in futures:
+            future.result()
+            count += 1
+    return count
+
+
+def measure_throughput(pages_wanted: int, skip_ocrmypdf: bool) -> tuple[list[dict], list[str]]:
+    rows: list[dict] = []
+    notes: list[str] = []
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
+        folder = Path(tmp)
+        pdfs, images = make_batch(folder, pages_wanted)
+        n = len(images)
+
+        # plain Tesseract, 2 processes, on the same page images
+        xargs = ["bash", "-c", f"ls {folder}/images/*.jpg | xargs -P {WORKERS} -I{{}} "
+                 "tesseract {} {}.out -l vie"]
+        code, seconds, rss, _ = timed(xargs, env=env)
+        tesseract_rate = n / seconds
+        rows.append({"tool": f"tesseract -l vie, xargs -P {WORKERS}", "pages": n,
+                     "seconds": seconds, "rate": tesseract_rate, "rss": rss, "ok": code == 0,
+                     "command": f"ls images/*.jpg | xargs -P {WORKERS} -I{{}} tesseract {{}} "
+                                "{}.out -l vie (OMP_THREAD_LIMIT=1)"})
+
+        # the OCR stage of this repository alone (ingest + ocr, thread pool)
+        started = time.perf_counter()
+        count = _ocr_stage_only(pdfs)
+        seconds = time.perf_counter() - started
+        rows.append({"tool": "pipeline.ingest + pipeline.ocr (in-process, 2 threads)",
+                     "pages": count, "seconds": seconds, "rate": count / seconds, "rss": None,
+                     "ok": count == n, "command": "bench/bench_ocr.py (_ocr_stage_only)"})
+
+        # the product: `plans ingest`, start-up included, fresh data folder
+        plans = REPO / ".venv" / "bin" / "plans"
+        if (REPO / "pipeline" / "cli.py").exists() and plans.exists():
+            home = folder / "plans-home"
+            home.mkdir()
+            plans_env = dict(env, PLANS_HOME=str(home))
+            plans_env.pop("PLANS_DB_URL", None)
+            code, seconds, rss, tail = timed([str(plans), "ingest", *map(str, pdfs)],
+                                             env=plans_env, cwd=folder)
+            rows.append({"tool": "plans ingest (CLI, start-up included)", "pages": n,
+                         "seconds": seconds, "rate": n / seconds, "rss": rss, "ok": code == 0,
+                         "command": f"PLANS_HOME=<tmp> .venv/bin/plans ingest <{len(pdfs)} PDFs>"})
+            if code != 0:
+                notes.append(f"`plans ingest` exited {code}: {tail.strip()[-300:]}")
+        else:
+            notes.append("`plans ingest` skipped: pipeline/cli.py or .venv/bin/plans missing.")
+
+        # OCRmyPDF, same PDFs, one after the other
+        if skip_ocrmypdf:
+            notes.append("OCRmyPDF skipped (--quick).")
+        elif shutil.which("ocrmypdf"):
+            out = folder / "ocrmypdf"
+            out.mkdir()
+            script = " && ".join(f"ocrmypdf -q -l vie --jobs {WORKERS} {pdf} {out / pdf.name}"
+                                 for pdf in pdfs)
+            code, seconds, rss, tail = timed(["bash", "-c", script], env=env)
+            rows.append({"tool": f"ocrmypdf -l vie --jobs {WORKERS}", "pages": n,
+                         "seconds": seconds, "rate": n / seconds, "rss": rss, "ok": code == 0,
+                         "command": f"ocrmypdf -l vie --jobs {WORKERS} in.pdf out.pdf "
+                                    f"(x{len(pdfs)})"})
+            if code != 0:
+                notes.append(f"ocrmypdf exited {code}: {tail.strip()[-300:]}")
+        else:
+            notes.append("OCRmyPDF skipped: not installed.")
+    for row in rows:
+        row["ratio"] = row["rate"] / tesseract_rate
+    return rows, notes
+
+
+# --- report -----------------------------------------------------------------------------------------
+def report(cer_rows: list[dict], speed_rows: list[dict], notes: list[str], command: str) -> str:
+    lines = ["## OCR", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores; Tesseract "
+             f"{_tesseract_version()} 'vie'; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+             "", f"Command: `{command}`", "",
+             "### Character error rate on synthetic scans", "",
+             "Plans typeset on A4 (Liberation Serif 13 pt), rasterised, then blur 0.5 px, noise "
+             "σ=4, JPEG q85, skew up to ±0.3°. CER = Levenshtein distance / reference length "
+             "after collapsing whitespace.", "",
+             "| document | dpi | pages | CER | goal | s/page (1 of 2 workers) |",
+             "|---|---|---|---|---|---|"]
+    for row in cer_rows:
+        ok = "✅" if row["cer"] <= CER_GOAL else "❌"
+        lines.append(f"| {row['document']} | {row['dpi']} | {row['pages']} | "
+                     f"{row['cer'] * 100:.2f}% | ≤ 1% {ok} | {row['seconds_per_page']:.2f} |")
+    lines += ["", "### Throughput on scanned pages (2 workers)", "",
+              "| tool | pages | seconds | pages/s | ratio to tesseract | goal | peak RSS (MB) "
+              "| ok |", "|---|---|---|---|---|---|---|---|"]
+    for row in speed_rows:
+        goal = ""
+        if row["tool"].startswith("plans"):
+            goal = f"≥ {RATIO_GOAL} {'✅' if row['ratio'] >= RATIO_GOAL else '❌'}"
+        elif row["tool"].startswith("ocrmypdf"):
+            goal = "(reference, ~0.12)"
+        rss = f"{row['rss']:.0f}" if row["rss"] is not None else "-"
+        lines.append(f"| {row['tool']} | {row['pages']} | {row['seconds']:.1f} | "
+                     f"{row['rate']:.3f} | {row['ratio']:.2f} | {goal} | {rss} | "
+                     f"{'yes' if row['ok'] else 'NO'} |")
+    lines += ["", "Commands: " + "; ".join(f"`{row['command']}`" for row in speed_rows),
+              "Peak RSS is that of the largest single process of the run (getrusage of "
+              "children). Tesseract gets the very JPEG page images embedded in the PDFs."]
+    lines += [f"- {note}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _tesseract_version() -> str:
+    try:
+        output = subprocess.run(["tesseract", "--version"], capture_output=True, text=True)
+        return output.stdout.split()[1]
+    except (OSError, IndexError):
+        return "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="2 pages per plan, 10 pages of throughput, no OCRmyPDF")
+    parser.add_argument("--pages", type=int, default=30, help="pages in the throughput batch")
+    args = parser.parse_args()
+    command = ".venv/bin/python bench/bench_ocr.py" + (" --quick" if args.quick else "")
+    cer_rows = measure_cer((200, 300), max_pages=2 if args.quick else None)
+    speed_rows, notes = measure_throughput(10 if args.quick else args.pages, args.quick)
+    text = report(cer_rows, speed_rows, notes, command)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

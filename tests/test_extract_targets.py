@@ -1,0 +1,242 @@
+"""Targets: Vietnamese numbers, comparators, indicators, tables, grounding, and the gold files."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract_document
+from pipeline.extract.indicators import BY_CODE, INDICATORS
+from pipeline.extract.nlp import fold
+from pipeline.extract.numbers import find_quantities, parse_number
+from pipeline.extract.targets import extract_targets
+from pipeline.records import DocumentFacts, Page
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_PLANS = ROOT / ".." / "shared" / "plans"
+GOLD = ROOT / "tests" / "fixtures" / "gold"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "bench_extract.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _targets(text: str, locality: str | None = "An Bình", year: int = 2024):
+    page = Page(1, text, text, "plain")
+    facts = DocumentFacts(locality=locality, period_start=year, period_end=year)
+    return extract_targets([page], facts)
+
+
+def _one(text: str):
+    found = _targets("II. MỤC TIÊU\n" + text)
+    assert len(found) == 1, [(t.indicator, t.value) for t in found]
+    return found[0]
+
+
+# --- numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("0,5", 0.5), ("14.653", 14653), ("1.411", 1411), ("3,60", 3.6), ("2.850,5", 2850.5),
+     ("100", 100), ("0.5", 0.5), ("1.234.567", 1234567)],
+)
+def test_parse_number(written, value):
+    assert parse_number(written) == pytest.approx(value)
+
+
+def test_quantities_forms_and_units():
+    qs = find_quantities(fold("giảm từ 5,21% xuống còn 3,25%, tương đương 24 hộ; từ 0,5 - 1%"))
+    assert [(q.form, q.value, q.baseline, q.value_max, q.unit) for q in qs] == [
+        ("reduce_to", 3.25, 5.21, None, "%"),
+        ("single", 24, None, None, "hộ"),
+        ("range", 0.5, None, 1.0, "%"),
+    ]
+    assert find_quantities(fold("tối thiểu 8 m²/người"))[0].unit == "m²/người"
+    assert find_quantities(fold("tổng kinh phí 18.500 triệu đồng"))[0].value == 18500
+    assert find_quantities(fold("450 trieu dong"))[0].unit == "triệu đồng"
+
+
+def test_figures_that_are_not_quantities():
+    text = "Quyết định số 90/QĐ-TTg ngày 18/01/2022; Dự án 2; trẻ em dưới 5 tuổi; cd6 đóng; năm 2024"
+    assert find_quantities(fold(text)) == []
+
+
+# --- comparators and indicators on sentences of the genre ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "indicator", "comparator", "value", "unit"),
+    [
+        ("- Tỷ lệ hộ nghèo toàn xã giảm xuống còn dưới 1,5%.", "poverty_rate", "<", 1.5, "%"),
+        ("- Phấn đấu trong năm giảm 0,8% hộ nghèo.", "poverty_reduction", "reduce_by", 0.8, "%"),
+        ("- Tỷ lệ hộ cận nghèo không quá 3%.", "near_poor_rate", "<=", 3, "%"),
+        ("- Có ít nhất 40 hộ thoát nghèo.", "households_escaping", ">=", 40, "hộ"),
+        ("- Trên 92% hộ nghèo sử dụng nước sinh hoạt hợp vệ sinh.", "domestic_water", ">", 92, "%"),
+        ("- 85% hộ nghèo có nhà tiêu hợp vệ sinh.", "hygienic_latrine", "=", 85, "%"),
+        ("- 100% người thuộc hộ cận nghèo được hỗ trợ mua thẻ BHYT.", "health_insurance", "=",
+         100, "%"),
+        ("- Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng thể nhẹ cân dưới 10%.",
+         "malnutrition_weight", "<", 10, "%"),
+        ("- Tỷ lệ suy dinh dưỡng chiều cao theo tuổi còn 14%.", "malnutrition_height", "=", 14,
+         "%"),
+        ("- 98% trẻ em thuộc hộ nghèo đi học đúng độ tuổi.", "school_attendance", "=", 98, "%"),
+        ("- Đào tạo nghề cho tối thiểu 120 lao động nông thôn.", "vocational_training", ">=", 120,
+         "lao động"),
+        ("- 95% hộ nghèo được sử dụng dịch vụ viễn thông.", "telecom_use", "=", 95, "%"),
+        ("- Bảo đảm diện tích nhà ở tối thiểu 8 m²/người.", "housing_area", ">=", 8, "m²/người"),
+        ("- Tổng kinh phí dự kiến 1.200 triệu đồng.", "budget", "=", 1200, "triệu đồng"),
+        ("- 100% cán bộ làm công tác giảm nghèo được tập huấn.", "staff_trained", "=", 100, "%"),
+        ("- Có thêm 3 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 3, "xã"),
+        ("- 100% hộ nghèo có nhu cầu được vay vốn Ngân hàng Chính sách xã hội.", "credit", "=",
+         100, "%"),
+        ("- Ty le ho ngheo giam xuong duoi 2%.", "poverty_rate", "<", 2, "%"),
+    ],
+)
+def test_single_targets(sentence, indicator, comparator, value, unit):
+    t = _one(sentence)
+    assert (t.indicator, t.comparator, t.value, t.unit) == (indicator, comparator, value, unit)
+    assert t.dimension == BY_CODE[indicator].dimension
+
+
+def test_reduce_to_with_baseline_and_equivalent_households():
+    found = _targets(
+        "II. MỤC TIÊU\nTỷ lệ hộ nghèo giảm từ 6,20% xuống còn 4,80%, tương đương giảm 35 hộ."
+    )
+    assert [(t.indicator, t.comparator, t.value, t.baseline) for t in found] == [
+        ("poverty_rate", "reduce_to", 4.8, 6.2),
+        ("poor_households_reduction", "reduce_by", 35, None),
+    ]
+
+
+def test_range_of_reduction_and_year():
+    t = _one("- Tỷ lệ hộ nghèo giảm bình quân từ 1 - 1,5%/năm đến năm 2025.")
+    assert (t.indicator, t.comparator, t.value, t.value_max) == ("poverty_reduction", "range", 1,
+                                                                 1.5)
+    assert t.year == "2025"
+    assert t.locality == "An Bình"
+
+
+def test_two_targets_in_one_sentence_get_their_own_indicator():
+    found = _targets(
+        "II. MỤC TIÊU\n- Giảm tỷ lệ trẻ em suy dinh dưỡng cân nặng theo tuổi xuống dưới 8% và "
+        "tỷ lệ suy dinh dưỡng chiều cao theo tuổi xuống dưới 11%."
+    )
+    assert [(t.indicator, t.value) for t in found] == [("malnutrition_weight", 8),
+                                                       ("malnutrition_height", 11)]
+
+
+def test_support_rates_and_situation_figures_are_not_targets():
+    text = (
+        "I. TÌNH HÌNH CHUNG\n"
+        "Toàn xã có 120 hộ nghèo, chiếm tỷ lệ 4,1%.\n"
+        "II. NỘI DUNG\n"
+        "- Hỗ trợ 100% chi phí mua thẻ bảo hiểm y tế; được miễn phí 100%.\n"
+        "- Hỗ trợ 40 triệu đồng/hộ xây nhà.\n"
+    )
+    assert _targets(text) == []
+
+
+def test_per_commune_table_gives_each_commune_and_the_total_its_targets():
+    text = (
+        "II. MỤC TIÊU\n"
+        "TT\tĐơn vị\tHộ nghèo đầu năm\tTỷ lệ (%)\tSố hộ giảm\tTỷ lệ giảm (%)\t"
+        "Tỷ lệ cuối năm (%)\n"
+        "1\tXÃ AN BÌNH\t100\t5,00\t20\t1,00\t4,00\n"
+        "2\tTT PHÚ LỘC\t50\t2,50\t10\t0,50\t2,00\n"
+        "TỔNG CỘNG\t\t150\t3,75\t30\t0,75\t3,00\n"
+    )
+    found = _targets(text, locality="Phú Lộc")
+    by_loc = {}
+    for t in found:
+        by_loc.setdefault(t.locality, []).append((t.indicator, t.comparator, t.value, t.baseline))
+    assert by_loc["xã An Bình"] == [
+        ("poor_households_reduction", "reduce_by", 20, None),
+        ("poverty_reduction", "reduce_by", 1.0, None),
+        ("poverty_rate", "reduce_to", 4.0, 5.0),
+    ]
+    assert ("poverty_rate", "reduce_to", 2.0, 2.5) in by_loc["thị trấn Phú Lộc"]
+    assert ("poor_households_reduction", "reduce_by", 30, None) in by_loc["Phú Lộc"]
+    page_text = "II. MỤC TIÊU\n" + text.split("\n", 1)[1]
+    for t in found:
+        assert t.grounding.quote == page_text[t.grounding.char_start:t.grounding.char_end]
+
+
+def test_indicator_table_is_consistent():
+    codes = [i.code for i in INDICATORS]
+    assert len(codes) == len(set(codes))
+    dims = {i.dimension for i in INDICATORS} - {None}
+    assert dims == {"employment", "health", "education", "housing", "water_sanitation",
+                    "information"}
+    for ind in INDICATORS:
+        for kw in ind.keywords:
+            assert kw == fold(kw), kw  # keywords are written folded
+
+
+# --- grounding -------------------------------------------------------------------------
+
+
+def _plans() -> list[Path]:
+    files = sorted(SHARED_PLANS.glob("*.txt")) if SHARED_PLANS.exists() else []
+    return files + sorted((ROOT / "data" / "samples").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", _plans(), ids=lambda p: p.stem)
+def test_every_record_is_grounded_exactly(path):
+    bench = _bench()
+    pages = bench.load_pages(path)
+    ex = extract_document(pages)
+    records = list(ex.targets) + [r for r in ex.facts.references]
+    records += list(ex.responsibilities) + list(ex.deadlines)
+    for rec in records:
+        g = rec.grounding
+        page = pages[g.page - 1]
+        assert g.quote == page.text[g.char_start:g.char_end]
+        assert g.char_end > g.char_start
+        if page.offsets:
+            assert g.raw_char_start is not None and g.raw_char_end is not None
+            assert 0 <= g.raw_char_start <= g.raw_char_end <= len(page.raw_text)
+        else:
+            assert g.raw_char_start is None
+
+
+def test_restored_page_maps_back_to_raw_text():
+    raw = "- Phan dau 100% ho ngheo co nha tieu hop ve sinh.\n"
+    text = "- Phấn đấu 100% hộ nghèo có nhà tiêu hợp vệ sinh.\n"
+    # a restoration that changed every accented word: offsets of equal-length words
+    offsets = []
+    for (r_word, t_word) in zip(raw.split(" "), text.split(" "), strict=True):
+        if r_word != t_word:
+            start = text.index(t_word)
+            offsets.append((start, start + len(t_word), raw.index(r_word), raw.index(r_word)
+                            + len(r_word)))
+    page = Page(1, text, raw, "plain", text_mode="accent_stripped", offsets=offsets)
+    facts = DocumentFacts(locality="X", period_start=2024, period_end=2024)
+    (t,) = extract_targets([page], facts)
+    assert t.indicator == "hygienic_latrine"
+    g = t.grounding
+    assert fold(raw[g.raw_char_start:g.raw_char_end]) == fold(g.quote)
+
+
+# --- gold ------------------------------------------------------------------------------
+
+
+def _gold_plans() -> list[Path]:
+    return [p for p in _plans() if (GOLD / "targets" / f"{p.stem}.json").exists()]
+
+
+@pytest.mark.parametrize("path", _gold_plans(), ids=lambda p: p.stem)
+def test_targets_match_gold(path):
+    bench = _bench()
+    pages = bench.load_pages(path)
+    ex = extract_document(pages)
+    gold = json.loads((GOLD / "targets" / f"{path.stem}.json").read_text(encoding="utf-8"))
+    matched, predicted, n_gold = bench.score_targets(gold, ex, pages)
+    assert matched / n_gold >= 0.9, (matched, n_gold)
+    assert matched / max(predicted, 1) >= 0.9, (matched, predicted)
