@@ -44,6 +44,26 @@ FACT_FIELDS = ("doc_type", "number", "issue_date", "issue_month", "issue_year", 
                "issuer", "admin_level", "locality", "district", "province", "period_start",
                "period_end", "is_draft", "signer", "signer_title", "title")
 GOALS = {"target_p": 0.90, "target_r": 0.95, "facts": 0.95}
+# The first run on the held-out plans, before anyone looked at their errors (kept as measured).
+FIRST_BLIND_RUN = """\
+### First blind run on the held-out plans (before their errors were inspected)
+
+| plan | text | targets gold | precision | recall | facts share |
+|---|---|---|---|---|---|
+| 002_42accd784307240d | ocr_garbled, restored | 12 | 0.714 | 0.833 | 0.824 |
+| 004_257ac634600b447c | clean | 14 | 0.929 | 0.929 | 0.960 |
+| kh-huyen-tasks-05 (tasks engineer's sample) | clean | 3 | 0.667 | 0.667 | 0.950 |
+| kh-xa-tasks-04 (tasks engineer's sample) | clean | 5 | 0.600 | 0.600 | 1.000 |
+| all held out | | 34 | 0.778 | 0.824 | 0.938 |
+
+After that run the errors were read once and fixed by genre rules, not plan rules: a figure
+glued to letters or symbols is OCR noise ("cd6", "¢6"); "giảm" in "giám sát", "miễn giảm học
+phí" is not the reduction verb; a parenthesis after a poverty target continues its subject
+("(giảm 2,1% so với đầu năm)"); indicator production_support (Dự án 2); place names stop at
+level words compared with their accents ("Hà Tĩnh" is not cut at "tỉnh"); references listed
+in one sentence are all read; the plan year falls back to the preamble. The tables below are
+after those fixes, so the "held out" rows are no longer blind.
+"""
 
 
 def plan_files() -> list[Path]:
@@ -173,7 +193,8 @@ def main() -> str:
     lines = ["## Extract", "",
              "Document facts and targets against hand-made gold (tests/fixtures/gold); matching "
              "rules in bench/bench_extract.py. \"seen\": rules written while reading the plan; "
-             "\"held out\": gold annotated before running the rules on it, never tuned on.", "",
+             "\"held out\": gold annotated before the rules ever ran on it (see the first blind run "
+             "below for the numbers before its errors were inspected).", "",
              "### Targets (value, unit, comparator and indicator all right)", "",
              "| plan | split | text | gold | predicted | matched | precision | recall |",
              "|---|---|---|---|---|---|---|---|", *rows_t, ""]
@@ -194,6 +215,7 @@ def main() -> str:
     for split, (r, n) in ftot.items():
         if n:
             lines.append(f"| {split} | {_ratio(r, n)} | >= {GOALS['facts']} |")
+    lines += ["", FIRST_BLIND_RUN]
     lines += ["", f"Extraction time (all plans, after restoration): {elapsed:.2f} s", "",
               "Command: `.venv/bin/python bench/bench_extract.py`", ""]
     text = "\n".join(lines)

@@ -163,9 +163,9 @@ class RestoreModel:
 
 MAXLEN = 8
 DECODER_PARAMS = {
-    "backoff": -0.6,  # log10 penalty per back-off step (stupid back-off)
-    "channel_weight": 0.8,  # log10 LM units per nat of OCR channel cost
-    "unk_cost": 6.0,  # channel cost of keeping a token that is not a syllable
+    "backoff": -0.8,  # log10 penalty per back-off step (stupid back-off)
+    "channel_weight": 0.45,  # log10 LM units per nat of OCR channel cost
+    "unk_cost": 17.0,  # channel cost of keeping a token that is not a syllable
     "cost_margin": 9.0,  # candidates costlier than the best + margin are dropped
     "max_candidates": 80,
     "beam": 8,

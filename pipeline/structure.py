@@ -42,7 +42,7 @@ class Block:
     level: int = 0  # heading depth: 1 roman, 2 "1.", 3 "1.1."/"a)"; 0 otherwise
     label: str | None = None
     headings: list[str] = field(default_factory=list)  # outer to inner heading texts
-    section: str = ""  # text of the roman-numbered heading the block stands under
+    section: str = ""  # the top heading (roman, else "1.") the block stands under
     cells: list[Cell] = field(default_factory=list)  # table rows only
 
 
@@ -178,10 +178,10 @@ def parse_page(page: Page, headings: list[str] | None = None) -> list[Block]:
     return blocks
 
 
-def _set_sections(blocks: list[Block], section: str) -> str:
-    """Fill Block.section from the last roman heading; returns the open one."""
+def _set_sections(blocks: list[Block], section: str, level: int = 1) -> str:
+    """Fill Block.section from the last heading of `level`; returns the open one."""
     for b in blocks:
-        if b.kind == "heading" and b.level == 1:
+        if b.kind == "heading" and b.level == level:
             section = b.text.strip().strip("*#").strip()
         b.section = section
     return section
@@ -199,6 +199,9 @@ def parse_structure(pages: list[Page]) -> Structure:
         for b in page_blocks:
             if b.kind == "heading":
                 heads = b.headings + [b.text.strip().strip("*").strip()]
+    if not any(b.kind == "heading" and b.level == 1 for b in blocks):
+        # plans numbered "1.", "2." at the top: those headings are the sections
+        _set_sections(blocks, "", level=2)
     tables: list[Table] = []
     run: list[Block] = []
     for b in blocks + [None]:  # type: ignore[list-item]

@@ -134,6 +134,12 @@ _IN_WORD_LOOKALIKES = {"0": "o", "6": "o", "4": "a", "3": "a", "1": "i", "&": "a
                        "¢": "e", "£": "e", "¥": "y", "§": "s", "|": "l"}
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    repl = unidecode(ch)
+    return repl[0].lower() if repl and repl[0].isprintable() else " "
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free copy of `text` with the same length, so positions carry over.
 
@@ -141,13 +147,7 @@ def fold(text: str) -> str:
     "w" (no Vietnamese word has it) is read as "ư" -> "u", and a digit or symbol glued to a
     lower-case letter ("C0ng", "x4", "ng&y") as the letter it stands for.
     """
-    out = []
-    for ch in text:
-        if ord(ch) < 128:
-            out.append(ch.lower())
-            continue
-        repl = unidecode(ch)
-        out.append(repl[0].lower() if repl and repl[0].isprintable() else " ")
+    out = [ch.lower() if ord(ch) < 128 else _fold_char(ch) for ch in text]
     for i, ch in enumerate(text):
         if ch in _IN_WORD_LOOKALIKES:
             before = text[i - 1] if i else " "

@@ -152,16 +152,53 @@ def _clause(folded: str, start: int, end: int, at: int) -> tuple[int, int]:
     return left, (right.start() if right else end)
 
 
+_BARE_DATE = re.compile(r"\b(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})\b")
+_BARE_MONTH = re.compile(r"\bth[a-z]ng\s+(?P<m>\d{1,2})\s*(?:/|-|n[a-z]{1,2}m)\s*(?P<y>\d{4})\b")
+_BARE_YEAR = re.compile(r"\bn[a-z]{1,2}m\s+(?P<y>\d{4})\b")
+
+
+def _table_deadlines(page: Page, folded: str, item, year: int | None) -> list[DeadlineRecord]:
+    """The "thời gian" cell of an assignment-table row: bare dates and periods count there."""
+    start, end = item.time_cell
+    found = _find(folded, start, end, year)
+    if not found:
+        for pattern, kind in ((_BARE_DATE, "by_date"), (_BARE_MONTH, "period"),
+                              (_BARE_YEAR, "period")):
+            m = pattern.search(folded, start, end)
+            if m:
+                day = int(m.group("d")) if kind == "by_date" else None
+                month = int(m.group("m")) if "m" in pattern.groupindex else 12
+                due = _safe_date(int(m.group("y")), month, day)
+                found = [(kind, due, None, m.start(), m.end())]
+                break
+    task = item.record.task if item.record else None
+    records = []
+    for kind, due, recurrence, m_start, m_end in found:
+        raw_start = raw_end = None
+        if page.offsets:
+            raw_start, raw_end = to_raw_span(page.offsets, start, end)
+        records.append(DeadlineRecord(
+            kind=kind, due_date=due, period=re.sub(r"\s+", " ", page.text[m_start:m_end]).strip(),
+            recurrence=recurrence, agency=item.owner, task=task,
+            grounding=Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end),
+            confidence=0.8 if due or recurrence else 0.4))
+    return records
+
+
 def extract_deadlines(pages: list[Page]) -> list[DeadlineRecord]:
     """Every deadline of the plan's task sections with its owner and the clause it stands in."""
     year = plan_year(pages)
     records: list[DeadlineRecord] = []
+    folded_pages = [fold(page.text) for page in pages]
     for item in walk(pages):
         para = item.paragraph
-        if para.excluded:
+        if para.excluded or para.kind == "table" and item.time_cell is None:
             continue
         page = pages[para.page_index]
-        folded = fold(page.text)
+        folded = folded_pages[para.page_index]
+        if para.kind == "table":
+            records += _table_deadlines(page, folded, item, year)
+            continue
         for kind, due, recurrence, m_start, m_end in _find(folded, para.body_start, para.end,
                                                            year):
             left, right = _clause(folded, para.body_start, para.end, m_start)

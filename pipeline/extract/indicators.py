@@ -33,6 +33,7 @@ generic), so keep narrow indicators above broad ones.
 | production_support | | hỗ trợ phát triển sản xuất, sinh kế, mô hình giảm nghèo (Dự án 2) |
 | new_rural_communes | | xã đạt chuẩn nông thôn mới |
 | monitoring | | kiểm tra, giám sát, đánh giá |
+| income | | thu nhập bình quân (triệu đồng/người/năm, lần) |
 | budget | | kinh phí, nguồn vốn, ngân sách (triệu đồng) |
 | poverty_rate | | tỷ lệ hộ nghèo (level) |
 | poverty_reduction | | giảm tỷ lệ hộ nghèo (amount, per year) |
@@ -107,6 +108,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("monitoring", None, "Kiểm tra, giám sát", ("giam sat", "kiem tra")),
     Indicator("health_care", "health", "Khám chữa bệnh", ("kham chua benh", "dich vu y te")),
     Indicator("employment", "employment", "Việc làm", ("viec lam", "tim viec")),
+    Indicator("income", None, "Thu nhập bình quân", ("thu nhap",)),
     Indicator("budget", None, "Kinh phí", ("kinh phi", "nhu cau von", "ngan sach", "nguon von")),
     Indicator("near_poor_rate", None, "Tỷ lệ hộ cận nghèo", ("ty le ho can ngheo",)),
     Indicator("poverty_rate", None, "Tỷ lệ hộ nghèo", ("ty le ho ngheo", "ty le ngheo")),

@@ -63,7 +63,10 @@ _REF_DATE_RE = re.compile(
     r"^\s*,?\s*ngay\s*(?:(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4})"
     r"|(?P<d2>\d{1,2})\s*thang\s*(?P<m2>\d{1,2})\s*nam\s*(?P<y2>\d{4}))"
 )
-_REF_ISSUER_RE = re.compile(r"^\s*,?\s*cua\s+(?P<iss>.+?)(?=\s+(?:ve|quy dinh|huong dan|ban hanh|phe duyet|giao|dieu chinh)\b|[;,.(]|$)")
+_REF_ISSUER_RE = re.compile(
+    r"^\s*,?\s*cua\s+(?P<iss>.+?)"
+    r"(?=\s+(?:ve|quy dinh|huong dan|ban hanh|phe duyet|giao|dieu chinh)\b|[;,.(]|$)"
+)
 _SIGN_TITLES = ("pho chu tich", "chu tich", "giam doc", "pho giam doc", "truong phong",
                 "truong ban", "bi thu", "pho bi thu", "chanh van phong")
 
@@ -162,20 +165,20 @@ def _header(facts: DocumentFacts, page: Page, text: str, folded: str) -> None:
                 facts.issue_date = None
     facts.is_draft = bool(re.search(r"(?m)^[#*\s]*du\s*thao\b", folded)) or "(du thao)" in folded
     # doc type line ("KẾ HOẠCH") and the title lines under it
-    lines = list(re.finditer(r"[^\n]*", text))
-    for i, lm in enumerate(lines):
-        line = _clean(lm.group())
+    lines = text.split("\n")
+    for i, raw_line in enumerate(lines):
+        line = _clean(raw_line)
         key = fold(line)
         if key in DOC_TYPES and _mostly_upper(line):
             facts.doc_type = DOC_TYPES[key]
             title_parts = []
-            for nm in lines[i + 1:]:
-                t = _clean(nm.group())
+            for next_line in lines[i + 1:]:
+                t = _clean(next_line)
                 if not t:
                     if title_parts:
                         break
                     continue
-                if re.match(r"(?i)^(can cu|thuc hien|thuc hien)\b", fold(t)) and title_parts:
+                if re.match(r"^(can cu|thuc hien|uy ban|ubnd)\b", fold(t)) and title_parts:
                     break
                 title_parts.append(t)
                 if len(title_parts) >= 3 or t.endswith("."):

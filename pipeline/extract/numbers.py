@@ -15,6 +15,10 @@ NUMBER = r"\d+(?:[.,]\d+)*"
 # Folded unit spelling -> unit as users read it. Longest first matters in the regex below.
 UNITS: dict[str, str] = {
     "%": "%",
+    "trieu dong/nguoi/nam": "triệu đồng/người/năm",
+    "trieu dong/nguoi/thang": "triệu đồng/người/tháng",
+    "trieu dong/nguoi": "triệu đồng/người",
+    "trieu dong/ho/nam": "triệu đồng/hộ/năm",
     "trieu dong": "triệu đồng",
     "ty dong": "tỷ đồng",
     "nghin dong": "nghìn đồng",
@@ -38,6 +42,7 @@ UNITS: dict[str, str] = {
     "can nha": "căn nhà",
     "cong trinh": "công trình",
     "du an": "dự án",
+    "lan": "lần",
 }
 
 _UNIT_ALT = "|".join(

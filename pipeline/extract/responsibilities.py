@@ -58,6 +58,8 @@ class WalkedParagraph:
     paragraph: Paragraph
     owner: str | None = None
     record: ResponsibilityRecord | None = None
+    support: ResponsibilityRecord | None = None  # the "phối hợp" column of an assignment table
+    time_cell: tuple[int, int] | None = None  # the "thời gian" cell of an assignment table row
 
 
 @dataclass
@@ -78,8 +80,15 @@ def _is_upper_title(line: str) -> bool:
     return upper / len(letters) >= 0.85 and len(line.split()) <= 14
 
 
+def _is_table_line(line: str) -> bool:
+    stripped = line.strip()
+    return line.count("\t") >= 2 or (stripped.startswith("|") and stripped.count("|") >= 3)
+
+
 def _classify(line: str) -> tuple[str, int, int, bool] | None:
     """(kind, level, marker length, starts_document) of a line that opens a paragraph, or None."""
+    if _is_table_line(line):
+        return "table", 10, 0, False
     decor = _DECOR.match(line)
     offset = decor.end() if decor else 0
     rest = line[offset:]
@@ -359,6 +368,7 @@ def walk(pages: list[Page]) -> list[WalkedParagraph]:
     walked: list[WalkedParagraph] = []
     block: _Block | None = None
     previous: WalkedParagraph | None = None
+    header: dict[str, int] | None = None  # columns of the assignment table being read
     for para in document_paragraphs(pages):
         page = pages[para.page_index]
         item = WalkedParagraph(para)
@@ -367,6 +377,11 @@ def walk(pages: list[Page]) -> list[WalkedParagraph]:
             block = None
             previous = item
             continue
+        if para.kind == "table":
+            header = _table_row(page, para, header, item)
+            previous = item
+            continue
+        header = None
         if para.continuation and previous is not None:
             item.owner = previous.owner
             previous = item
@@ -438,6 +453,76 @@ def _assigned_from(page: Page, para: Paragraph, start: int):
     return (agency, record) if record else None
 
 
+# --- assignment tables ("Phụ lục phân công nhiệm vụ") ------------------------------------------
+
+_COLUMNS = (("lead", re.compile(r"chu tri|co quan thuc hien|don vi thuc hien|trach nhiem")),
+            ("support", re.compile(r"phoi hop")),
+            ("time", re.compile(r"thoi gian|thoi han|tien do|hoan thanh")),
+            ("task", re.compile(r"noi dung|nhiem vu|hoat dong|cong viec|giai phap")))
+
+
+def table_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the cells of one table line (tab- or pipe-separated), stripped."""
+    line = text[start:end]
+    sep = "\t" if line.count("\t") >= 2 else "|"
+    spans, pos = [], start
+    for part in line.split(sep):
+        a, b = pos, pos + len(part)
+        pos = b + 1
+        while a < b and text[a] in " *":
+            a += 1
+        while b > a and text[b - 1] in " *":
+            b -= 1
+        spans.append((a, b))
+    if sep == "|" and line.strip().startswith("|"):
+        spans = spans[1:]
+    if sep == "|" and line.strip().endswith("|"):
+        spans = spans[:-1]
+    return spans
+
+
+def _table_row(page: Page, para: Paragraph, header: dict[str, int] | None,
+               item: WalkedParagraph) -> dict[str, int] | None:
+    """Read one table row: a header names the columns; a data row gives lead, support, time."""
+    text, folded = page.text, _folded(page.text)
+    cells = table_cells(text, para.start, para.end)
+    names = [folded[a:b] for a, b in cells]
+    columns: dict[str, int] = {}
+    for index, name in enumerate(names):
+        for column, pattern in _COLUMNS:
+            if column not in columns and pattern.search(name):
+                columns[column] = index
+                break
+    if "lead" in columns and ("task" in columns or "support" in columns):
+        return columns  # a header row
+    if header is None or para.excluded or all(set(n) <= set("-: ") for n in names):
+        return header
+
+    def cell(column: str) -> tuple[int, int] | None:
+        index = header.get(column)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    lead, support, time, task = cell("lead"), cell("support"), cell("time"), cell("task")
+    task_span = task or (cells[1] if len(cells) > 1 else cells[0])
+    if lead and lead[1] > lead[0]:
+        agency = _clean_heading(text[lead[0]:lead[1]])
+        item.owner = agency
+        item.record = _record(page, agency, task_span[0], task_span[1], "lead", 0.85)
+        if item.record:
+            item.record.role = "lead"  # the column says so, whatever the task's words
+    if support and support[1] > support[0]:
+        agency = _clean_heading(text[support[0]:support[1]])
+        item.support = _record(page, agency, task_span[0], task_span[1], "support", 0.8)
+        if item.support:
+            item.support.role = "support"
+    if time and time[1] > time[0]:
+        item.time_cell = time
+    return header
+
+
 def extract_responsibilities(pages: list[Page]) -> list[ResponsibilityRecord]:
     """One record per task bullet of the plan, grounded on the bullet's span in page.text."""
-    return [item.record for item in walk(pages) if item.record is not None]
+    records = []
+    for item in walk(pages):
+        records += [r for r in (item.record, item.support) if r is not None]
+    return records

@@ -31,7 +31,15 @@ from pipeline.structure import Block, Structure, Table, parse_structure
 
 SITUATION_RE = re.compile(
     r"tinh hinh|thuc trang|ket qua thuc hien|danh gia ket qua|ket qua dat duoc|can cu"
+    r"|co so xay dung|dac diem"
 )
+TARGET_SECTION_RE = re.compile(r"muc tieu|chi tieu")
+
+
+def _is_situation(section: str) -> bool:
+    """A section of the current situation (baselines), unless it also announces targets."""
+    f = fold(section)
+    return bool(SITUATION_RE.search(f)) and not TARGET_SECTION_RE.search(f)
 SUPPORT_AFTER_RE = re.compile(r"^\s*(chi phi|kinh phi|muc|gia tri|lai suat|so tien|tien|muc dong)")
 SUPPORT_BEFORE_RE = re.compile(r"(mien phi|ho tro|chi tra|dong)\s*$")
 SITUATION_BEFORE_RE = re.compile(r"(chiem|chiem ty le|chiem ti le|hien co|con lai)\s*$")
@@ -81,11 +89,11 @@ def extract_targets(
     for block in structure.blocks:
         if block.kind == "table_row":
             continue
-        if SITUATION_RE.search(fold(block.section)):
+        if _is_situation(block.section):
             continue
         out.extend(_block_targets(by_number[block.page], block, ctx))
     for table in structure.tables:
-        if SITUATION_RE.search(fold(table.rows[0].section)):
+        if _is_situation(table.rows[0].section):
             continue
         out.extend(_table_targets(by_number[table.page], table, ctx))
     out.sort(key=lambda t: (t.grounding.page, t.grounding.char_start))
@@ -143,6 +151,8 @@ def _comparator(q: Quantity, before: str, after: str, clause_before: str) -> str
         return "<="
     if re.search(r"\bxuong\s*(con)?\s*$", b):
         return "reduce_to"
+    if re.search(r"\bcon\s*(lai)?\s*$", b):  # "giảm ... còn 2%": the level reached
+        return "reduce_to" if GIAM_RE.search(clause_before) else "="
     if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
         return "reduce_by"
     return "="
@@ -197,8 +207,8 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
             continue
         if q.unit == "%" and SUPPORT_BEFORE_RE.search(before) and re.match(r"^\s*([.;,)]|$)", after):
             continue
-        if q.unit in ("triệu đồng", "tỷ đồng", "đồng", "nghìn đồng") and re.match(r"^\s*/", after):
-            continue
+        if q.unit and "đồng" in q.unit and re.match(r"^\s*/", after):
+            continue  # "40 triệu đồng/hộ": a support level, not a target
         c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
         t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
         clause = folded[t_lo:t_hi]
@@ -217,9 +227,12 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
             code = "housing_area"
             if comparator == "=" and re.search(r"toi thieu|tro len", folded[t_lo:t_hi]):
                 comparator = ">="
-        elif q.unit in ("triệu đồng", "tỷ đồng", "đồng", "nghìn đồng"):
-            code = code if code == "credit" and _best_indicator(mentions, t_lo, t_hi, q.start) \
-                else "budget"
+        elif q.unit and "đồng" in q.unit or q.unit == "lần":
+            tight = _best_indicator(mentions, t_lo, t_hi, q.start)
+            if tight in ("credit", "income"):
+                code = tight
+            else:
+                code = "income" if "/" in (q.unit or "") or q.unit == "lần" else "budget"
         else:
             code = _poverty_code(q, comparator, clause, code)
         if code is None and prev_code in POVERTY_FAMILY and "ngheo" not in clause:
