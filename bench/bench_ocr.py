@@ -29,7 +29,6 @@ sys.path.insert(0, str(REPO))
 from pipeline.ingest import open_document  # noqa: E402
 from pipeline.ocr import ocr_image  # noqa: E402
 from tests.scans import (  # noqa: E402
-    character_error_rate,
     clean_plan_text,
     degrade,
     encode,

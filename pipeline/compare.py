@@ -221,7 +221,10 @@ def locality_of(target: Mapping) -> Locality:
 
 def _localities(session) -> dict[tuple, Locality]:
     """Every known place by key; a place whose district is unknown is filed under the one
-    same-named place of its level that knows it (alias keys map to that place)."""
+    same-named place of its level that knows it (alias keys map to that place).
+    Memoised on the session: one request asks for it several times over the same data."""
+    if "plans_localities" in session.info:
+        return session.info["plans_localities"]
     found: dict[tuple, Locality] = {}
     for doc in _store().query_documents(session):
         if doc.get("locality"):
@@ -239,6 +242,7 @@ def _localities(session) -> dict[tuple, Locality]:
         twins = [p for k, p in found.items() if k[:2] == key[:2] and k[2]]
         if len(twins) == 1:
             found[key] = twins[0]
+    session.info["plans_localities"] = found
     return found
 
 

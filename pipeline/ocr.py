@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,6 +183,7 @@ def _result_from_data(data: dict) -> OcrResult:
     if not _has_text(words):
         return OcrResult("", None, [])
     text = "\n\n".join("\n".join(" ".join(line) for line in paragraph) for paragraph in paragraphs)
+    text = unicodedata.normalize("NFC", text)
     confidence = sum(w[1] for w in words) / len(words)
     return OcrResult(text, round(confidence, 2), words)
 

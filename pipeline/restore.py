@@ -297,7 +297,7 @@ def _restore_paragraph(text: str, base: int, mode: str, model: RestoreModel,
     pending_boundary = False
     for k, t in enumerate(tokens):
         if t.kind == "punct":
-            pending_boundary = True
+            pending_boundary = pending_boundary or t.text not in "-–"  # as in the counts
             continue
         word = t.text
         if t.kind == "num":

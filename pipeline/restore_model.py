@@ -47,6 +47,7 @@ GARBLE_CHARS = "0146€¢&¥‘’|!$@£§"
 WORD_RE = re.compile(r"[^\W\d_][\w€¢&¥‘’|$@£§]*|[0-9€¢&¥‘’|$@£§]+[^\W\d_][\w€¢&¥‘’|$@£§]*|[€¢¥£§]\w*")
 
 
+@lru_cache(maxsize=200_000)
 def strip_accents(text: str) -> str:
     """Vietnamese text without any diacritic ("Đường" -> "Duong")."""
     decomposed = unicodedata.normalize("NFD", text)

@@ -47,8 +47,9 @@ FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 LEGAL_WEIGHT = 2  # legal text is closer to plans than Wikipedia
 DOMAIN_WEIGHT = 30.0  # clean sample plans, weighted up at load time
 MIN_SYLLABLE_COUNT = 3
+MIN_TRIGRAM = 2  # weighted count; legal text counts 2, so a legal trigram seen once stays
 DEV_EVERY = 25  # every 25th law of vlc2022 (sorted) is held out for tuning
-TOKEN_RE = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|\S")
+TOKEN_RE = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[^\s\-–]")  # hyphens are transparent
 
 
 def dev_laws() -> list[Path]:
@@ -58,14 +59,24 @@ def dev_laws() -> list[Path]:
 
 
 def iter_corpus_lines() -> list[tuple[str, int]]:
-    """(line, weight) of every training line, in a fixed order."""
+    """(line, weight) of every training line, in a fixed order; vlc lines seen in vlc2022 or
+    in a held-out law are dropped (the two legal corpora overlap heavily)."""
     held = set(dev_laws())
     out: list[tuple[str, int]] = []
+    seen: set[str] = set()
     for path in sorted((CORPORA / "vlc2022").glob("*.txt.xz")):
-        if path in held:
-            continue
         with lzma.open(path, "rt", encoding="utf-8") as fh:
-            out.extend((line, LEGAL_WEIGHT) for line in fh)
+            lines = [unicodedata.normalize("NFC", ln).strip() for ln in fh]
+        seen.update(lines)
+        if path not in held:
+            out.extend((line, LEGAL_WEIGHT) for line in lines)
+    for path in sorted((CORPORA / "vlc").glob("*.txt.xz")):
+        with lzma.open(path, "rt", encoding="utf-8") as fh:
+            for ln in fh:
+                line = unicodedata.normalize("NFC", ln).strip()
+                if line and line not in seen:
+                    seen.add(line)
+                    out.append((line, LEGAL_WEIGHT))
     with lzma.open(CORPORA / "viwiki" / "viwiki.txt.xz", "rt", encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("=="):
@@ -202,7 +213,7 @@ def build_lm(work: Path) -> list[str]:
     for i, w in enumerate(vocab[N_SPECIAL:], start=N_SPECIAL):
         remap[tmp_id[w]] = i
     ids = remap[tmp]
-    tables = ngram_tables(ids, weights, min_trigram=2)
+    tables = ngram_tables(ids, weights, min_trigram=MIN_TRIGRAM)
     unigram = np.zeros(len(vocab), dtype=np.float64)
     unigram[: len(tables["unigram"])] = tables["unigram"]
     tri_keys = tables["trigram_keys"]

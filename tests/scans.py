@@ -44,10 +44,16 @@ def _typeset(page: pymupdf.Page, text: str, fontsize: float = FONT_SIZE) -> floa
 
 
 def clean_plan_text(text: str) -> str:
-    """A plan text as it would be typed: markdown marks dropped, blank lines collapsed."""
+    """A plan text as it would be typed: markdown marks dropped (table rows as spaced cells),
+    blank lines collapsed."""
     lines = []
     for line in text.splitlines():
-        line = re.sub(r"^#+\s*", "", line.strip()).replace("**", "").replace("\t", " ")
+        line = line.strip()
+        if re.fullmatch(r"\|[-:| ]+\|", line):  # markdown table rule
+            continue
+        if line.startswith("|") and line.endswith("|"):  # markdown table row: cells apart
+            line = "    ".join(cell.strip() for cell in line.strip("|").split("|"))
+        line = re.sub(r"^#+\s*", "", line).replace("**", "").replace("\t", " ")
         line = re.sub(r"\s+", " ", line)
         if line:
             lines.append(line)
@@ -173,24 +179,33 @@ def write_tiff(images: list[Image.Image], path: Path, *, dpi: int | None = None)
 
 
 # A page of plan text in the genre's own words, written for these tests (not from any sample).
-PLAN_TEXT = """ỦY BAN NHÂN DÂN XÃ AN BÌNH
-KẾ HOẠCH
-Thực hiện mục tiêu giảm nghèo bền vững năm 2025
-Căn cứ Nghị quyết số 24/NQ-HĐND ngày 15/12/2024 của Hội đồng nhân dân xã về nhiệm vụ phát triển kinh tế - xã hội năm 2025, Ủy ban nhân dân xã ban hành Kế hoạch như sau:
-I. MỤC ĐÍCH, YÊU CẦU
-1. Mục tiêu chung
-Thực hiện đồng bộ, hiệu quả các chính sách giảm nghèo; hỗ trợ người nghèo, hộ nghèo vượt lên mức sống tối thiểu, tiếp cận các dịch vụ xã hội cơ bản theo chuẩn nghèo đa chiều.
-2. Chỉ tiêu cụ thể
-- Giảm tỷ lệ hộ nghèo từ 3,25% xuống còn 2,10%, tương ứng giảm 18 hộ nghèo.
-- Phấn đấu 100% người thuộc hộ nghèo, hộ cận nghèo được cấp thẻ bảo hiểm y tế.
-- Hỗ trợ xây mới, sửa chữa 12 căn nhà ở cho hộ nghèo, hộ có hoàn cảnh khó khăn.
-- Tạo việc làm mới cho ít nhất 150 lao động; tỷ lệ lao động qua đào tạo đạt 68%.
-II. NHIỆM VỤ VÀ GIẢI PHÁP
-1. Đẩy mạnh công tác tuyên truyền, nâng cao nhận thức của người dân về giảm nghèo.
-2. Thực hiện đầy đủ, kịp thời các chính sách hỗ trợ về tín dụng, y tế, giáo dục và nhà ở.
-III. TỔ CHỨC THỰC HIỆN
-1. Công chức Lao động - Thương binh và Xã hội chủ trì, phối hợp với các ban, ngành, đoàn thể triển khai thực hiện Kế hoạch; tổng hợp, báo cáo kết quả trước ngày 15/12/2025.
-2. Mặt trận Tổ quốc và các đoàn thể phối hợp vận động nguồn lực hỗ trợ hộ nghèo."""
+PLAN_TEXT = "\n".join([
+    "ỦY BAN NHÂN DÂN XÃ AN BÌNH",
+    "KẾ HOẠCH",
+    "Thực hiện mục tiêu giảm nghèo bền vững năm 2025",
+    "Căn cứ Nghị quyết số 24/NQ-HĐND ngày 15/12/2024 của Hội đồng nhân dân xã về "
+    "nhiệm vụ phát triển kinh tế - xã hội năm 2025, Ủy ban nhân dân xã ban hành Kế "
+    "hoạch như sau:",
+    "I. MỤC ĐÍCH, YÊU CẦU",
+    "1. Mục tiêu chung",
+    "Thực hiện đồng bộ, hiệu quả các chính sách giảm nghèo; hỗ trợ người nghèo, hộ "
+    "nghèo vượt lên mức sống tối thiểu, tiếp cận các dịch vụ xã hội cơ bản theo chuẩn"
+    " nghèo đa chiều.",
+    "2. Chỉ tiêu cụ thể",
+    "- Giảm tỷ lệ hộ nghèo từ 3,25% xuống còn 2,10%, tương ứng giảm 18 hộ nghèo.",
+    "- Phấn đấu 100% người thuộc hộ nghèo, hộ cận nghèo được cấp thẻ bảo hiểm y tế.",
+    "- Hỗ trợ xây mới, sửa chữa 12 căn nhà ở cho hộ nghèo, hộ có hoàn cảnh khó khăn.",
+    "- Tạo việc làm mới cho ít nhất 150 lao động; tỷ lệ lao động qua đào tạo đạt 68%.",
+    "II. NHIỆM VỤ VÀ GIẢI PHÁP",
+    "1. Đẩy mạnh công tác tuyên truyền, nâng cao nhận thức của người dân về giảm nghèo.",
+    "2. Thực hiện đầy đủ, kịp thời các chính sách hỗ trợ về tín dụng, y tế, giáo dục "
+    "và nhà ở.",
+    "III. TỔ CHỨC THỰC HIỆN",
+    "1. Công chức Lao động - Thương binh và Xã hội chủ trì, phối hợp với các ban, "
+    "ngành, đoàn thể triển khai thực hiện Kế hoạch; tổng hợp, báo cáo kết quả trước "
+    "ngày 15/12/2025.",
+    "2. Mặt trận Tổ quốc và các đoàn thể phối hợp vận động nguồn lực hỗ trợ hộ nghèo.",
+])
 
 
 def normalise_whitespace(text: str) -> str:

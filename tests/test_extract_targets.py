@@ -97,6 +97,13 @@ def test_figures_that_are_not_quantities():
         ("- 100% hộ nghèo có nhu cầu được vay vốn Ngân hàng Chính sách xã hội.", "credit", "=",
          100, "%"),
         ("- Ty le ho ngheo giam xuong duoi 2%.", "poverty_rate", "<", 2, "%"),
+        ("- Giảm tỷ lệ hộ nghèo còn 2,5% vào cuối năm.", "poverty_rate", "reduce_to", 2.5, "%"),
+        ("- Số hộ nghèo giảm xuống còn 120 hộ.", "poor_households", "reduce_to", 120, "hộ"),
+        ("- Giảm 50 hộ nghèo trong năm.", "poor_households_reduction", "reduce_by", 50, "hộ"),
+        ("- Thu nhập bình quân của hộ nghèo đạt 30 triệu đồng/người/năm.", "income", "=", 30,
+         "triệu đồng/người/năm"),
+        ("- Thu nhập của hộ nghèo tăng 1,5 lần so với năm 2021.", "income", "=", 1.5, "lần"),
+        ("- Hỗ trợ phát triển sản xuất cho 40 hộ nghèo.", "production_support", "=", 40, "hộ"),
     ],
 )
 def test_single_targets(sentence, indicator, comparator, value, unit):
@@ -141,6 +148,17 @@ def test_support_rates_and_situation_figures_are_not_targets():
         "- Hỗ trợ 40 triệu đồng/hộ xây nhà.\n"
     )
     assert _targets(text) == []
+
+
+def test_plans_numbered_without_roman_headings_still_skip_the_situation():
+    text = (
+        "1. Tình hình hộ nghèo\n"
+        "Đầu năm toàn xã có 85 hộ nghèo, tỷ lệ 3,2%.\n"
+        "2. Mục tiêu\n"
+        "- Giảm 0,7% hộ nghèo.\n"
+    )
+    found = _targets(text)
+    assert [(t.indicator, t.value) for t in found] == [("poverty_reduction", 0.7)]
 
 
 def test_per_commune_table_gives_each_commune_and_the_total_its_targets():

@@ -33,6 +33,7 @@ _SKIP_SECTIONS = re.compile(
     r"^\W*(muc tieu|muc dich|doi tuong|pham vi|kinh phi|nguon von|von va nguon von|tinh hinh|"
     r"thoi gian|ket qua thuc hien|danh gia ket qua|thuc trang|can cu)"
 )
+_APPENDIX = re.compile(r"^\W*(phu luc|bieu mau|bieu so|bang phan cong|danh muc nhiem vu)\b")
 _END_OF_BODY = re.compile(r"^\W*(noi nh\w{1,2}n|tm\.|kt\.|t/m)\b")
 
 
@@ -168,6 +169,8 @@ def document_paragraphs(pages: list[Page]) -> list[Paragraph]:
             body = fold(page.text[para.body_start:para.end])
             if _END_OF_BODY.match(body):
                 ended = True
+            elif ended and _APPENDIX.match(body) and len(body.split()) <= 20:
+                ended, stack = False, []  # an appendix after the signature: tasks again
             if para.kind == "heading":
                 while stack and stack[-1][0] >= para.level:
                     stack.pop()
