@@ -347,7 +347,7 @@ class PdfSource(DocumentSource):
         try:
             if document.needs_pass:
                 raise errors.EncryptedPdf(path.name)
-            if b"%%EOF" not in tail:
+            if b"%%EOF" not in tail and document.is_repaired:
                 raise errors.CorruptFile(f"{path.name}: truncated (no end-of-file marker)")
             if document.page_count == 0:
                 if document.is_repaired:

@@ -47,6 +47,8 @@ FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 LEGAL_WEIGHT = 2  # legal text is closer to plans than Wikipedia
 DOMAIN_WEIGHT = 30.0  # clean sample plans, weighted up at load time
 MIN_SYLLABLE_COUNT = 3
+VOWEL_PRIOR = 0.5  # prior weight of one vowel read as another (vs 50 for a correct read)
+SMOOTHING = 4.0  # pseudo-count of the prior in the confusion estimates
 MIN_TRIGRAM = 2  # weighted count; legal text counts 2, so a legal trigram seen once stays
 DEV_EVERY = 25  # every 25th law of vlc2022 (sorted) is held out for tuning
 TOKEN_RE = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[^\s\-–]")  # hyphens are transparent
@@ -309,7 +311,8 @@ def align_lines(source: list[str], ocr_text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def learn_channel(work: Path, n_pages: int, vocab: list[str]) -> tuple[list[str], dict]:
+def learn_channel(work: Path, n_pages: int, vocab: list[str], vowel_prior: float = VOWEL_PRIOR,
+                  smoothing: float = SMOOTHING) -> tuple[list[str], dict]:
     """Per-character confusion costs from synthetic English-model OCR of corpus text."""
     from rapidfuzz.distance import Levenshtein
 
@@ -373,7 +376,7 @@ def learn_channel(work: Path, n_pages: int, vocab: list[str]) -> tuple[list[str]
             sub[ia, index.get(b, n - 1)] += c
     for b, c in ins_counts.items():
         ins[index.get(b, n - 1)] += c
-    sub_cost, del_cost, ins_cost = smooth_costs(chars, sub, dele, ins)
+    sub_cost, del_cost, ins_cost = smooth_costs(chars, sub, dele, ins, vowel_prior, smoothing)
     save_arrays(OUT / "channel.npz", sub_cost=sub_cost.astype(np.float32),
                 del_cost=del_cost.astype(np.float32), ins_cost=ins_cost.astype(np.float32))
     top = sorted(((c, a, b) for (a, b), c in pair_counts.items() if a != b), reverse=True)[:25]
@@ -391,8 +394,8 @@ def normalise_for_channel(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
-def smooth_costs(chars: list[str], sub: np.ndarray, dele: np.ndarray,
-                 ins: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def smooth_costs(chars: list[str], sub: np.ndarray, dele: np.ndarray, ins: np.ndarray,
+                 vowel_prior: float, smoothing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """-log probabilities with a prior that prefers the same base letter (and broken letters)."""
     n = len(chars) + 1
     prior = np.full((n, n), 0.02)
@@ -406,8 +409,10 @@ def smooth_costs(chars: list[str], sub: np.ndarray, dele: np.ndarray,
                 prior[i, j] = 3.0
             elif b in BROKEN_LETTER:
                 prior[i, j] = 0.3 if base_b == base_a else 0.05
+            elif base_a in "aeiouy" and base_b in "aeiouyw":
+                prior[i, j] = vowel_prior  # real scans swap vowels more than synthetic ones
     prior_del = np.full(n, 0.5)
-    alpha = 4.0
+    alpha = smoothing
     prior = prior / prior.sum(axis=1, keepdims=True)
     total = sub.sum(axis=1) + dele
     p_sub = (sub + alpha * prior * 0.95) / (total[:, None] + alpha)
@@ -423,6 +428,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=50, help="synthetic pages for confusions")
     parser.add_argument("--work", type=Path, default=Path("/tmp/restore_build"))
     parser.add_argument("--skip-lm", action="store_true", help="reuse the stored vocabulary")
+    parser.add_argument("--vowel-prior", type=float, default=VOWEL_PRIOR)
+    parser.add_argument("--smoothing", type=float, default=SMOOTHING)
     args = parser.parse_args()
     if not CORPORA.is_dir():
         sys.exit(f"corpora not found at {CORPORA}")
@@ -434,7 +441,7 @@ def main() -> None:
     plans = clean_plan_texts()
     print("clean plans for domain counts:", [name for name, _ in plans], flush=True)
     save_arrays(OUT / "domain.npz", **domain_tables([t for _, t in plans], vocab))
-    chars, stats = learn_channel(args.work, args.pages, vocab)
+    chars, stats = learn_channel(args.work, args.pages, vocab, args.vowel_prior, args.smoothing)
     params = {
         "domain_weight": DOMAIN_WEIGHT,
         "backoff": -0.6,

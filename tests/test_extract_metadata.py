@@ -145,3 +145,26 @@ def test_facts_match_gold(path):
     gold = json.loads((GOLD / "facts" / f"{path.stem}.json").read_text(encoding="utf-8"))
     right, items, wrong, _, _ = bench.score_facts(gold, ex)
     assert right / items >= 0.9, wrong
+
+
+def test_header_columns_joined_by_ocr():
+    text = ("ỦY BAN NHÂN DÂN        CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "XÃ PHONG PHÚ        Độc lập - Tự do - Hạnh phúc\n"
+            "Số: 08/KH-UBND     Phong Phú, ngày 10 tháng 01 năm 2024\n\nKẾ HOẠCH\nGiảm nghèo\n")
+    f = _facts(text)
+    assert (f.admin_level, f.locality) == ("xã", "Phong Phú")
+    assert f.number == "08/KH-UBND"
+    assert f.place == "Phong Phú"
+    assert f.issue_date == date(2024, 1, 10)
+
+
+def test_signature_before_an_appendix_page():
+    body = "KẾ HOẠCH\nGiảm nghèo năm 2024\n\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nĐỗ Văn An\n"
+    appendix = "PHỤ LỤC\nTT\tXã\tHộ nghèo\n1\tAn Bình\t20\n"
+    f = extract_metadata([Page(1, body, body, "plain"), Page(2, appendix, appendix, "plain")])
+    assert (f.signer, f.signer_title) == ("Đỗ Văn An", "CHỦ TỊCH")
+
+
+def test_city_under_central_government_is_its_own_province():
+    f = _facts("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ CẦN THƠ\n\nKẾ HOẠCH\nGiảm nghèo năm 2024\n")
+    assert (f.admin_level, f.locality, f.province) == ("thành phố", "Cần Thơ", "Cần Thơ")

@@ -258,3 +258,25 @@ def test_targets_match_gold(path):
     matched, predicted, n_gold = bench.score_targets(gold, ex, pages)
     assert matched / n_gold >= 0.9, (matched, n_gold)
     assert matched / max(predicted, 1) >= 0.9, (matched, predicted)
+
+
+def test_restated_shares_equivalents_and_parts():
+    text = (
+        "II. MỤC TIÊU\n"
+        "- Số hộ nghèo giảm 45 hộ, còn 230 hộ (chiếm 2,8%).\n"
+        "- Giảm 0,5% hộ cận nghèo, tương ứng 60 hộ.\n"
+        "- Tỷ lệ lao động qua đào tạo đạt 70%, trong đó có bằng cấp, chứng chỉ đạt 30%.\n"
+        "- Tỷ lệ hộ nghèo giảm 2% so với năm 2023 (từ 5,5% xuống còn 3,5%).\n"
+    )
+    got = [(t.indicator, t.comparator, t.value, t.unit, t.year) for t in _targets(text)]
+    assert got == [
+        ("poor_households_reduction", "reduce_by", 45, "hộ", "2024"),
+        ("poor_households", "reduce_to", 230, "hộ", "2024"),
+        ("poverty_rate", "reduce_to", 2.8, "%", "2024"),
+        ("near_poor_reduction", "reduce_by", 0.5, "%", "2024"),
+        ("near_poor_households_reduction", "reduce_by", 60, "hộ", "2024"),
+        ("vocational_training", "=", 70, "%", "2024"),
+        ("vocational_training", "=", 30, "%", "2024"),
+        ("poverty_reduction", "reduce_by", 2, "%", "2024"),
+        ("poverty_rate", "reduce_to", 3.5, "%", "2024"),
+    ]

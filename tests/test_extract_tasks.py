@@ -339,3 +339,37 @@ def test_gold_f1_per_plan(path):
         tp, _, _ = bench._match(golds, preds, right)
         _, _, f1 = bench._prf(tp, len(golds), len(preds))
         assert f1 >= 0.9, (kind, tp, len(golds), len(preds))
+
+
+def test_assignment_table_rows_give_lead_support_and_deadline():
+    text = HEADER + """III. TỔ CHỨC THỰC HIỆN
+
+| TT | Nội dung nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành |
+|---|---|---|---|---|
+| 1 | Rà soát hộ nghèo, hộ cận nghèo | Phòng LĐ-TB&XH | UBND các xã, thị trấn | Quý IV/2024 |
+| 2 | Phối hợp cấp thẻ bảo hiểm y tế | Bảo hiểm xã hội huyện | | Trước 31/3/2024 |
+
+Nơi nhận:
+- Lưu: VT.
+
+PHỤ LỤC
+(Kèm theo Kế hoạch)
+
+TT\tNhiệm vụ\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời gian
+1\tTuyên truyền giảm nghèo\tPhòng Văn hóa - Thông tin\tĐài Truyền thanh\tHằng quý
+"""
+    page = pages_of(text)[0]
+    records = extract_responsibilities([page])
+    assert [(r.agency_code, r.role, r.task) for r in records] == [
+        ("LDTBXH", "lead", "Rà soát hộ nghèo, hộ cận nghèo"),
+        ("UBND_XA", "support", "Rà soát hộ nghèo, hộ cận nghèo"),
+        ("BHXH", "lead", "Phối hợp cấp thẻ bảo hiểm y tế"),
+        ("VHTT", "lead", "Tuyên truyền giảm nghèo"),
+        ("VHTT", "support", "Tuyên truyền giảm nghèo"),
+    ]
+    deadlines = extract_deadlines([page])
+    assert [(d.kind, d.due_date, d.recurrence, d.agency, d.grounding.quote) for d in deadlines] == [
+        ("period", date(2024, 12, 31), None, "Phòng LĐ-TB&XH", "Quý IV/2024"),
+        ("by_date", date(2024, 3, 31), None, "Bảo hiểm xã hội huyện", "Trước 31/3/2024"),
+        ("recurring", None, "quarterly", "Phòng Văn hóa - Thông tin", "Hằng quý"),
+    ]

@@ -80,7 +80,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("adult_education", "education", "Trình độ giáo dục người lớn",
               ("trinh do giao duc", "xoa mu chu", "bo tuc van hoa")),
     Indicator("vocational_training", "employment", "Đào tạo nghề",
-              ("dao tao nghe", "day nghe", "hoc nghe", "giao duc nghe nghiep")),
+              ("dao tao nghe", "day nghe", "hoc nghe", "giao duc nghe nghiep", "qua dao tao")),
     Indicator("job_connection", "employment", "Kết nối, tư vấn, giới thiệu việc làm",
               ("ket noi", "gioi thieu viec lam", "tu van", "xuat khau lao dong")),
     Indicator("dependants", "employment", "Người phụ thuộc", ("nguoi phu thuoc",)),

@@ -110,6 +110,8 @@ def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int] | No
             break
         if fold(text[m.start(1):m.start(1) + 9]) in ("thanh pho",):
             break
+        if words and words[0].isupper() and len(words[0]) > 1 and not m.group(1).isupper():
+            break  # "THẠCH ĐÀ Độc lập": an upper-case name ends where the case changes
         words.append(m.group(1))
         i = m.end()
     if not words:
@@ -132,7 +134,10 @@ def extract_metadata(pages: list[Page]) -> DocumentFacts:
     _header(facts, first, head_text, head)
     _issuer(facts, pages, head_text, head)
     _period(facts, pages)
-    _signature(facts, pages[-1])
+    for page in reversed(pages):  # an appendix may follow the signature
+        _signature(facts, page)
+        if facts.signer_title:
+            break
     facts.references = extract_references(pages)
     _gazetteer_fill(facts, pages)
     return facts
@@ -150,6 +155,8 @@ def _header(facts: DocumentFacts, page: Page, text: str, folded: str) -> None:
     m = _DATE_LINE_RE.search(folded)
     if m:
         place = _clean(text[m.start("place"):m.end("place")])
+        if "/" in place:  # "Số: 12/KH-UBND Thạch Đà" when OCR joins the two header columns
+            place = _clean(re.split(r"\S*/\S*", place)[-1])
         if place and len(place.split()) <= 5:
             facts.place = place
         facts.issue_date_text = _clean(text[m.start("place"):m.end("y")]).split(",", 1)[-1].strip()
@@ -201,6 +208,11 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
     # 1. header line "ỦY BAN NHÂN DÂN XÃ ĐỨC HỢP" / "UBND HUYỆN CAM LỘ" in the first lines
     top = folded[:600]
     m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", top)
+    if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
+        # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
+        m = re.search(rf"(?m)^[#*\s]*({_LEVEL_ALT})\s+(?=\S)", top)
+        if m and not text[m.start(1):m.end(1)].isupper():
+            m = None
     if m:
         level = LEVELS[m.group(1)]
         got = _name_after(text, m.end(), 4)
@@ -252,7 +264,7 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
             if attr == "district" and level in ("huyện", "thị xã", "thành phố", "quận", "tỉnh"):
                 continue
             setattr(facts, attr, best)
-    if level == "tỉnh":
+    if level == "tỉnh" or (level == "thành phố" and name and _is_province(name)):
         facts.province = name or facts.province
 
 
@@ -373,6 +385,13 @@ def _gazetteer() -> list[tuple] | None:
         if prov and dist and ward:
             out.append((prov, dist, ward, fold(prov), fold(dist), fold(ward), dtype, wtype))
     return out
+
+
+def _is_province(name: str) -> bool:
+    """True when `name` is a province or centrally governed city ("Hà Nội", "Cần Thơ")."""
+    rows = _gazetteer() or []
+    key = fold(name)
+    return any(r[3] == key for r in rows)
 
 
 def _gazetteer_fill(facts: DocumentFacts, pages: list[Page]) -> None:

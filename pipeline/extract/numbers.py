@@ -40,6 +40,7 @@ UNITS: dict[str, str] = {
     "lop": "lớp",
     "mo hinh": "mô hình",
     "can nha": "căn nhà",
+    "nha": "nhà",
     "cong trinh": "công trình",
     "du an": "dự án",
     "lan": "lần",

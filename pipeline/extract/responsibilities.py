@@ -169,7 +169,7 @@ def document_paragraphs(pages: list[Page]) -> list[Paragraph]:
             body = fold(page.text[para.body_start:para.end])
             if _END_OF_BODY.match(body):
                 ended = True
-            elif ended and _APPENDIX.match(body) and len(body.split()) <= 20:
+            elif ended and _APPENDIX.match(body) and len(body.split()) <= 40:
                 ended, stack = False, []  # an appendix after the signature: tasks again
             if para.kind == "heading":
                 while stack and stack[-1][0] >= para.level:
@@ -294,12 +294,17 @@ def _record(page: Page, agency: str, start: int, end: int, default_role: str,
     if end - start < 8:
         return None
     task = re.sub(r"\s+", " ", page.text[start:end])
-    role_text = task if role_start is None else page.text[role_start:end].lstrip(" ,")
+    role_from = start if role_start is None else role_start
+    role = role_of(page.text[role_from:end].lstrip(" ,"), default_role)
+    if page.offsets:
+        # restoration can turn an OCR'd "Chy trl" into another word: the raw text may still say it
+        raw_start, raw_end = to_raw_span(page.offsets, role_from, end)
+        raw_role = role_of(page.raw_text[raw_start:raw_end].lstrip(" ,"), default_role)
+        role = raw_role if raw_role != default_role else role
     code = agency_code(agency)
     if code is None:
         confidence *= 0.8
-    return ResponsibilityRecord(agency=agency, agency_code=code,
-                                role=role_of(role_text, default_role),
+    return ResponsibilityRecord(agency=agency, agency_code=code, role=role,
                                 task=task, projects=projects_of(task),
                                 grounding=_grounding(page, start, end),
                                 confidence=round(confidence, 2))
@@ -398,7 +403,7 @@ def walk(pages: list[Page]) -> list[WalkedParagraph]:
             block = None  # a closing paragraph after the block's bullets
         if para.kind in ("heading", "bullet"):
             head = _heading_agency(page, para)
-            if head and (para.kind == "heading" or head[1] is None or block is None):
+            if head:
                 agency, task_start, default = head
                 if task_start is not None:
                     item.record = _record(page, agency, task_start, para.end, default, 0.85)

@@ -48,6 +48,14 @@ CLAUSE_BREAK_RE = re.compile(r";|\.\s+(?=\S)|:\s+|\n\s*[-+•]|,\s*(?=trong do\b
 GIAM_RE = re.compile(
     r"(?<!mien, )(?<!mien )\bgiam\b(?!\s+(?:ngheo|sat|doc|hoc phi|thieu|dinh|thue|tru|nhe))"
 )
+# The same poverty target said as a share or as a count ("0,56% (tương đương 82 hộ)")
+COUNTERPART = {
+    "poverty_rate": "poor_households", "poverty_reduction": "poor_households_reduction",
+    "near_poor_rate": "near_poor_households",
+    "near_poor_reduction": "near_poor_households_reduction",
+    "new_poor_rate": "new_poor_households",
+}
+COUNTERPART.update({v: k for k, v in list(COUNTERPART.items())})
 POVERTY_FAMILY = {"poverty_rate", "poverty_reduction", "poor_households",
                   "poor_households_reduction", "near_poor_rate", "near_poor_reduction",
                   "near_poor_households", "near_poor_households_reduction", "new_poor_rate",
@@ -133,7 +141,9 @@ def _subject(mentions: list[Mention], lo: int, hi: int, anchor: int) -> str | No
     return SUBJECTS.get(first.key, first.key)
 
 
-def _comparator(q: Quantity, before: str, after: str, clause_before: str) -> str:
+def _comparator(
+    q: Quantity, before: str, after: str, clause_before: str, sentence_before: str = ""
+) -> str:
     if q.form == "reduce_to":
         return "reduce_to"
     if q.form == "range":
@@ -152,7 +162,7 @@ def _comparator(q: Quantity, before: str, after: str, clause_before: str) -> str
     if re.search(r"\bxuong\s*(con)?\s*$", b):
         return "reduce_to"
     if re.search(r"\bcon\s*(lai)?\s*$", b):  # "giảm ... còn 2%": the level reached
-        return "reduce_to" if GIAM_RE.search(clause_before) else "="
+        return "reduce_to" if GIAM_RE.search(sentence_before or clause_before) else "="
     if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
         return "reduce_by"
     return "="
@@ -203,8 +213,14 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
         before = folded[max(lo, q.start - 40):q.start]
         after = folded[q.end:min(hi, q.end + 40)]
-        if SUPPORT_AFTER_RE.match(after) or SITUATION_BEFORE_RE.search(before):
+        if SUPPORT_AFTER_RE.match(after):
             continue
+        share_of_prev = False
+        if SITUATION_BEFORE_RE.search(before):
+            # "(chiếm 2,8%)" right after a target restates it as a share; elsewhere a situation
+            if prev is None or prev_code == "other" or q.start - prev[0].end > 30:
+                continue
+            share_of_prev = True
         if q.unit == "%" and SUPPORT_BEFORE_RE.search(before) and re.match(r"^\s*([.;,)]|$)", after):
             continue
         if q.unit and "đồng" in q.unit and re.match(r"^\s*/", after):
@@ -212,14 +228,16 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
         c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
         t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
         clause = folded[t_lo:t_hi]
-        inherited = prev is not None and re.search(r"tuong\s*duong\s*(voi\s*)?(giam\s*)?$", before)
+        inherited = prev is not None and (share_of_prev or re.search(
+            r"(tuong\s*duong|tuong\s*ung)\s*(voi\s*)?(giam\s*)?$", before))
         if inherited and prev is not None:
             comparator = prev[1] if q.form == "single" else _comparator(q, before, after, "")
             if q.form == "single" and re.search(r"\bgiam\s*$", before):
                 comparator = "reduce_by"
             clause = prev[2] + " " + clause
         else:
-            comparator = _comparator(q, before, after, folded[t_lo:q.start])
+            comparator = _comparator(q, before, after, folded[t_lo:q.start],
+                                     folded[c_lo:q.start])
         code = _best_indicator(mentions, t_lo, t_hi, q.start)
         if code is None and not inherited:
             code = _best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
@@ -238,6 +256,12 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
         if code is None and prev_code in POVERTY_FAMILY and "ngheo" not in clause:
             # "(giảm 2,1% so với đầu năm)", "đến cuối năm còn dưới 7%": the same subject goes on
             code = _poverty_code(q, comparator, prev[2] + " " + clause, None) if prev else None
+        if inherited and prev is not None and prev_code in COUNTERPART and code in (
+            None, "other", *POVERTY_FAMILY
+        ) and (prev[0].unit == "%") != (q.unit == "%"):
+            code = COUNTERPART[prev_code]
+        if code is None and prev_code and re.match(r"^\W*trong do\b", clause):
+            code = prev_code  # "..., trong đó có chứng chỉ đạt 30%": a part of the same figure
         if code is None:
             code = "other"
         prev_code = code
@@ -269,8 +293,11 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
 
 
 def _year_in(folded_clause: str) -> str | None:
-    m = re.search(r"\b(?:den |cuoi |trong )?nam\s+(20\d\d)\b", folded_clause)
-    return m.group(1) if m else None
+    """The year a target is for; "so với năm 2023" names the baseline year, not it."""
+    for m in re.finditer(r"\b(?:den |cuoi |trong )?nam\s+(20\d\d)\b", folded_clause):
+        if not re.search(r"(so voi|tu)\s*$", folded_clause[:m.start()]):
+            return m.group(1)
+    return None
 
 
 # --- tables ----------------------------------------------------------------------------

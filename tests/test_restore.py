@@ -1,0 +1,213 @@
+"""Accent restoration and English-OCR repair: each kind of damage, pass-through, offsets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from pipeline.restore_model import MODEL_DIR, strip_accents
+
+if not (MODEL_DIR / "meta.json").is_file():
+    pytest.skip("models/restore is missing: run scripts/build_restore_model.py",
+                allow_module_level=True)
+
+from pipeline.restore import Restoration, detect_mode, load_model, restore_text  # noqa: E402
+from pipeline.spans import to_raw_span  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_PLANS = REPO / ".." / "shared" / "plans"
+GOLD = REPO / "tests" / "fixtures" / "restore" / "plan_english_ocr_gold.tsv"
+
+CLEAN = (
+    "Thực hiện Kế hoạch số 45/KH-UBND ngày 07/3/2024 của Ủy ban nhân dân tỉnh về việc thực "
+    "hiện mục tiêu giảm nghèo năm 2024.\n"
+    "Phấn đấu giảm tỷ lệ hộ nghèo toàn xã xuống còn 1,5% vào ngày 30/9/2024; "
+    "giao Phòng Lao động - Thương binh và Xã hội chủ trì, phối hợp với các đơn vị liên quan.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
+
+
+def check_offsets(raw: str, res: Restoration) -> None:
+    """Every changed segment maps back to exactly the raw token it replaced."""
+    assert res.offsets == sorted(res.offsets)
+    prev_end = -1
+    for t_start, t_end, r_start, r_end in res.offsets:
+        assert t_start >= prev_end
+        prev_end = t_end
+        assert to_raw_span(res.offsets, t_start, t_end) == (r_start, r_end)
+        src = raw[r_start:r_end]
+        new = res.text[t_start:t_end]
+        assert src.strip() and "\n" not in src
+        # the replacement reads as the same letters once accents and OCR damage are ignored
+        assert new != src
+    # text outside the changed segments is identical
+    pos_t = pos_r = 0
+    for t_start, t_end, r_start, r_end in res.offsets:
+        assert res.text[pos_t:t_start] == raw[pos_r:r_start]
+        pos_t, pos_r = t_end, r_end
+    assert res.text[pos_t:] == raw[pos_r:]
+
+
+def test_accent_stripped_restored(model):
+    raw = "Ty le ho ngheo toan xa giam tu 5,21% xuong 3,25%, Uy ban nhan dan xa xay dung ke hoach."
+    res = restore_text(raw)
+    assert res.mode == "accent_stripped"
+    assert res.text == (
+        "Tỷ lệ hộ nghèo toàn xã giảm từ 5,21% xuống 3,25%, Ủy ban nhân dân xã xây dựng kế hoạch."
+    )
+    assert 0.5 < res.confidence <= 1.0
+    check_offsets(raw, res)
+
+
+def test_all_caps_heading_and_codes_keep_case(model):
+    raw = "KE HOACH\nThuc hien chuong trinh giam ngheo nam 2024 theo Ke hoach so 45/KH-UBND\n"
+    res = restore_text(raw)
+    lines = res.text.splitlines()
+    assert lines[0] == "KẾ HOẠCH"
+    assert "45/KH-UBND" in lines[1] and "2024" in lines[1]
+    assert lines[1].startswith("Thực hiện chương trình giảm nghèo năm 2024")
+    check_offsets(raw, res)
+
+
+def test_english_model_ocr_repaired(model):
+    raw = (
+        "Uy ban nhan dan xa xay dung K& hoach hanh dong thuc hién chwong trinh gidm nghéo\n"
+        "nhanh va bén virng nim 2024 véi nhiing ndi dung sau: t6 chirc thuc hién\n"
+        "cong tac giam nghéo, ngudi nghéo dugc tiép can cac ngudn luc.\n"
+    )
+    res = restore_text(raw)
+    assert res.mode == "ocr_garbled"
+    assert len(res.text.splitlines()) == 3
+    got = words(res.text)
+    for word in ("Ủy", "Kế", "hiện", "chương", "giảm", "nghèo", "bền", "vững", "năm", "với",
+                 "những", "nội", "tổ", "chức", "người", "được", "tiếp", "nguồn"):
+        assert word in got, word
+    check_offsets(raw, res)
+
+
+def test_broken_letters_and_lone_ampersand(model):
+    raw = "Ké hoach 1a can ctr dé ting cap t6 chirc thyc hién, nha & cho ho ngheo va can ngheo.\n"
+    res = restore_text(raw)
+    got = words(res.text)
+    for word in ("Kế", "là", "căn", "để", "tổ", "chức", "ở"):
+        assert word in got, word
+    check_offsets(raw, res)
+
+
+def test_split_and_joined_tokens(model):
+    raw = "Ty le ho ngheo toan xa g iam tu 5,21% trong giai doan 2021-2025.Uy ban nhan dan xa.\n"
+    res = restore_text(raw)
+    assert "giảm từ" in res.text
+    assert "2021-2025.Ủy ban" in res.text
+    check_offsets(raw, res)
+
+
+def test_clean_text_unchanged(model):
+    res = restore_text(CLEAN)
+    assert res.text == CLEAN
+    assert res.mode == "clean" and res.offsets == [] and res.confidence == 1.0
+    assert detect_mode(CLEAN) == "clean"
+
+
+def test_old_tone_placement_is_still_clean(model):
+    old = "Uỷ ban nhân dân xã hoà giải, khoẻ mạnh, thuỷ lợi và quản lý nhà nước.\n"
+    assert restore_text(old).text == old
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The commune will reduce the poverty rate to 2% by 2025 and support poor households.\n",
+        "Le plan prévoit une réduction de la pauvreté dans les communes rurales en 2024.\n",
+        "Die Gemeinde plant eine Verringerung der Armut bis zum Jahr 2025.\n",
+        "STT | Chỉ tiêu | 2023 | 2024\n1 | 64 | 40 | 3,25%\n2 | 5,21 | 1.234 | 14.653\n",
+        "KẾ HOẠCH\nTHỰC HIỆN CHƯƠNG TRÌNH MỤC TIÊU QUỐC GIA GIẢM NGHÈO BỀN VỮNG\n",
+        "Số: 45/KH-UBND; Nghị định 07/2021/NĐ-CP; QĐ 389/QĐ-UBND ngày 30/9/2024.\n",
+        "Nguồn: UNDP Viet Nam, Multidimensional Poverty Report, https://example.org/mpi\n",
+        "",
+        "\n\n   \n",
+    ],
+)
+def test_bad_input_passes_through(model, text):
+    res = restore_text(text)
+    assert res.text == text
+    assert res.offsets == []
+
+
+def test_mixed_language_passage_keeps_english(model):
+    text = ("Kế hoạch giảm nghèo năm 2024 của xã.\n\n"
+            "This section summarises the targets of the commune for international partners.\n")
+    res = restore_text(text)
+    assert res.text == text
+
+
+def test_line_count_kept_on_mixed_damage(model):
+    raw = ("KE HOACH\n\nThuc hien muc tieu giam ngheo\n\n"
+           "Thue hién chwong trinh gidm nghéo nhanh va bén virng\n\n\n"
+           "Thực hiện Kế hoạch số 45/KH-UBND.\n\nThe end.\n")
+    res = restore_text(raw)
+    assert res.text.count("\n") == raw.count("\n")
+    assert res.text.splitlines()[-1] == "The end."
+    assert "Thực hiện Kế hoạch số 45/KH-UBND." in res.text
+    check_offsets(raw, res)
+
+
+def test_detect_mode_per_kind(model):
+    assert detect_mode("ty le ho ngheo toan xa giam manh trong nam qua nho cac chinh sach") \
+        == "accent_stripped"
+    assert detect_mode("Thue hién chwong trinh gidm nghéo nhanh va bén virng nim 2024 "
+                       "t6 chirc dugc ngudi") == "ocr_garbled"
+    assert detect_mode(CLEAN) == "clean"
+    assert detect_mode("The commune will reduce poverty.") == "clean"
+
+
+def test_stripped_plan_round_trip(model):
+    """A stripped clean plan comes back almost exactly (when the sample plans are present)."""
+    plans = sorted(SHARED_PLANS.glob("*.txt")) if SHARED_PLANS.is_dir() else []
+    texts = [p.read_text(encoding="utf-8") for p in plans]
+    texts = [t for t in texts if detect_mode(t) == "clean"]
+    if not texts:
+        pytest.skip("../shared/plans not available")
+    text = texts[0][:4000]
+    raw = strip_accents(text)
+    res = restore_text(raw)
+    assert res.text.count("\n") == raw.count("\n")
+    ref, got = words(text), words(res.text)
+    assert len(ref) == len(got)
+    same = sum(a.lower() == b.lower() for a, b in zip(ref, got, strict=True))
+    assert same / len(ref) > 0.95
+    check_offsets(raw, res)
+
+
+def test_real_english_ocr_plan_against_gold(model):
+    """Hand-corrected lines of a real plan OCR'd with the English model."""
+    plans = [p for p in sorted(SHARED_PLANS.glob("*.txt"))] if SHARED_PLANS.is_dir() else []
+    garbled = [p for p in plans if detect_mode(p.read_text(encoding="utf-8")) == "ocr_garbled"]
+    if not garbled or not GOLD.is_file():
+        pytest.skip("the English-OCR'd sample plan or its gold annotation is not available")
+    raw = garbled[0].read_text(encoding="utf-8")
+    res = restore_text(raw)
+    assert res.text.count("\n") == raw.count("\n")
+    check_offsets(raw, res)
+    out_lines = res.text.splitlines()
+    ok = total = 0
+    for line in GOLD.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        number, gold = line.split("\t", 1)
+        ref, got = words(gold), words(out_lines[int(number) - 1])
+        total += len(ref)
+        ok += sum(a == b for a, b in zip(ref, got, strict=False)) if len(ref) == len(got) else 0
+    assert total > 200
+    assert ok / total > 0.85
