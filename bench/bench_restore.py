@@ -21,9 +21,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+import build_restore_model as build  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
-import build_restore_model as build  # noqa: E402
 from pipeline.restore import restore_text  # noqa: E402
 from pipeline.restore_model import (  # noqa: E402
     DECODER_PARAMS,
@@ -109,7 +109,7 @@ def measure(items: list[tuple[str, str, object]], work: Path, with_pyvi: bool) -
         if with_pyvi:
             add(tot["pa"], accuracy(text, pyvi_restore(stripped)))
             add(tot["pb"], accuracy(text, pyvi_restore(ocr)))
-    res = {k: v[0] / max(v[1], 1) for k, v in tot.items()}
+    res = {k: (v[0] / v[1] if v[1] else None) for k, v in tot.items()}
     res["c"] = unchanged[0] / max(unchanged[1], 1)
     res["n_a"], res["n_b"], res["n_c"] = tot["a"][1], tot["b"][1], unchanged[1]
     res["speed_a"] = syl_a / max(time_a, 1e-9)
@@ -122,17 +122,37 @@ def add(acc: list[int], pair: tuple[int, int]) -> None:
     acc[1] += pair[1]
 
 
-def real_plan_gold() -> tuple[str, str] | None:
-    """(raw OCR lines, hand-corrected lines) of the real English-OCR'd plan, if annotated."""
-    if not GOLD.is_file():
+def real_plan_gold() -> tuple[str, dict[int, str]] | None:
+    """(raw text of the real English-OCR'd plan, {line number: hand-corrected line})."""
+    from pipeline.restore import detect_mode
+
+    plans = sorted((SHARED / "plans").glob("*.txt"))
+    garbled = [p for p in plans if detect_mode(p.read_text(encoding="utf-8")) == "ocr_garbled"]
+    if not garbled or not GOLD.is_file():
         return None
-    raw, gold = [], []
+    gold = {}
     for line in GOLD.read_text(encoding="utf-8").splitlines():
-        if "\t" in line and not line.startswith("#"):
-            r, g = line.split("\t", 1)
-            raw.append(r)
-            gold.append(g)
-    return "\n".join(raw), "\n".join(gold)
+        if line and not line.startswith("#"):
+            number, text = line.split("\t", 1)
+            gold[int(number)] = text
+    return garbled[0].read_text(encoding="utf-8"), gold
+
+
+def gold_lines(text: str, gold: dict[int, str]) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[n - 1] for n in sorted(gold))
+
+
+def fresh_load_seconds() -> float:
+    """Import + model load + first call in a new process (compiled kernels come from cache)."""
+    import subprocess
+
+    code = ("import time; t = time.perf_counter(); from pipeline.restore import load_model, "
+            "restore_text; load_model(); restore_text('ty le ho ngheo'); "
+            "print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -147,6 +167,7 @@ def main() -> None:
         key, value = item.split("=", 1)
         DECODER_PARAMS[key] = float(value)
     one_core()
+    restore_text("ty le ho ngheo giam ro ret")  # load and warm the compiled kernels
     if not (MODEL_DIR / "meta.json").is_file():
         sys.exit("models/restore missing: run scripts/build_restore_model.py")
     if args.dev:
@@ -162,22 +183,22 @@ def main() -> None:
     plans = build.clean_plan_texts()
     vocab = load_model_from(MODEL_DIR).vocab
     items = []
-    for k, (name, text) in enumerate(plans):
+    for k, (_name, text) in enumerate(plans):
         others = [t for j, (_, t) in enumerate(plans) if j != k]
         model = load_model_from(MODEL_DIR, domain=build.domain_tables(others, vocab))
         items.append((f"plan{k}", text, model))
-    t = time.perf_counter()
-    load_model_from(MODEL_DIR)
-    load_s = time.perf_counter() - t
+    load_s = fresh_load_seconds()
     res = measure(items, args.work, not args.no_pyvi)
     gold = real_plan_gold()
     real = real_pyvi = None
     if gold is not None:
         full = load_model_from(MODEL_DIR)  # the real garbled plan is never in the counts
-        ok, n = accuracy(gold[1], restore_text(gold[0], model=full).text)
-        real = (ok / n, n, accuracy(gold[1], gold[0])[0] / n)
+        raw, lines = gold
+        ref = "\n".join(lines[n] for n in sorted(lines))
+        ok, n = accuracy(ref, gold_lines(restore_text(raw, model=full).text, lines))
+        real = (ok / n, n, accuracy(ref, gold_lines(raw, lines))[0] / n)
         if not args.no_pyvi:
-            p_ok, _ = accuracy(gold[1], pyvi_restore(gold[0]))
+            p_ok, _ = accuracy(ref, pyvi_restore(gold_lines(raw, lines)))
             real_pyvi = p_ok / n
     size = sum(p.stat().st_size for p in MODEL_DIR.iterdir()) / 1e6
     write_report(res, real, real_pyvi, size, load_s, len(plans))
@@ -203,7 +224,8 @@ def write_report(res: dict, real, real_pyvi, size: float, load_s: float, n_plans
         ("speed, stripped text (1 core)", f"{res['speed_a']:,.0f} syll/s", "", ">= 20,000", ""),
         ("speed, OCR garble (1 core)", f"{res['speed_b']:,.0f} syll/s", "", ">= 3,000", ""),
         ("model size", f"{size:.1f} MB", "", "<= 35 MB", "models/restore/"),
-        ("model load", f"{load_s:.2f} s", "", "< 2 s", "numpy arrays, after import"),
+        ("model load", f"{load_s:.2f} s", "", "< 2 s",
+         "new process: imports, arrays, compiled kernels, first call"),
     ]
     lines = [
         "## Restore",

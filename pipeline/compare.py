@@ -252,7 +252,7 @@ def _unique(places: dict[tuple, Locality]) -> list[Locality]:
 
 def _labels(places: Iterable[Locality]) -> dict[tuple, str]:
     """Each place's name as shown, qualified by level, then by district or province, when
-    another place has the same name ("Cam Lộ (huyện)", "Cam Thành (Cam Lộ)")."""
+    another place has the same name ("Tân Hòa (huyện)", "Tân Hòa (Châu Thành)")."""
     places = list({p.key: p for p in places}.values())
     by_name: dict[str, list[Locality]] = {}
     for p in places:
@@ -296,7 +296,7 @@ def resolve_localities(session, names: Iterable[str],
                        places: dict[tuple, Locality] | None = None) -> list[tuple]:
     """Keys of the localities users mean; exact spelling first, then without accents or case.
 
-    "xã Cam Thành", "Cam Thành (xã)" and "Cam Thành (Cam Lộ)" narrow by level or district.
+    "xã Tân Hòa", "Tân Hòa (xã)" and "Tân Hòa (Châu Thành)" narrow by level or district.
     """
     places = places if places is not None else _localities(session)
     unique = sorted(_unique(places), key=_sort_key)

@@ -67,8 +67,8 @@ class DocumentFacts:
     issue_date_text: str | None = None  # as written, also partial: "ngày tháng 3 năm 2024"
     issue_year: int | None = None
     issue_month: int | None = None
-    place: str | None = None  # "Long Khánh" in "Long Khánh, ngày 01 tháng 4 năm 2024"
-    issuer: str | None = None  # "UBND xã Đức Hợp"
+    place: str | None = None  # "Tân An" in "Tân An, ngày 01 tháng 4 năm 2024"
+    issuer: str | None = None  # "UBND xã Tân Hòa"
     admin_level: str | None = None  # xã | phường | thị trấn | huyện | thị xã | thành phố | tỉnh
     locality: str | None = None
     district: str | None = None

@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline.restore_model import (
     BOS,
+    MAXLEN,
     MODEL_DIR,
     NUM,
     UNK,
@@ -40,11 +41,20 @@ BROKEN_LETTER = str.maketrans({"0": "o", "6": "o", "4": "a", "1": "l", "€": "e
 _W = r"[^\W\d_]"
 _J = r"[0-9€¢&¥‘’|$@£§]"
 TOKEN_RE = re.compile(
-    rf"(?P<word>{_W}(?:{_W}|{_J})*|{_J}+{_W}(?:{_W}|{_J})*|[€¢¥£§]{_J}*|(?<!\S)&(?!\S))"
+    rf"(?P<word>{_W}(?:{_W}|{_J})*|{_J}+{_W}(?:{_W}|{_J})*|\d*[€¢¥£§]{_J}*|(?<!\S)&(?!\w))"
     r"|(?P<num>\d+(?:[.,]\d+)*)"
     r"|(?P<punct>[^\s])"
 )
 VOWEL_OR_JUNK = set("aeiouyw&") | set(JUNK)
+# Administrative acronyms spelled with Đ, which lose it when accents are stripped or misread.
+ACRONYMS_WITH_D = {
+    "HDND": "HĐND", "LDTBXH": "LĐTBXH", "SLDTBXH": "SLĐTBXH", "PLDTBXH": "PLĐTBXH",
+    "QD": "QĐ", "ND": "NĐ", "BCD": "BCĐ", "DBKK": "ĐBKK", "DVT": "ĐVT", "HDTV": "HĐTV",
+    "TLD": "TLĐ", "LDLD": "LĐLĐ", "DTN": "ĐTN", "HDQT": "HĐQT",
+}
+CAPITAL_D_AS_P = 1.5  # channel cost of reading "Đ" as "P" (rare in lowercase training pairs)
+GARBLE_NEAR = 6.6  # channel cost (nats) under which a non-syllable reads as damaged Vietnamese
+ROMAN_RE = re.compile(r"^(?:I[IlVX]+|[VX]I*|Il)$")
 PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 MIN_TOKENS_FOR_OWN_MODE = 8
 
@@ -90,6 +100,8 @@ def _has_junk(word: str) -> bool:
 def _is_code(word: str, model: RestoreModel) -> bool:
     """Acronyms and codes ("UBND", "QH14", "KH") that no restoration may touch."""
     letters = [ch for ch in word if ch.isalpha()]
+    if ROMAN_RE.match(word):
+        return True  # "II", "Il", "IV": heading numbers
     if any(ch.isdigit() for ch in word):  # "QH14" is a code, "b6" / "B6" / "¢6" broken letters
         return (len(letters) >= 2 and not any(ch.islower() for ch in letters)) or len(word) > 7
     return len(letters) >= 2 and all(ch.isupper() for ch in letters) and \
@@ -97,32 +109,28 @@ def _is_code(word: str, model: RestoreModel) -> bool:
 
 
 def _features(words: list[str], model: RestoreModel) -> tuple[int, float, float, float]:
-    """(n, accented-valid share, garble share, Vietnamese-looking share) of word tokens."""
+    """(n, accented-valid share, garble share, Vietnamese-looking share) of word tokens.
+
+    A token that is no syllable counts as garble only when a syllable lies within a few OCR
+    edits of it ("dugc", "t6", "hién"); English or French words ("poverty", "prévoit") do not.
+    """
+    decoder = _decoder(model)
     n = dia = garble = viet = 0
     for w in words:
-        lw = canonical_syllable(w) if not _has_junk(w) else w.lower()
-        bare = strip_accents(lw)
+        if _is_code(w, model):
+            continue  # acronym, code or heading number
         junk = _has_junk(w)
-        if not junk and w.isupper() and len(w) >= 2 and bare not in model.stripped:
-            continue  # acronym
+        lw = w.lower() if junk else canonical_syllable(w)
+        bare = strip_accents(lw)
+        if len(lw) == 1 and bare not in VOWEL_OR_JUNK:
+            continue  # list letter
         n += 1
-        valid = lw in model.word_id
-        if junk:
-            garble += 1
-            if strip_accents(lw.translate(BROKEN_LETTER)) in model.stripped:
-                viet += 1
-            continue
-        if bare != lw:
-            if valid:
-                dia += 1
-                viet += 1
-            else:
-                garble += 1
-                if bare in model.stripped:
-                    viet += 1
-        elif bare in model.stripped:
+        if not junk and lw in model.word_id:
+            dia += bare != lw
             viet += 1
-        elif w.islower():  # "nudi", "dugc": letters the OCR got wrong
+        elif not junk and bare == lw and bare in model.stripped:
+            viet += 1
+        elif len(lw) <= MAXLEN + 1 and decoder.best_garble_cost(w) <= GARBLE_NEAR:
             garble += 1
     if n == 0:
         return 0, 0.0, 0.0, 0.0
@@ -154,6 +162,7 @@ class _Decoder:
     def __init__(self, model: RestoreModel) -> None:
         self.model = model
         self.params = model.params
+        self.lm = model.lm
         self.garble_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.stripped_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.best_cost: dict[str, float] = {}
@@ -185,23 +194,25 @@ class _Decoder:
         self.stripped_cache[word] = pair
         return pair
 
-    def garble_candidates(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+    def garble_candidates(self, word: str, loose: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates by OCR channel cost; `loose`: a lone letter inside a sentence ("b tri")."""
         lw = unicodedata.normalize("NFC", word).lower()
-        hit = self.garble_cache.get(lw)
+        hit = self.garble_cache.get(lw + "\t" if loose else lw)
         if hit is not None:
             return hit
         m = self.model
-        if _is_code(word, m) or (len(lw) == 1 and strip_accents(lw) not in VOWEL_OR_JUNK):
+        if _is_code(word, m) or (len(lw) == 1 and not loose
+                                 and strip_accents(lw) not in VOWEL_OR_JUNK):
             pair = self.unk_pair  # codes, and list letters "b", "đ" with nothing to read
-            self.best_cost[lw] = 0.0
+            self.best_cost.setdefault(lw, float("inf"))
         elif lw == "&" and "ở" in m.word_id:  # a lone "&" is the English model's "ở"
             pair = (np.array([m.word_id["ở"], UNK], dtype=np.int64),
                     np.array([0.5, self.params["unk_cost"]], dtype=np.float32))
             self.best_cost[lw] = 0.5
         else:
-            codes = encode_chars(lw, m.char_index)
-            costs = channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
-                                  m.ins_cost, 3 if len(codes) > 3 else 2)
+            costs = self._costs(lw)
+            if word[:1] == "P" and len(lw) > 1:  # the English model reads a capital Đ as P
+                costs = np.minimum(costs, self._costs("đ" + lw[1:]) + CAPITAL_D_AS_P)
             k = int(self.params["max_candidates"])
             order = np.argpartition(costs, k)[:k] if len(costs) > k else np.arange(len(costs))
             order = order[np.argsort(costs[order], kind="stable")]
@@ -215,8 +226,19 @@ class _Decoder:
             cost = np.concatenate([costs[order], [unk]]).astype(np.float32)
             pair = (ids, cost)
             self.best_cost[lw] = best
-        self.garble_cache[lw] = pair
+        self.garble_cache[lw + "\t" if loose else lw] = pair
         return pair
+
+    def best_garble_cost(self, word: str) -> float:
+        """Channel cost of the syllable the OCR most likely damaged into `word`."""
+        self.garble_candidates(word)
+        return self.best_cost[unicodedata.normalize("NFC", word).lower()]
+
+    def _costs(self, lw: str) -> np.ndarray:
+        m = self.model
+        codes = encode_chars(lw, m.char_index)
+        return channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
+                             m.ins_cost, 3 if len(codes) > 3 else 2)
 
     def decode(self, words: list[tuple[str, bool]], mode: str) -> tuple[list[int], list[float]]:
         """Chosen vocabulary id per word (UNK keeps the source) and a confidence for each."""
@@ -228,6 +250,8 @@ class _Decoder:
                 ids, costs = self.num_pair
             elif w == "<num6>":
                 ids, costs = self.num6_pair
+            elif w.startswith("<loose>"):
+                ids, costs = self.garble_candidates(w[7:], loose=True)
             elif mode == "ocr_garbled":
                 ids, costs = self.garble_candidates(w)
             else:
@@ -237,16 +261,15 @@ class _Decoder:
             start.append(start[-1] + len(ids))
         if not words:
             return [], []
-        m = self.model
         cand_ids = np.concatenate(ids_l).astype(np.int64)
         cand_cost = np.concatenate(cost_l).astype(np.float32)
         cand_start = np.array(start, dtype=np.int64)
         cw = float(self.params["channel_weight"]) if mode == "ocr_garbled" else 0.0
-        args = (m.unigram, m.total, m.bigram_keys, m.bigram_counts, m.trigram_keys,
-                m.trigram_counts, float(self.params["backoff"]))
-        choice = beam_decode(cand_start, cand_ids, cand_cost, boundary, *args, cw,
+        lm, backoff = self.lm, float(self.params["backoff"])
+        choice = beam_decode(cand_start, cand_ids, cand_cost, boundary, lm, backoff, cw,
                              int(self.params["beam"]))
-        conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, *args, cw)
+        conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, lm, backoff,
+                                cw)
         chosen = [int(cand_ids[cand_start[i] + choice[i]]) for i in range(len(words))]
         return chosen, conf.tolist()
 
@@ -289,6 +312,18 @@ def _merge_fragments(tokens: list[_Token], text: str, model: RestoreModel) -> li
     return out
 
 
+LETTER_NOUNS = {"diem", "muc", "tiet", "khoan", "phan", "nhom", "loai", "so", "va", "hoac"}
+
+
+def _names_a_letter(tokens: list[_Token], k: int) -> bool:
+    """True for "điểm b khoản 1": a letter that labels a list item, not a broken syllable."""
+    def bare(j: int) -> str:
+        if 0 <= j < len(tokens) and tokens[j].kind == "word":
+            return strip_accents(tokens[j].text.lower().translate(BROKEN_LETTER))
+        return ""
+    return bare(k - 1) in LETTER_NOUNS or bare(k + 1) in LETTER_NOUNS
+
+
 def _restore_paragraph(text: str, base: int, mode: str, model: RestoreModel,
                        pieces: list[tuple[int, int, str, float]]) -> None:
     """Decode one paragraph; append (raw_start, raw_end, replacement, confidence) of changes."""
@@ -307,11 +342,20 @@ def _restore_paragraph(text: str, base: int, mode: str, model: RestoreModel,
                     and text[tokens[k - 1].end: t.start] == " "
                     and text[t.end: tokens[k + 1].start] == " "):
                 word = "<num6>"  # the English model reads "ở" as a lone 6
+        elif (mode == "ocr_garbled" and len(word) == 1 and word.isalpha()
+              and word.islower() and k < len(tokens) - 1 and tokens[k + 1].kind == "word"
+              and text[t.end: tokens[k + 1].start] == " "
+              and (k == 0 or tokens[k - 1].text != "(")
+              and not _names_a_letter(tokens, k)):
+            word = "<loose>" + word  # a syllable whose vowel the OCR lost ("b tri")
         words.append((word, pending_boundary))
         pending_boundary = False
     kept = [t for t in tokens if t.kind != "punct"]
     chosen, conf = _decoder(model).decode(words, mode)
     for t, wid, c in zip(kept, chosen, conf, strict=True):
+        if wid == UNK and t.text in ACRONYMS_WITH_D and t.text != ACRONYMS_WITH_D[t.text]:
+            pieces.append((base + t.start, base + t.end, ACRONYMS_WITH_D[t.text], 1.0))
+            continue
         if wid in (UNK, BOS, NUM):
             continue
         new = apply_case(t.text, model.vocab[wid])

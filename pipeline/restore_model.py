@@ -147,8 +147,10 @@ class RestoreModel:
     vocab: list[str]  # id -> canonical syllable (ids < N_SPECIAL are specials)
     word_id: dict[str, int]
     unigram: np.ndarray  # float32 counts per id
+    unigram_followers: np.ndarray  # float32 number of different words seen after each id
     bigram_keys: np.ndarray  # int64 sorted (w1 << SHIFT | w2)
     bigram_counts: np.ndarray  # float32
+    bigram_followers: np.ndarray  # float32 number of different words seen after each bigram
     trigram_keys: np.ndarray  # int64 sorted
     trigram_counts: np.ndarray  # float32
     total: float
@@ -161,10 +163,16 @@ class RestoreModel:
     ins_cost: np.ndarray  # float32 [C+1] cost of an extra OCR char
     params: dict
 
+    @property
+    def lm(self) -> tuple:
+        """The count arrays in the order the compiled kernels take them."""
+        return (self.unigram, self.unigram_followers, self.total, self.bigram_keys,
+                self.bigram_counts, self.bigram_followers, self.trigram_keys, self.trigram_counts)
+
 
 MAXLEN = 8
 DECODER_PARAMS = {
-    "backoff": -0.8,  # log10 penalty per back-off step (stupid back-off)
+    "backoff": -0.8,  # < 0: stupid back-off with this log10 penalty; > 0: Witten-Bell
     "channel_weight": 0.45,  # log10 LM units per nat of OCR channel cost
     "unk_cost": 17.0,  # channel cost of keeping a token that is not a syllable
     "cost_margin": 9.0,  # candidates costlier than the best + margin are dropped
@@ -184,17 +192,20 @@ def save_arrays(path: Path, **arrays: np.ndarray) -> None:
     np.savez_compressed(path, **arrays)
 
 
-def merge_counts(keys: np.ndarray, counts: np.ndarray, extra_keys: np.ndarray,
-                 extra_counts: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """Add `weight` x extra counts into a sorted key/count table."""
+def merge_counts(keys: np.ndarray, columns: list[np.ndarray], extra_keys: np.ndarray,
+                 extra_columns: list[np.ndarray], weights: list[float]
+                 ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Add weighted extra columns into a sorted key table (union of keys)."""
     if len(extra_keys) == 0:
-        return keys, counts
-    all_keys = np.concatenate([keys, extra_keys])
-    all_counts = np.concatenate([counts, extra_counts.astype(np.float32) * weight])
-    uniq, inverse = np.unique(all_keys, return_inverse=True)
-    summed = np.zeros(len(uniq), dtype=np.float32)
-    np.add.at(summed, inverse, all_counts)
-    return uniq, summed
+        return keys, columns
+    uniq, inverse = np.unique(np.concatenate([keys, extra_keys]), return_inverse=True)
+    out = []
+    for col, extra, weight in zip(columns, extra_columns, weights, strict=True):
+        summed = np.zeros(len(uniq), dtype=np.float32)
+        np.add.at(summed, inverse, np.concatenate([col.astype(np.float32),
+                                                   extra.astype(np.float32) * weight]))
+        out.append(summed)
+    return uniq, out
 
 
 def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel:
@@ -211,10 +222,12 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
         domain = {k: dom[k] for k in dom.files}
     weight = float(meta["params"]["domain_weight"])
     unigram = unigram + weight * domain["unigram"].astype(np.float32)
-    bi_keys, bi_counts = merge_counts(bi_keys, bi_counts, domain["bigram_keys"],
-                                      domain["bigram_counts"], weight)
-    tri_keys, tri_counts = merge_counts(tri_keys, tri_counts, domain["trigram_keys"],
-                                        domain["trigram_counts"], weight)
+    uni_follow = lm["unigram_followers"].astype(np.float32) + domain["unigram_followers"]
+    bi_keys, (bi_counts, bi_follow) = merge_counts(
+        bi_keys, [bi_counts, lm["bigram_followers"]], domain["bigram_keys"],
+        [domain["bigram_counts"], domain["bigram_followers"]], [weight, 1.0])
+    tri_keys, (tri_counts,) = merge_counts(tri_keys, [tri_counts], domain["trigram_keys"],
+                                           [domain["trigram_counts"]], [weight])
     ch = np.load(directory / "channel.npz")
     chars = meta["chars"]
     char_index = {c: i for i, c in enumerate(chars)}
@@ -238,8 +251,10 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
         vocab=vocab,
         word_id={w: i for i, w in enumerate(vocab)},
         unigram=unigram,
+        unigram_followers=uni_follow,
         bigram_keys=bi_keys,
         bigram_counts=bi_counts,
+        bigram_followers=bi_follow,
         trigram_keys=tri_keys,
         trigram_counts=tri_counts,
         total=float(unigram.sum()),
@@ -266,27 +281,41 @@ def _lookup(keys: np.ndarray, counts: np.ndarray, key: np.int64) -> float:
 
 
 @njit(cache=True)
-def lm_logprob(w1: int, w2: int, w3: int, unigram: np.ndarray, total: float,
-               bi_keys: np.ndarray, bi_counts: np.ndarray, tri_keys: np.ndarray,
-               tri_counts: np.ndarray, backoff: float) -> float:
-    """Stupid-backoff log10 score of w3 after (w1, w2)."""
-    penalty = 0.0
-    c12 = _lookup(bi_keys, bi_counts, (np.int64(w1) << 16) | w2)
-    if c12 > 0.0:
-        c123 = _lookup(tri_keys, tri_counts, (np.int64(w1) << 32) | (np.int64(w2) << 16) | w3)
+def _find(keys: np.ndarray, key: np.int64) -> int:
+    i = np.searchsorted(keys, key)
+    if i < len(keys) and keys[i] == key:
+        return i
+    return -1
+
+
+@njit(cache=True)
+def lm_logprob(w1: int, w2: int, w3: int, lm: tuple, backoff: float) -> float:
+    """log10 P(w3 | w1 w2): Witten-Bell interpolation, or stupid back-off when backoff < 0."""
+    unigram, uni_follow, total, bi_keys, bi_counts, bi_follow, tri_keys, tri_counts = lm
+    n_vocab = len(unigram)
+    i12 = _find(bi_keys, (np.int64(w1) << 16) | w2)
+    c123 = 0.0
+    if i12 >= 0:
+        i123 = _find(tri_keys, (np.int64(w1) << 32) | (np.int64(w2) << 16) | w3)
+        if i123 >= 0:
+            c123 = tri_counts[i123]
+    i23 = _find(bi_keys, (np.int64(w2) << 16) | w3)
+    c23 = bi_counts[i23] if i23 >= 0 else 0.0
+    if backoff < 0.0:  # stupid back-off
         if c123 > 0.0:
-            return np.log10(c123 / c12)
-    penalty += backoff
-    c2 = unigram[w2]
-    if c2 > 0.0:
-        c23 = _lookup(bi_keys, bi_counts, (np.int64(w2) << 16) | w3)
-        if c23 > 0.0:
-            return np.log10(c23 / c2) + penalty
-    penalty += backoff
-    c3 = unigram[w3]
-    if c3 <= 0.0:
-        c3 = 0.5
-    return np.log10(c3 / total) + penalty
+            return np.log10(c123 / bi_counts[i12])
+        if c23 > 0.0 and unigram[w2] > 0.0:
+            return np.log10(c23 / unigram[w2]) + backoff
+        c3 = unigram[w3] if unigram[w3] > 0.0 else 0.5
+        return np.log10(c3 / total) + 2.0 * backoff
+    p = (unigram[w3] + 1.0) / (total + n_vocab)
+    n2 = uni_follow[w2]
+    if unigram[w2] + n2 > 0.0:
+        p = (c23 + n2 * p) / (unigram[w2] + n2)
+    if i12 >= 0:
+        n12 = bi_follow[i12]
+        p = (c123 + n12 * p) / (bi_counts[i12] + n12)
+    return np.log10(p)
 
 
 @njit(cache=True)
@@ -327,10 +356,8 @@ def channel_costs(token: np.ndarray, vocab_chars: np.ndarray, vocab_len: np.ndar
 
 @njit(cache=True)
 def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndarray,
-                boundary_before: np.ndarray, unigram: np.ndarray, total: float,
-                bi_keys: np.ndarray, bi_counts: np.ndarray, tri_keys: np.ndarray,
-                tri_counts: np.ndarray, backoff: float, channel_weight: float,
-                beam: int) -> np.ndarray:
+                boundary_before: np.ndarray, lm: tuple, backoff: float,
+                channel_weight: float, beam: int) -> np.ndarray:
     """Best candidate index per position under LM score - channel_weight * channel cost.
 
     Positions are word tokens; boundary_before[i] closes the sentence before position i.
@@ -364,8 +391,7 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
             best = -np.inf
             best_h = 0
             for h in range(n_hyp[i]):
-                s = hyp_s[i, h] + lm_logprob(hyp_p[i, h], hyp_l[i, h], BOS, unigram, total,
-                                             bi_keys, bi_counts, tri_keys, tri_counts, backoff)
+                s = hyp_s[i, h] + lm_logprob(hyp_p[i, h], hyp_l[i, h], BOS, lm, backoff)
                 if s > best:
                     best = s
                     best_h = h
@@ -388,8 +414,7 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
                 w1 = hyp_p[i, h]
                 w2 = hyp_l[i, h]
             for c in range(lo, hi):
-                s = hyp_s[i, h] + lm_logprob(w1, w2, cand_ids[c], unigram, total, bi_keys,
-                                             bi_counts, tri_keys, tri_counts, backoff)
+                s = hyp_s[i, h] + lm_logprob(w1, w2, cand_ids[c], lm, backoff)
                 s -= channel_weight * cand_cost[c]
                 exp_s[n_exp] = s
                 exp_h[n_exp] = h
@@ -422,8 +447,7 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
     best = -np.inf
     best_h = 0
     for h in range(n_hyp[n]):
-        s = hyp_s[n, h] + lm_logprob(hyp_p[n, h], hyp_l[n, h], BOS, unigram, total,
-                                     bi_keys, bi_counts, tri_keys, tri_counts, backoff)
+        s = hyp_s[n, h] + lm_logprob(hyp_p[n, h], hyp_l[n, h], BOS, lm, backoff)
         if s > best:
             best = s
             best_h = h
@@ -438,10 +462,8 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
 
 @njit(cache=True)
 def local_confidence(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndarray,
-                     boundary_before: np.ndarray, choice: np.ndarray, unigram: np.ndarray,
-                     total: float, bi_keys: np.ndarray, bi_counts: np.ndarray,
-                     tri_keys: np.ndarray, tri_counts: np.ndarray, backoff: float,
-                     channel_weight: float) -> np.ndarray:
+                     boundary_before: np.ndarray, choice: np.ndarray, lm: tuple,
+                     backoff: float, channel_weight: float) -> np.ndarray:
     """Posterior of each chosen candidate against its rivals, neighbours held fixed."""
     n = len(cand_start) - 1
     words = np.empty(n, dtype=np.int64)
@@ -468,13 +490,10 @@ def local_confidence(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np
         scores = np.empty(hi - lo)
         for c in range(lo, hi):
             w = cand_ids[c]
-            s = lm_logprob(w1, w2, w, unigram, total, bi_keys, bi_counts, tri_keys,
-                           tri_counts, backoff)
-            s += lm_logprob(w2, w, n1, unigram, total, bi_keys, bi_counts, tri_keys,
-                            tri_counts, backoff)
+            s = lm_logprob(w1, w2, w, lm, backoff)
+            s += lm_logprob(w2, w, n1, lm, backoff)
             if n1 != BOS:
-                s += lm_logprob(w, n1, n2, unigram, total, bi_keys, bi_counts, tri_keys,
-                                tri_counts, backoff)
+                s += lm_logprob(w, n1, n2, lm, backoff)
             scores[c - lo] = s * np.log(10.0) - channel_weight * np.log(10.0) * cand_cost[c]
         top = scores.max()
         denom = 0.0

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from unidecode import unidecode
 
 from pipeline import errors, records
 
@@ -475,29 +476,36 @@ def query_targets(session: Session, *, document=None, locality=None, indicator=N
 def query_responsibilities(session: Session, *, document=None, agency=None, role=None,
                            locality=None) -> list[dict]:
     where = _document_filter(document)
-    if agency:
-        where.append(or_(_like(ResponsibilityRow.agency, agency),
-                         ResponsibilityRow.agency_code == agency.upper()))
     if role:
         where.append(ResponsibilityRow.role == role)
     if locality:
         where.append(_like(DocumentRow.locality, locality))
     fields = ("agency", "agency_code", "role", "task", "projects")
-    return _with_document(session, ResponsibilityRow, fields, *where)
+    rows = _with_document(session, ResponsibilityRow, fields, *where)
+    if agency:  # accent- and case-insensitive, which SQL cannot do portably
+        wanted = _fold(agency)
+        rows = [r for r in rows if wanted in _fold(r["agency"])
+                or (r["agency_code"] or "").upper() == agency.upper()]
+    return rows
+
+
+def _fold(text: str) -> str:
+    return unidecode(text or "").lower()
 
 
 def query_deadlines(session: Session, *, document=None, agency=None, year=None,
                     locality=None) -> list[dict]:
     where = _document_filter(document)
-    if agency:
-        where.append(_like(DeadlineRow.agency, agency))
     if year:
         where.append(or_(func.extract("year", DeadlineRow.due_date) == int(year),
                          DeadlineRow.period.contains(str(year))))
     if locality:
         where.append(_like(DocumentRow.locality, locality))
     fields = ("kind", "due_date", "period", "recurrence", "agency", "task")
-    return _with_document(session, DeadlineRow, fields, *where)
+    rows = _with_document(session, DeadlineRow, fields, *where)
+    if agency:
+        rows = [r for r in rows if _fold(agency) in _fold(r["agency"])]
+    return rows
 
 
 def query_findings(session: Session, *, document=None, kind=None) -> list[dict]:

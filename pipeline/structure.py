@@ -48,7 +48,7 @@ class Block:
 
 @dataclass
 class Table:
-    """Consecutive table rows of one page."""
+    """Consecutive table rows; a table may run over a page break (each row keeps its page)."""
 
     page: int
     rows: list[Block]
@@ -215,7 +215,8 @@ def parse_structure(pages: list[Page]) -> Structure:
 
 
 def _adjacent(a: Block, b: Block) -> bool:
-    return a.page == b.page
+    """Consecutive rows form one table, also across a page break (rows keep their page)."""
+    return b.page in (a.page, a.page + 1)
 
 
 def section_of(block: Block) -> str:

@@ -48,6 +48,7 @@ LEGAL_WEIGHT = 2  # legal text is closer to plans than Wikipedia
 DOMAIN_WEIGHT = 30.0  # clean sample plans, weighted up at load time
 MIN_SYLLABLE_COUNT = 3
 VOWEL_PRIOR = 0.5  # prior weight of one vowel read as another (vs 50 for a correct read)
+PRIOR_FLOOR = float(os.environ.get("RESTORE_PRIOR_FLOOR", "0.05"))
 SMOOTHING = 4.0  # pseudo-count of the prior in the confusion estimates
 MIN_TRIGRAM = 2  # weighted count; legal text counts 2, so a legal trigram seen once stays
 DEV_EVERY = 25  # every 25th law of vlc2022 (sorted) is held out for tuning
@@ -146,10 +147,19 @@ def ngram_tables(ids: np.ndarray, weights: np.ndarray | None = None,
     tri_keys, inv = np.unique(tri, return_inverse=True)
     tri_counts = np.bincount(inv, weights=weights[2:])
     keep = tri_counts >= min_trigram
+    # Witten-Bell: how many different words follow each context (before pruning)
+    ctx, n_follow = np.unique(tri_keys >> 16, return_counts=True)
+    bi_followers = np.zeros(len(bi_keys), dtype=np.float64)
+    pos = np.searchsorted(bi_keys, ctx)
+    ok = (pos < len(bi_keys)) & (bi_keys[np.minimum(pos, len(bi_keys) - 1)] == ctx)
+    bi_followers[pos[ok]] = n_follow[ok]
+    uni_followers = np.bincount(bi_keys >> 16, minlength=n_vocab).astype(np.float64)
     return {
         "unigram": unigram,
+        "unigram_followers": uni_followers,
         "bigram_keys": bi_keys,
         "bigram_counts": bi_counts,
+        "bigram_followers": bi_followers,
         "trigram_keys": tri_keys[keep],
         "trigram_counts": tri_counts[keep],
     }
@@ -160,11 +170,11 @@ def domain_tables(texts: list[str], vocab: list[str]) -> dict[str, np.ndarray]:
     word_id = {w: i for i, w in enumerate(vocab)}
     lines = [line for text in texts for line in text.splitlines()]
     tables = ngram_tables(ids_of_lines(lines, word_id))
-    unigram = np.zeros(len(vocab), dtype=np.float32)
-    unigram[: len(tables["unigram"])] = tables["unigram"]
-    tables["unigram"] = unigram
-    return {k: (v.astype(np.float32) if "counts" in k or k == "unigram" else v)
-            for k, v in tables.items()}
+    for key in ("unigram", "unigram_followers"):
+        full = np.zeros(len(vocab), dtype=np.float32)
+        full[: len(tables[key])] = tables[key]
+        tables[key] = full
+    return {k: (v.astype(np.float32) if "keys" not in k else v) for k, v in tables.items()}
 
 
 def build_lm(work: Path) -> list[str]:
@@ -218,6 +228,8 @@ def build_lm(work: Path) -> list[str]:
     tables = ngram_tables(ids, weights, min_trigram=MIN_TRIGRAM)
     unigram = np.zeros(len(vocab), dtype=np.float64)
     unigram[: len(tables["unigram"])] = tables["unigram"]
+    uni_followers = np.zeros(len(vocab), dtype=np.float64)
+    uni_followers[: len(tables["unigram_followers"])] = tables["unigram_followers"]
     tri_keys = tables["trigram_keys"]
     deltas = np.diff(tri_keys, prepend=np.int64(0))
     print(f"  {len(tables['bigram_keys']):,} bigrams, {len(tri_keys):,} trigrams", flush=True)
@@ -226,6 +238,8 @@ def build_lm(work: Path) -> list[str]:
         unigram=np.minimum(unigram, 2**32 - 1).astype(np.uint32),
         bigram_keys=tables["bigram_keys"],
         bigram_counts=np.minimum(tables["bigram_counts"], 2**32 - 1).astype(np.uint32),
+        bigram_followers=tables["bigram_followers"].astype(np.uint32),
+        unigram_followers=uni_followers.astype(np.uint32),
         trigram_key_deltas=deltas,
         trigram_counts=np.minimum(tables["trigram_counts"], 65535).astype(np.uint16),
     )
@@ -325,7 +339,7 @@ def learn_channel(work: Path, n_pages: int, vocab: list[str], vowel_prior: float
         with lzma.open(path, "rt", encoding="utf-8") as fh:
             pool.extend(ln.strip() for ln in fh if len(ln.strip()) > 60)
     rng.shuffle(pool)
-    pages = wrap_pages([unicodedata.normalize("NFC", p) for p in pool[: n_pages * 12]])
+    pages = wrap_pages([unicodedata.normalize("NFC", p) for p in pool[: n_pages * 16]])
     pages = pages[:n_pages]
     print(f"OCR of {len(pages)} synthetic pages ...", flush=True)
     texts = scan_pages(pages, work / "scans", "corpus")
@@ -416,6 +430,9 @@ def smooth_costs(chars: list[str], sub: np.ndarray, dele: np.ndarray, ins: np.nd
     prior = prior / prior.sum(axis=1, keepdims=True)
     total = sub.sum(axis=1) + dele
     p_sub = (sub + alpha * prior * 0.95) / (total[:, None] + alpha)
+    # a floor from the prior alone, so that confusions real scans make more often than the
+    # synthetic ones (ă read as i) stay reachable for frequent letters too
+    p_sub = (1 - PRIOR_FLOOR) * p_sub + PRIOR_FLOOR * 0.95 * prior
     p_del = (dele + alpha * 0.05 * prior_del / prior_del) / (total + alpha)
     ins_total = ins.sum() + 1.0
     all_chars = sub.sum() + dele.sum() + ins.sum() + 1.0

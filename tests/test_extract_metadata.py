@@ -168,3 +168,48 @@ def test_signature_before_an_appendix_page():
 def test_city_under_central_government_is_its_own_province():
     f = _facts("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ CẦN THƠ\n\nKẾ HOẠCH\nGiảm nghèo năm 2024\n")
     assert (f.admin_level, f.locality, f.province) == ("thành phố", "Cần Thơ", "Cần Thơ")
+
+
+def test_same_number_cited_twice_is_one_reference_unless_dates_differ():
+    text = ("Căn cứ Kế hoạch số 45/KH-UBND của UBND tỉnh; thực hiện Kế hoạch số 45/KH-UBND ngày "
+            "07/3/2024 của UBND tỉnh; Kế hoạch số 45/KH-UBND ngày 02/02/2023 của UBND huyện.")
+    refs = extract_references([Page(1, text, text, "plain")])
+    assert [(r.number, r.date) for r in refs] == [("45/KH-UBND", date(2024, 3, 7)),
+                                                  ("45/KH-UBND", date(2023, 2, 2))]
+
+
+def test_numeric_date_line_action_plan_and_acting_signer():
+    text = ("Số: 7/KH-UBND\nThạch Đà, ngày 03/6/2024\n\nKẾ HOẠCH HÀNH ĐỘNG\nGiảm nghèo năm 2024\n\n"
+            "TM. ỦY BAN NHÂN DÂN\nQ. CHỦ TỊCH\n\nVũ Minh Đức\n")
+    f = _facts(text)
+    assert f.issue_date == date(2024, 6, 3)
+    assert f.doc_type == "Kế hoạch"
+    assert f.title == "Giảm nghèo năm 2024"
+    assert (f.signer, f.signer_title) == ("Vũ Minh Đức", "CHỦ TỊCH")
+
+
+def test_plans_after_the_2025_reorganisation_use_the_new_units():
+    text = ("ỦY BAN NHÂN DÂN\nXÃ TIẾN THẮNG\nSố: 5/KH-UBND\nTiến Thắng, ngày 10 tháng 9 năm 2025\n\n"
+            "KẾ HOẠCH\nGiảm nghèo năm 2025\n")
+    f = _facts(text)
+    assert (f.locality, f.district, f.province) == ("Tiến Thắng", None, "Hà Nội")
+
+
+@pytest.mark.parametrize(
+    ("title", "period"),
+    [("Thực hiện Chương trình giai đoạn 2021-2025", (2021, 2025)),
+     ("Thực hiện Chương trình giai đoạn 2021-2025 năm 2024", (2024, 2024)),
+     ("Giảm nghèo năm 2023", (2023, 2023)),
+     ("Giảm nghèo bền vững", (2022, 2022))],
+)
+def test_period_from_title(title, period):
+    f = _facts(f"Số: 1/KH-UBND\nAn Bình, ngày 02 tháng 3 năm 2022\n\nKẾ HOẠCH\n{title}\n")
+    assert (f.period_start, f.period_end) == period
+
+
+def test_the_plan_is_not_its_own_reference():
+    text = ("Số: 9/KH-UBND\nAn Bình, ngày 02 tháng 3 năm 2024\n\nKẾ HOẠCH\nGiảm nghèo năm 2024\n\n"
+            "Căn cứ Kế hoạch số 3/KH-UBND ngày 10/01/2024 của UBND huyện (bản chính);\n\n"
+            "PHỤ LỤC\n(Kèm theo Kế hoạch số 9/KH-UBND ngày 02/3/2024 của UBND xã)\n")
+    f = _facts(text)
+    assert [(r.number, r.issuer) for r in f.references] == [("3/KH-UBND", "UBND huyện")]

@@ -45,7 +45,7 @@ def _one(text: str):
 @pytest.mark.parametrize(
     ("written", "value"),
     [("0,5", 0.5), ("14.653", 14653), ("1.411", 1411), ("3,60", 3.6), ("2.850,5", 2850.5),
-     ("100", 100), ("0.5", 0.5), ("1.234.567", 1234567)],
+     ("100", 100), ("0.5", 0.5), ("1.234.567", 1234567), ("1.2.3", 1.2), ("1,2,5", 1.25)],
 )
 def test_parse_number(written, value):
     assert parse_number(written) == pytest.approx(value)
@@ -94,12 +94,15 @@ def test_figures_that_are_not_quantities():
         ("- Tổng kinh phí dự kiến 1.200 triệu đồng.", "budget", "=", 1200, "triệu đồng"),
         ("- 100% cán bộ làm công tác giảm nghèo được tập huấn.", "staff_trained", "=", 100, "%"),
         ("- Có thêm 3 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 3, "xã"),
+        ("- Đến năm 2025 có 8/10 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 8, "xã"),
         ("- 100% hộ nghèo có nhu cầu được vay vốn Ngân hàng Chính sách xã hội.", "credit", "=",
          100, "%"),
         ("- Ty le ho ngheo giam xuong duoi 2%.", "poverty_rate", "<", 2, "%"),
         ("- Giảm tỷ lệ hộ nghèo còn 2,5% vào cuối năm.", "poverty_rate", "reduce_to", 2.5, "%"),
         ("- Số hộ nghèo giảm xuống còn 120 hộ.", "poor_households", "reduce_to", 120, "hộ"),
         ("- Giảm 50 hộ nghèo trong năm.", "poor_households_reduction", "reduce_by", 50, "hộ"),
+        ("- Giảm tỷ lệ hộ nghèo từ 1,5% trở lên.", "poverty_reduction", ">=", 1.5, "%"),
+        ("- Phấn đấu giảm ít nhất 50 hộ nghèo.", "poor_households_reduction", ">=", 50, "hộ"),
         ("- Thu nhập bình quân của hộ nghèo đạt 30 triệu đồng/người/năm.", "income", "=", 30,
          "triệu đồng/người/năm"),
         ("- Thu nhập của hộ nghèo tăng 1,5 lần so với năm 2021.", "income", "=", 1.5, "lần"),
@@ -279,4 +282,68 @@ def test_restated_shares_equivalents_and_parts():
         ("vocational_training", "=", 30, "%", "2024"),
         ("poverty_reduction", "reduce_by", 2, "%", "2024"),
         ("poverty_rate", "reduce_to", 3.5, "%", "2024"),
+    ]
+
+
+def test_table_over_a_page_break_and_households_escaping_column():
+    p1 = ("II. MỤC TIÊU\n"
+          "TT\tĐơn vị\tHộ nghèo đầu năm\tChỉ tiêu giao năm 2024 - Số hộ thoát nghèo\n"
+          "1\tXã An Bình\t100\t12\n")
+    p2 = "2\tXã Phú Lộc\t80\t9\n"
+    pages = [Page(1, p1, p1, "plain"), Page(2, p2, p2, "plain")]
+    facts = DocumentFacts(locality="X", period_start=2024, period_end=2024)
+    found = extract_targets(pages, facts)
+    assert [(t.indicator, t.value, t.locality, t.grounding.page) for t in found] == [
+        ("households_escaping", 12, "xã An Bình", 1),
+        ("households_escaping", 9, "xã Phú Lộc", 2),
+    ]
+    for t in found:
+        text = pages[t.grounding.page - 1].text
+        assert t.grounding.quote == text[t.grounding.char_start:t.grounding.char_end]
+
+
+def test_saved_spacy_model_matches_the_indicator_tables():
+    """models/spacy_plans must be rebuilt (make models) whenever indicators.py changes."""
+    import runpy
+
+    from pipeline.extract.nlp import find_mentions, load_pipeline
+
+    build = runpy.run_path(str(ROOT / "scripts" / "build_spacy_model.py"))
+    ruler = load_pipeline().get_pipe("span_ruler")
+    saved = sorted((p["label"], str(p["pattern"])) for p in ruler.patterns)
+    wanted = sorted((p["label"], str(p["pattern"])) for p in build["patterns"]())
+    assert saved == wanted
+    # accent-insensitive: the same span with and without accents
+    with_accents = [(m.label, m.key) for m in find_mentions("tỷ lệ hộ nghèo, nhà tiêu")]
+    without = [(m.label, m.key) for m in find_mentions("ty le ho ngheo, nha tieu")]
+    assert ("IND", "poverty_rate") in with_accents and with_accents == without
+
+
+def test_extract_document_runs_every_extractor():
+    path = ROOT / "data" / "samples" / "kh-xa-targets-01.txt"
+    text = path.read_text(encoding="utf-8")
+    ex = extract_document([Page(1, text, text, "plain")])
+    assert ex.facts.locality == "Thạch Đà"
+    assert ex.targets and all(t.locality == "Thạch Đà" for t in ex.targets)
+    assert ex.responsibilities, "responsibilities come from extract/responsibilities.py"
+    assert ex.deadlines, "deadlines come from extract/deadlines.py"
+
+
+def test_table_of_indicators_with_unit_column():
+    text = (
+        "PHỤ LỤC: CÁC CHỈ TIÊU GIẢM NGHÈO NĂM 2024\n"
+        "| TT | Chỉ tiêu | Đơn vị tính | Thực hiện 2023 | Kế hoạch 2024 |\n"
+        "|---|---|---|---|---|\n"
+        "| 1 | Tỷ lệ hộ nghèo | % | 3,20 | 2,50 |\n"
+        "| 2 | Số hộ nghèo giảm | Hộ | 40 | 35 |\n"
+        "| 3 | Tỷ lệ người dân tham gia BHYT | % | 92 | ≥ 95 |\n"
+        "| 4 | Kinh phí thực hiện | Triệu đồng | 800 | 1.200 |\n"
+    )
+    got = [(t.indicator, t.comparator, t.value, t.unit, t.year, t.baseline)
+           for t in _targets(text)]
+    assert got == [
+        ("poverty_rate", "=", 2.5, "%", "2024", None),
+        ("poor_households_reduction", "reduce_by", 35, "hộ", "2024", None),
+        ("health_insurance", ">=", 95, "%", "2024", None),
+        ("budget", "=", 1200, "triệu đồng", "2024", None),
     ]

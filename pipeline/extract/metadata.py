@@ -5,7 +5,8 @@ Reads the header (Số:, place and date line, KẾ HOẠCH + title), the preambl
 CHỦ TỊCH / name) and every cited document ("Kế hoạch số 45/KH-UBND ngày 07/3/2024 của ...").
 Patterns run on folded text (nlp.fold) so they survive missing accents; values are cut from
 the original text. District and province come from the text, checked and completed with the
-gazetteer of the package vietnamadminunits (pre-2025 names for plans before 2025).
+gazetteer of the package vietnamadminunits: the pre-2025 units (province, district, commune)
+for plans issued before July 2025, the reorganised ones (no districts) after.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ DOC_TYPES = {
     "chi thi": "Chỉ thị",
     "de an": "Đề án",
 }
-REF_KINDS = dict(DOC_TYPES, **{
+_EXTRA_REF_KINDS = {"van ban": "Văn bản", "ket luan": "Kết luận"}
+REF_KINDS = dict(DOC_TYPES, **_EXTRA_REF_KINDS, **{
     "thong tu lien tich": "Thông tư liên tịch",
     "thong tu": "Thông tư",
     "nghi dinh": "Nghị định",
@@ -50,8 +52,9 @@ LEVELS = {  # folded -> admin level as in ARCHITECTURE.md
 _LEVEL_ALT = "thi tran|thi xa|thanh pho|phuong|xa|huyen|tinh|quan"
 _UBND = r"(?:uy\s*ban\s*nh[a-z]n\s*d[a-z]n|ubnd)"
 _DATE_LINE_RE = re.compile(
-    r"(?m)^[#*\s]*(?P<place>[^\n,]{2,40}),\s*ngay\s*(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*"
-    r"(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*nam\s*(?P<y>\d{4})"
+    r"(?m)^[#*\s]*(?P<place>[^\n,]{2,40}),\s*ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*"
+    r"(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*nam\s*|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)"
+    r"(?P<y>\d{4})"
 )
 _NUMBER_RE = re.compile(r"(?m)^[#*\s]*so\s*[:.]?\s*(?P<num>[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)")
 _REF_RE = re.compile(
@@ -65,7 +68,7 @@ _REF_DATE_RE = re.compile(
 )
 _REF_ISSUER_RE = re.compile(
     r"^\s*,?\s*cua\s+(?P<iss>.+?)"
-    r"(?=\s+(?:ve|quy dinh|huong dan|ban hanh|phe duyet|giao|dieu chinh)\b|[;,.(]|$)"
+    r"(?=\s+(?:ve|quy dinh|huong dan|ban hanh|phe duyet|giao|dieu chinh)\b|[;,.()]|$)"
 )
 _SIGN_TITLES = ("pho chu tich", "chu tich", "giam doc", "pho giam doc", "truong phong",
                 "truong ban", "bi thu", "pho bi thu", "chanh van phong")
@@ -101,7 +104,7 @@ _WORD_RE = re.compile(r"[ \t]*([^\W\d_]+)")
 
 
 def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int] | None:
-    """The capitalised place name starting at `pos` ("Đức Hợp", "Long Khánh"), and its end."""
+    """The capitalised place name starting at `pos` ("Tân Hưng", "Phong Phú"), and its end."""
     words: list[str] = []
     i = pos
     while len(words) < max_words:
@@ -138,7 +141,8 @@ def extract_metadata(pages: list[Page]) -> DocumentFacts:
         _signature(facts, page)
         if facts.signer_title:
             break
-    facts.references = extract_references(pages)
+    own = fold(facts.number or "")
+    facts.references = [r for r in extract_references(pages) if fold(r.number or "") != own]
     _gazetteer_fill(facts, pages)
     return facts
 
@@ -161,8 +165,9 @@ def _header(facts: DocumentFacts, page: Page, text: str, folded: str) -> None:
             facts.place = place
         facts.issue_date_text = _clean(text[m.start("place"):m.end("y")]).split(",", 1)[-1].strip()
         y = int(m.group("y"))
-        mo = int(m.group("m")) if m.group("m") else None
-        d = int(m.group("d")) if m.group("d") else None
+        mo_s, d_s = m.group("m") or m.group("m2"), m.group("d") or m.group("d2")
+        mo = int(mo_s) if mo_s else None
+        d = int(d_s) if d_s else None
         facts.issue_year = y
         facts.issue_month = mo if mo and 1 <= mo <= 12 else None
         if d and facts.issue_month:
@@ -176,8 +181,9 @@ def _header(facts: DocumentFacts, page: Page, text: str, folded: str) -> None:
     for i, raw_line in enumerate(lines):
         line = _clean(raw_line)
         key = fold(line)
-        if key in DOC_TYPES and _mostly_upper(line):
-            facts.doc_type = DOC_TYPES[key]
+        head_type = next((k for k in DOC_TYPES if key == k or key.startswith(k + " ")), None)
+        if head_type and _mostly_upper(line) and len(line.split()) <= 6:
+            facts.doc_type = DOC_TYPES[head_type]  # "KẾ HOẠCH" or "KẾ HOẠCH HÀNH ĐỘNG"
             title_parts = []
             for next_line in lines[i + 1:]:
                 t = _clean(next_line)
@@ -205,7 +211,7 @@ def _mostly_upper(line: str) -> bool:
 def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> None:
     """Issuer, admin level and locality from the header line or the preamble sentence."""
     level = name = None
-    # 1. header line "ỦY BAN NHÂN DÂN XÃ ĐỨC HỢP" / "UBND HUYỆN CAM LỘ" in the first lines
+    # 1. header line "ỦY BAN NHÂN DÂN XÃ TÂN HƯNG" / "UBND HUYỆN BA TƠ" in the first lines
     top = folded[:600]
     m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", top)
     if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
@@ -229,7 +235,7 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
             got = _name_after(text, m.start("rest"), 4)
             name = got[0] if got else None
             break
-    # 3. the title says where: "... trên địa bàn thành phố Long Khánh năm 2024"
+    # 3. the title says where: "... trên địa bàn thành phố Bà Rịa năm 2024"
     if facts.title and (name is None):
         tf = fold(facts.title)
         for m in re.finditer(rf"\b({_LEVEL_ALT})\s+", tf):
@@ -247,15 +253,15 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
     facts.locality = name
     if level:
         facts.issuer = f"UBND {level}" + (f" {name}" if name else "")
-    # district / province named in the text: "huyện Kim Động", "tỉnh Hưng Yên"
+    # district / province named in the text: "huyện Sóc Sơn", "tỉnh Hà Tĩnh"
     alltext = " ".join(p.text for p in pages)
     allfold = fold(alltext)
     for lvl_key, attr in (("huyen", "district"), ("tinh", "province")):
         names = Counter()
+        spellings = {"huyen": ("huyện", "huyen"), "tinh": ("tỉnh", "tinh")}[lvl_key]
         for m in re.finditer(rf"\b{lvl_key}\s+(?=\S)", allfold):
-            if fold(alltext[m.start():m.end()]).strip() != lvl_key or alltext[m.start()] in "Tt" \
-                    and alltext[m.start():m.start() + 4].lower() not in ("tỉnh", "tinh"):
-                continue
+            if alltext[m.start():m.start() + len(lvl_key)].lower() not in spellings:
+                continue  # "tình hình" folds to "tinh hinh" too
             got = _name_after(alltext, m.end(), 3)
             if got:
                 names[_title_case(got[0]) if got[0].isupper() else got[0]] += 1
@@ -272,42 +278,40 @@ LEVEL_FOLD = {v: k for k, v in LEVELS.items()}
 
 
 def _period(facts: DocumentFacts, pages: list[Page]) -> None:
-    """Plan period from the title ("giai đoạn 2021-2025", "năm 2024"), else the issue year."""
-    sources = [facts.title or ""]
-    sources.append(pages[0].text[:3000])
-    for src in sources:
-        f = fold(src)
-        m = re.search(r"giai\s*doan\s*(\d{4})\s*[-–]\s*(\d{4})", f)
-        n = re.search(r"\bn[a-z]m\s*(\d{4})\b", f)
-        if src is sources[0] and n and not m:
-            facts.period_start = facts.period_end = int(n.group(1))
-            return
-        if src is sources[0] and m:
-            facts.period_start, facts.period_end = int(m.group(1)), int(m.group(2))
-            return
-    if facts.issue_year:
+    """Plan period from the title ("giai đoạn 2021-2025", "năm 2024"), else the issue year.
+
+    A yearly plan of a multi-year programme ("... giai đoạn 2021-2025 năm 2024") is for its
+    year; without any year in the title, the issue year, else the year the preamble names most.
+    """
+    f = fold(facts.title or "")
+    span = re.search(r"giai\s*doan\s*(\d{4})\s*[-–]\s*(\d{4})", f)
+    year = re.search(r"\bn[a-z]m\s*(\d{4})\b", f)
+    if year and (not span or span.end() <= year.start()):
+        facts.period_start = facts.period_end = int(year.group(1))
+    elif span:
+        facts.period_start, facts.period_end = int(span.group(1)), int(span.group(2))
+    elif facts.issue_year:
         facts.period_start = facts.period_end = facts.issue_year
-        return
-    # no title year and no date: the year the preamble speaks of most ("... năm 2024")
-    years = Counter(re.findall(r"\bn[a-z]m\s+(20\d\d)\b", fold(pages[0].text[:3000])))
-    if years:
-        facts.period_start = facts.period_end = int(years.most_common(1)[0][0])
+    elif pages:
+        years = Counter(re.findall(r"\bn[a-z]m\s+(20\d\d)\b", fold(pages[0].text[:3000])))
+        if years:
+            facts.period_start = facts.period_end = int(years.most_common(1)[0][0])
 
 
 def _signature(facts: DocumentFacts, page: Page) -> None:
     """Signer and title from the signature block at the end of the last page."""
     lines = [_clean(line) for line in page.text.splitlines()]
     lines = [line for line in lines if line]
-    tail = lines[-12:]
+    tail = lines[-40:]  # the block may stand above an appendix table
     title_idx = None
     for i, line in enumerate(tail):
         f = fold(line)
-        f = re.sub(r"^(kt|tm|tl|tuq)\.\s*", "", f)
+        f = re.sub(r"^(kt|tm|tl|tuq|q)\.\s*", "", f)
         if f in _SIGN_TITLES and _mostly_upper(line):
             title_idx = i
     if title_idx is None:
         return
-    title = re.sub(r"^(?:KT|TM|TL|TUQ)\.\s*", "", tail[title_idx])
+    title = re.sub(r"^(?:KT|TM|TL|TUQ|Q)\.\s*", "", tail[title_idx])
     facts.signer_title = title
     for line in tail[title_idx + 1:]:
         words = line.split()
@@ -321,7 +325,7 @@ def _signature(facts: DocumentFacts, page: Page) -> None:
 def extract_references(pages: list[Page]) -> list[Reference]:
     """Every cited document (kind, number, date, issuer), once per number, grounded."""
     refs: list[Reference] = []
-    seen: set[str] = set()
+    by_number: dict[str, list[Reference]] = {}
     for page in pages:
         folded = fold(page.text)
         for m in _REF_RE.finditer(folded):
@@ -329,9 +333,6 @@ def extract_references(pages: list[Page]) -> list[Reference]:
             if "/" not in num:
                 continue
             key = fold(num)
-            if key in seen:
-                continue
-            seen.add(key)
             kind = REF_KINDS[re.sub(r"\s+", " ", m.group("kind"))]
             rest_f = m.group("rest")
             rest_start = m.start("rest")
@@ -349,42 +350,74 @@ def extract_references(pages: list[Page]) -> list[Reference]:
                 end = rest_start + dm.end()
                 rest_f = rest_f[dm.end():]
                 rest_start += dm.end()
+            # one entry per document: a number cited again without a date or with the same
+            # one is the same document; an earlier dateless mention takes the date
+            earlier = by_number.setdefault(key, [])
+            if earlier and (ref_date is None or any(r.date == ref_date for r in earlier)):
+                continue
+            dateless = [r for r in earlier if r.date is None]
+            if dateless:
+                dateless[0].date = ref_date
+                continue
             issuer = None
             im = _REF_ISSUER_RE.match(rest_f)
             if im:
                 issuer = _clean(page.text[rest_start + im.start("iss"):rest_start + im.end("iss")])
                 end = rest_start + im.end("iss")
-            refs.append(Reference(kind, num, ref_date, issuer or None,
-                                  _g(page, m.start(), end)))
+            ref = Reference(kind, num, ref_date, issuer or None, _g(page, m.start(), end))
+            refs.append(ref)
+            earlier.append(ref)
     return refs
 
 
 # --- gazetteer -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _gazetteer() -> list[tuple] | None:
-    """Pre-2025 units: (province, district, ward, and the three folded, district/ward type)."""
+def _dataset() -> Path | None:
     try:
         import vietnamadminunits
     except ImportError:  # pragma: no cover - optional at run time
         return None
     db = Path(vietnamadminunits.__file__).parent / "data" / "dataset.db"
-    if not db.exists():
+    return db if db.exists() else None
+
+
+@lru_cache(maxsize=2)
+def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
+    """Administrative units: (province, district, ward, the three folded, district/ward type).
+
+    Before the 2025 reorganisation (the default): provinces, districts, communes. After it
+    (from 1 July 2025) there are no districts: district is "" in every row.
+    """
+    db = _dataset()
+    if db is None:
         return None
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        rows = con.execute(
-            "select provinceShort, districtShort, wardShort, districtType, wardType "
-            "from admin_units_legacy"
-        ).fetchall()
+        if after_2025:
+            rows = con.execute(
+                "select provinceShort, '', wardShort, '', wardType from admin_units"
+            ).fetchall()
+        else:
+            rows = con.execute(
+                "select provinceShort, districtShort, wardShort, districtType, wardType "
+                "from admin_units_legacy"
+            ).fetchall()
     finally:
         con.close()
     out = []
     for prov, dist, ward, dtype, wtype in rows:
-        if prov and dist and ward:
+        if prov and ward and (dist or after_2025):
             out.append((prov, dist, ward, fold(prov), fold(dist), fold(ward), dtype, wtype))
     return out
+
+
+def _after_reorganisation(facts: DocumentFacts) -> bool:
+    """Plans issued from July 2025 on use the new units (no districts, merged provinces)."""
+    year = facts.issue_year or facts.period_start
+    if year is None:
+        return False
+    return year > 2025 or (year == 2025 and (facts.issue_month or 0) >= 7)
 
 
 def _is_province(name: str) -> bool:
@@ -400,11 +433,22 @@ def _gazetteer_fill(facts: DocumentFacts, pages: list[Page]) -> None:
     Only unambiguous matches are used: a commune name found under the district or province the
     text names, or unique in the country.
     """
-    rows = _gazetteer()
-    if not rows or not facts.locality:
+    if not facts.locality:
         return
     loc = fold(facts.locality)
     level = facts.admin_level
+    if _after_reorganisation(facts):
+        rows = _gazetteer(after_2025=True) or []
+        if level in ("xã", "phường", "thị trấn", "đặc khu"):
+            cands = [r for r in rows if r[5] == loc]
+            if facts.province:
+                cands = [r for r in cands if r[3] == fold(facts.province)] or cands
+            if len({r[0] for r in cands}) == 1:
+                facts.province = facts.province or cands[0][0]
+        return
+    rows = _gazetteer()
+    if not rows:
+        return
     if level in ("xã", "phường", "thị trấn"):
         cands = [r for r in rows if r[5] == loc]
         if facts.district:

@@ -73,6 +73,10 @@ RANGE_RE = re.compile(
     rf"(?:\btu\s+)?{_ALONE}{_q('lo')}\s*(?:-|–|den)\s*{_q('hi')}"
 )
 SINGLE_RE = re.compile(rf"{_ALONE}{_q('val')}")
+# "8/10 xã đạt chuẩn": a count out of a total (the total is not kept)
+FRACTION_RE = re.compile(
+    rf"{_ALONE}(?P<val>\d+)\s*/\s*(?P<total>\d+)(?P<val_unit>\s*(?:{_UNIT_ALT})(?![a-z0-9]))"
+)
 
 
 def parse_number(text: str) -> float:
@@ -87,7 +91,7 @@ def parse_number(text: str) -> float:
         parts = s.split(".")
         if all(len(p) == 3 for p in parts[1:]):
             return float("".join(parts))  # 14.653
-        return float(s)  # English-style decimal point, e.g. OCR of "0.5"
+        return float(".".join(parts[:2]))  # English-style decimal point, e.g. OCR of "0.5"
     return float(s)
 
 
@@ -147,6 +151,14 @@ def find_quantities(folded: str) -> list[Quantity]:
             continue
         found.append(Quantity(m.start(), m.end(), lo, canonical_unit(unit), value_max=hi,
                               form="range"))
+        taken.append((m.start(), m.end()))
+    for m in FRACTION_RE.finditer(folded):
+        if not free(m.start(), m.end()) or int(m.group("val")) > int(m.group("total")):
+            continue
+        if re.search(r"\b(so|ngay)\s*:?\s*$", folded[max(0, m.start() - 8):m.start()]):
+            continue
+        found.append(Quantity(m.start(), m.end(), float(m.group("val")),
+                              canonical_unit(m.group("val_unit"))))
         taken.append((m.start(), m.end()))
     for m in SINGLE_RE.finditer(folded):
         unit = m.group("val_unit")

@@ -9,7 +9,12 @@ for a subject group. Decisions, applied the same way to every plan:
   range; "xuống (còn) dưới X" -> "<"; "xuống còn X" without a baseline -> reduce_to.
 - Poverty figures: a rate in % is poverty_rate (level) or poverty_reduction (amount); a count
   in hộ is poor_households or poor_households_reduction (same for near-poor).
-- m²/người is housing_area (">=" under "tối thiểu" / "trở lên").
+- m²/người is housing_area (">=" under "tối thiểu" / "trở lên"); money is budget (credit
+  or income when the clause says so; "triệu đồng/người/năm" and "lần" are income).
+- A figure restating the previous one ("tương đương 82 hộ", "(chiếm 2,8%)") takes its
+  indicator as a count or a share; a part of it ("trong đó ... 30%") takes the same indicator.
+- Tables of indicators ("Chỉ tiêu | Đơn vị tính | Kế hoạch 2024") give one target per planned
+  value; columns of past results ("Thực hiện 2023") are not targets.
 - Tables with a row per locality: columns whose header says "giảm" give reductions, columns
   of the end of the year / the plan ("cuối năm", "kế hoạch", "chỉ tiêu") give levels with the
   current column as baseline; columns of the current situation are baselines only. The total
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 
 from pipeline.extract.indicators import BY_CODE, PRIORITY, SUBJECTS
 from pipeline.extract.nlp import Mention, find_mentions, fold
-from pipeline.extract.numbers import Quantity, find_quantities, parse_number
+from pipeline.extract.numbers import UNITS, Quantity, canonical_unit, find_quantities, parse_number
 from pipeline.records import DocumentFacts, Grounding, Page, TargetRecord
 from pipeline.spans import to_raw_span
 from pipeline.structure import Block, Structure, Table, parse_structure
@@ -35,11 +40,6 @@ SITUATION_RE = re.compile(
 )
 TARGET_SECTION_RE = re.compile(r"muc tieu|chi tieu")
 
-
-def _is_situation(section: str) -> bool:
-    """A section of the current situation (baselines), unless it also announces targets."""
-    f = fold(section)
-    return bool(SITUATION_RE.search(f)) and not TARGET_SECTION_RE.search(f)
 SUPPORT_AFTER_RE = re.compile(r"^\s*(chi phi|kinh phi|muc|gia tri|lai suat|so tien|tien|muc dong)")
 SUPPORT_BEFORE_RE = re.compile(r"(mien phi|ho tro|chi tra|dong)\s*$")
 SITUATION_BEFORE_RE = re.compile(r"(chiem|chiem ty le|chiem ti le|hien co|con lai)\s*$")
@@ -56,18 +56,32 @@ COUNTERPART = {
     "new_poor_rate": "new_poor_households",
 }
 COUNTERPART.update({v: k for k, v in list(COUNTERPART.items())})
+# A level indicator with a reduction amount is the reduction indicator, and back
+LEVEL_TO_REDUCTION = {
+    "poverty_rate": "poverty_reduction", "poor_households": "poor_households_reduction",
+    "near_poor_rate": "near_poor_reduction",
+    "near_poor_households": "near_poor_households_reduction",
+}
+REDUCTION_TO_LEVEL = {v: k for k, v in LEVEL_TO_REDUCTION.items()}
 POVERTY_FAMILY = {"poverty_rate", "poverty_reduction", "poor_households",
                   "poor_households_reduction", "near_poor_rate", "near_poor_reduction",
                   "near_poor_households", "near_poor_households_reduction", "new_poor_rate",
                   "new_poor_households", "households_escaping"}
 TOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong|toan huyen|toan xa|toan tinh|toan thanh pho"
                       r"|toan thi xa|chung)\b")
+UNIT_NAMES = set(UNITS.values())
 
 
 @dataclass
 class _Context:
     facts: DocumentFacts
     year: str | None
+
+
+def _is_situation(section: str) -> bool:
+    """A section of the current situation (baselines), unless it also announces targets."""
+    f = fold(section)
+    return bool(SITUATION_RE.search(f)) and not TARGET_SECTION_RE.search(f)
 
 
 def _grounding(page: Page, start: int, end: int) -> Grounding:
@@ -103,7 +117,7 @@ def extract_targets(
     for table in structure.tables:
         if _is_situation(table.rows[0].section):
             continue
-        out.extend(_table_targets(by_number[table.page], table, ctx))
+        out.extend(_table_targets(by_number, table, ctx))
     out.sort(key=lambda t: (t.grounding.page, t.grounding.char_start))
     return out
 
@@ -177,7 +191,10 @@ def _poverty_code(q: Quantity, comparator: str, clause: str, code: str | None) -
         return code
     if "ngheo" not in clause and code is None:
         return None
-    reducing = comparator == "reduce_by" or (comparator == "range" and GIAM_RE.search(clause))
+    reducing = comparator == "reduce_by" or (
+        comparator in ("range", ">=", ">") and GIAM_RE.search(clause)
+        and not re.search(r"\bxuong\b", clause)
+    )  # "giảm từ 1,5% trở lên", "giảm ít nhất 50 hộ": amounts of reduction
     increasing = re.search(r"\b(tang|phat sinh|tai ngheo)\b", clause) and not reducing
     if q.unit == "%":
         if increasing:
@@ -198,7 +215,53 @@ def _poverty_code(q: Quantity, comparator: str, clause: str, code: str | None) -
     return code
 
 
+def _is_support_rate(q: Quantity, before: str, after: str) -> bool:
+    """Support levels are not objectives: "hỗ trợ 100% chi phí", "miễn phí 100%", "40 triệu/hộ"."""
+    if SUPPORT_AFTER_RE.match(after):
+        return True
+    if q.unit == "%" and SUPPORT_BEFORE_RE.search(before) and re.match(r"^\s*([.;,)]|$)", after):
+        return True
+    return bool(q.unit and "đồng" in q.unit and re.match(r"^\s*/", after))
+
+
+def _resolve_indicator(
+    q: Quantity, comparator: str, clause: str, tight: str | None, wide: str | None,
+    prev: tuple[Quantity, str, str] | None, prev_code: str | None, inherited: bool,
+) -> str:
+    """The indicator of one figure: keywords of its clause first (then of its sentence), the
+    unit (m², money), the poverty family by unit and verb, and what the previous figure said
+    when this one restates or continues it."""
+    code = tight or wide
+    if q.unit == "m²/người":
+        code = "housing_area"
+    elif q.unit and "đồng" in q.unit or q.unit == "lần":
+        if tight in ("credit", "income"):
+            code = tight
+        else:
+            code = "income" if "/" in (q.unit or "") or q.unit == "lần" else "budget"
+    else:
+        code = _poverty_code(q, comparator, clause, code)
+    if code is None and prev is not None and prev_code in POVERTY_FAMILY and "ngheo" not in clause:
+        # "(giảm 2,1% so với đầu năm)", "đến cuối năm còn dưới 7%": the same subject goes on
+        code = _poverty_code(q, comparator, prev[2] + " " + clause, None)
+    if inherited and prev is not None and prev_code in COUNTERPART and code in (
+        None, "other", *POVERTY_FAMILY
+    ) and (prev[0].unit == "%") != (q.unit == "%"):
+        code = COUNTERPART[prev_code]  # "0,56% hộ nghèo (tương đương 82 hộ)"
+    if comparator == "reduce_by" and code in LEVEL_TO_REDUCTION:
+        code = LEVEL_TO_REDUCTION[code]
+    elif comparator in (">=", ">") and code in LEVEL_TO_REDUCTION and GIAM_RE.search(clause) \
+            and not re.search(r"\bxuong\b", clause):
+        code = LEVEL_TO_REDUCTION[code]
+    elif comparator in ("reduce_to", "<", "<=") and code in REDUCTION_TO_LEVEL:
+        code = REDUCTION_TO_LEVEL[code]
+    if code is None and prev_code and re.match(r"^\W*trong do\b", clause):
+        code = prev_code  # "..., trong đó có chứng chỉ đạt 30%": a part of the same figure
+    return code or "other"
+
+
 def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord]:
+    """Targets of one paragraph, bullet or heading: one per figure with a unit."""
     text = page.text[block.start:block.end]
     folded = fold(text)
     quantities = find_quantities(folded)
@@ -213,7 +276,7 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
         before = folded[max(lo, q.start - 40):q.start]
         after = folded[q.end:min(hi, q.end + 40)]
-        if SUPPORT_AFTER_RE.match(after):
+        if _is_support_rate(q, before, after):
             continue
         share_of_prev = False
         if SITUATION_BEFORE_RE.search(before):
@@ -221,10 +284,6 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
             if prev is None or prev_code == "other" or q.start - prev[0].end > 30:
                 continue
             share_of_prev = True
-        if q.unit == "%" and SUPPORT_BEFORE_RE.search(before) and re.match(r"^\s*([.;,)]|$)", after):
-            continue
-        if q.unit and "đồng" in q.unit and re.match(r"^\s*/", after):
-            continue  # "40 triệu đồng/hộ": a support level, not a target
         c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
         t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
         clause = folded[t_lo:t_hi]
@@ -238,35 +297,19 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
         else:
             comparator = _comparator(q, before, after, folded[t_lo:q.start],
                                      folded[c_lo:q.start])
-        code = _best_indicator(mentions, t_lo, t_hi, q.start)
-        if code is None and not inherited:
-            code = _best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
-        if q.unit == "m²/người":
-            code = "housing_area"
-            if comparator == "=" and re.search(r"toi thieu|tro len", folded[t_lo:t_hi]):
+        tight = _best_indicator(mentions, t_lo, t_hi, q.start)
+        wide = None if inherited else _best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
+        code = _resolve_indicator(q, comparator, clause, tight, wide,
+                                  prev if inherited or prev_code in POVERTY_FAMILY else None,
+                                  prev_code, inherited)
+        if code == "housing_area":
+            if q.unit == "m²/người" and comparator == "=" and re.search(
+                r"toi thieu|tro len", folded[t_lo:t_hi]
+            ):
                 comparator = ">="
-        elif q.unit and "đồng" in q.unit or q.unit == "lần":
-            tight = _best_indicator(mentions, t_lo, t_hi, q.start)
-            if tight in ("credit", "income"):
-                code = tight
-            else:
-                code = "income" if "/" in (q.unit or "") or q.unit == "lần" else "budget"
-        else:
-            code = _poverty_code(q, comparator, clause, code)
-        if code is None and prev_code in POVERTY_FAMILY and "ngheo" not in clause:
-            # "(giảm 2,1% so với đầu năm)", "đến cuối năm còn dưới 7%": the same subject goes on
-            code = _poverty_code(q, comparator, prev[2] + " " + clause, None) if prev else None
-        if inherited and prev is not None and prev_code in COUNTERPART and code in (
-            None, "other", *POVERTY_FAMILY
-        ) and (prev[0].unit == "%") != (q.unit == "%"):
-            code = COUNTERPART[prev_code]
-        if code is None and prev_code and re.match(r"^\W*trong do\b", clause):
-            code = prev_code  # "..., trong đó có chứng chỉ đạt 30%": a part of the same figure
-        if code is None:
-            code = "other"
+            elif q.unit == "%" and comparator == ">=":
+                comparator = "="  # "80% hộ ... diện tích tối thiểu 8m²": the bound is on the area
         prev_code = code
-        if code == "housing_area" and q.unit == "%" and comparator == ">=":
-            comparator = "="  # "80% hộ ... diện tích tối thiểu 8m²": the bound is on the area
         prev = (q, comparator, clause)
         subject = None if code == "budget" else _subject(mentions, t_lo, t_hi, q.start)
         year = _year_in(folded[q.end:t_hi]) or _year_in(folded[t_lo:q.start]) or ctx.year
@@ -287,7 +330,7 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
             year=year,
             locality=ctx.facts.locality,
             grounding=_grounding(page, block.start + g_lo, block.start + g_hi),
-            confidence=0.6 if code == "other" else 0.85,
+            confidence=(0.6 if code == "other" else 0.85) * (1.0 if page.text_mode == "clean" else 0.85),
         ))
     return out
 
@@ -320,7 +363,7 @@ def _name_col(headers: list[list[str]], width: int) -> int:
     return 1 if width > 1 else 0
 
 
-def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord]:
+def _table_targets(pages: dict[int, Page], table: Table, ctx: _Context) -> list[TargetRecord]:
     rows = table.rows
     width = max(len(r.cells) for r in rows)
     header_rows: list[Block] = []
@@ -351,6 +394,8 @@ def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord
         headers.append(filled)
         raw_prev = [raw[c] or raw_prev[c] for c in range(width)]
     desc = [fold(" | ".join(h[c] for h in headers)) for c in range(width)]
+    if any(re.search(r"don vi tinh|\bdvt\b", d) for d in desc):
+        return _indicator_rows_targets(pages, data_rows, desc, ctx)
     if not any("ngheo" in d for d in desc):
         return []
     name_col = _name_col([[h.cells[c].text if c < len(h.cells) else "" for c in range(width)]
@@ -359,6 +404,8 @@ def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord
     def kind(d: str) -> str:
         if re.search(r"dan so|tong so ho|so ho dan|theo nhom|\btt\b|stt", d) and "giam" not in d:
             return "skip"
+        if re.search(r"(?<!moi )thoat ngheo", d.split("|")[-1]):
+            return "escape"
         if GIAM_RE.search(d) or re.search(r"\bgiam\b", d.split("|")[-1]):
             return "reduce"
         if re.search(r"cuoi nam|ke hoach|chi tieu|muc tieu|du kien", d):
@@ -368,7 +415,7 @@ def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord
         return "skip"
 
     kinds = [kind(d) if c != name_col else "name" for c, d in enumerate(desc)]
-    if not any(k in ("reduce", "level") for k in kinds):
+    if not any(k in ("reduce", "level", "escape") for k in kinds):
         return []
 
     def is_pct(d: str) -> bool:
@@ -389,13 +436,17 @@ def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord
         name = cells[name_col].text if name_col < len(cells) else ""
         locality = _row_locality(name, ctx)
         for c, k in enumerate(kinds):
-            if k not in ("reduce", "level") or c >= len(cells) or not _is_number(cells[c].text):
+            if k not in ("reduce", "level", "escape") or c >= len(cells) or not _is_number(
+                cells[c].text
+            ):
                 continue
             d = desc[c]
             pct, near = is_pct(d), is_near(d)
             value = parse_number(cells[c].text)
             baseline = None
-            if k == "level":
+            if k == "escape":
+                code, comparator = "households_escaping", "="
+            elif k == "level":
                 bc = base_col(pct, near)
                 if bc is not None and bc < len(cells) and _is_number(cells[bc].text):
                     baseline = parse_number(cells[bc].text)
@@ -413,10 +464,93 @@ def _table_targets(page: Page, table: Table, ctx: _Context) -> list[TargetRecord
                 subject="hộ cận nghèo" if near else "hộ nghèo",
                 comparator=comparator, value=value, value_max=None, baseline=baseline,
                 unit="%" if pct else "hộ", year=ym.group(1) if ym else ctx.year,
-                locality=locality, grounding=_grounding(page, cell.start, cell.end),
+                locality=locality, grounding=_grounding(pages[r.page], cell.start, cell.end),
                 confidence=0.9,
             ))
     return out
+
+
+_CELL_RE = re.compile(
+    r"^\s*(?P<op><=|>=|≤|≥|<|>|duoi|tren|toi thieu|it nhat|toi da|khong qua)?\s*"
+    r"(?P<num>\d+(?:[.,]\d+)*)\s*(?P<pct>%)?\s*(?P<more>tro len)?\s*$"
+)
+_CELL_OPS = {"<=": "<=", "≤": "<=", "toi da": "<=", "khong qua": "<=", ">=": ">=", "≥": ">=",
+             "toi thieu": ">=", "it nhat": ">=", "<": "<", "duoi": "<", ">": ">", "tren": ">"}
+
+
+def _indicator_rows_targets(
+    pages: dict[int, Page], data_rows: list[Block], desc: list[str], ctx: _Context
+) -> list[TargetRecord]:
+    """A table of indicators ("Chỉ tiêu | Đơn vị tính | Kế hoạch 2024"): one target per value."""
+    unit_col = next(c for c, d in enumerate(desc) if re.search(r"don vi tinh|\bdvt\b", d))
+    name_col = next((c for c, d in enumerate(desc)
+                     if re.search(r"chi tieu|noi dung|ten|muc tieu", d) and c != unit_col), 1)
+    past = re.compile(r"thuc hien|\buoc\b|hien trang|co so|nam truoc|dau ky")
+    planned = re.compile(r"20\d\d|ke hoach|chi tieu|muc tieu|phan dau|giai doan|nam")
+    value_cols = [c for c, d in enumerate(desc) if c not in (unit_col, name_col)
+                  and planned.search(d) and not past.search(d) and not re.search(r"\btt\b|stt", d)]
+    base_col = next((c for c, d in enumerate(desc) if past.search(d)), None)
+    out: list[TargetRecord] = []
+    for r in data_rows:
+        cells = r.cells
+        if max(name_col, unit_col) >= len(cells) or not cells[name_col].text:
+            continue
+        name = cells[name_col].text
+        fname = fold(name)
+        mentions = find_mentions(name)
+        unit = _table_unit(cells[unit_col].text)
+        baseline = None
+        if base_col is not None and base_col < len(cells):
+            bm = _CELL_RE.match(fold(cells[base_col].text))
+            baseline = parse_number(bm.group("num")) if bm else None
+        for c in value_cols:
+            if c >= len(cells):
+                continue
+            m = _CELL_RE.match(fold(cells[c].text))
+            if not m:
+                continue
+            cell_unit = "%" if m.group("pct") else unit
+            if m.group("op"):
+                comparator = _CELL_OPS[m.group("op")]
+            elif m.group("more"):
+                comparator = ">="
+            elif re.search(r"\bduoi\s*$", fname):
+                comparator = "<"
+            elif GIAM_RE.search(fname) and not re.search(r"xuong|con\b", fname):
+                comparator = "reduce_by"
+            else:
+                comparator = "reduce_to" if baseline is not None and GIAM_RE.search(fname) else "="
+            q = Quantity(cells[c].start, cells[c].end, parse_number(m.group("num")), cell_unit)
+            code = _best_indicator(mentions, 0, len(name), 0)
+            if cell_unit and ("đồng" in cell_unit):
+                code = code if code in ("credit", "income") else "budget"
+            else:
+                code = _poverty_code(q, comparator, fname, code)
+            if comparator == "reduce_by" and code in LEVEL_TO_REDUCTION:
+                code = LEVEL_TO_REDUCTION[code]
+            code = code or "other"
+            ym = re.search(r"(20\d\d)\s*[-–]\s*(20\d\d)|(20\d\d)", desc[c])
+            year = (f"{ym.group(1)}-{ym.group(2)}" if ym and ym.group(1) else
+                    ym.group(3) if ym else ctx.year)
+            ind = BY_CODE.get(code)
+            out.append(TargetRecord(
+                indicator=code, dimension=ind.dimension if ind else None,
+                subject=_subject(mentions, 0, len(name), 0), comparator=comparator,
+                value=q.value, value_max=None,
+                baseline=baseline if comparator == "reduce_to" else None, unit=cell_unit,
+                year=year, locality=ctx.facts.locality,
+                grounding=_grounding(pages[r.page], cells[c].start, cells[c].end),
+                confidence=0.8 if code != "other" else 0.5,
+            ))
+    return out
+
+
+def _table_unit(text: str) -> str | None:
+    """The unit written in a table's unit column ("%", "Hộ", "Triệu đồng", "m2/người")."""
+    f = fold(text).strip()
+    if not f:
+        return None
+    return canonical_unit(f) if canonical_unit(f) in UNIT_NAMES else text.strip().lower()
 
 
 def _row_locality(name: str, ctx: _Context) -> str | None:
