@@ -106,7 +106,10 @@ def _skew_sample(image: bytes | Image.Image) -> Image.Image:
     picture = _open(image, full=False)
     if isinstance(image, bytes) and picture.format == "JPEG" and picture.width > 2000:
         picture.draft("L", (picture.width // 2, picture.height // 2))
-    picture.load()
+    try:
+        picture.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise errors.CorruptFile(f"page image: {exc}") from exc
     return _gray(picture)
 
 

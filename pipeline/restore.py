@@ -109,7 +109,19 @@ def _is_code(word: str, model: RestoreModel) -> bool:
 
 
 def _features(words: list[str], model: RestoreModel) -> tuple[int, float, float, float]:
-    """(n, accented-valid share, garble share, Vietnamese-looking share) of word tokens.
+    """(n, accented-valid share, garble share, Vietnamese-looking share) of word tokens."""
+    return _shares(_feature_counts(words, model))
+
+
+def _shares(counts: tuple[int, int, int, int]) -> tuple[int, float, float, float]:
+    n, dia, garble, viet = counts
+    if n == 0:
+        return 0, 0.0, 0.0, 0.0
+    return n, dia / n, garble / n, viet / n
+
+
+def _feature_counts(words: list[str], model: RestoreModel) -> tuple[int, int, int, int]:
+    """(n, accented-valid, garble, Vietnamese-looking) counts of word tokens.
 
     A token that is no syllable counts as garble only when a syllable lies within a few OCR
     edits of it ("dugc", "t6", "hién"); English or French words ("poverty", "prévoit") do not.
@@ -117,24 +129,34 @@ def _features(words: list[str], model: RestoreModel) -> tuple[int, float, float,
     decoder = _decoder(model)
     n = dia = garble = viet = 0
     for w in words:
-        if _is_code(w, model):
-            continue  # acronym, code or heading number
-        junk = _has_junk(w)
-        lw = w.lower() if junk else canonical_syllable(w)
-        bare = strip_accents(lw)
-        if len(lw) == 1 and bare not in VOWEL_OR_JUNK:
-            continue  # list letter
+        kind = decoder.kinds.get(w)
+        if kind is None:
+            kind = decoder.kinds[w] = _token_kind(w, model, decoder)
+        if kind == "skip":
+            continue
         n += 1
-        if not junk and lw in model.word_id:
-            dia += bare != lw
-            viet += 1
-        elif not junk and bare == lw and bare in model.stripped:
-            viet += 1
-        elif len(lw) <= MAXLEN + 1 and decoder.best_garble_cost(w) <= GARBLE_NEAR:
-            garble += 1
-    if n == 0:
-        return 0, 0.0, 0.0, 0.0
-    return n, dia / n, garble / n, viet / n
+        dia += kind == "accented"
+        viet += kind in ("accented", "syllable")
+        garble += kind == "garble"
+    return n, dia, garble, viet
+
+
+def _token_kind(w: str, model: RestoreModel, decoder: _Decoder) -> str:
+    """skip (code, list letter) | accented | syllable | garble | other."""
+    if _is_code(w, model):
+        return "skip"  # acronym, code or heading number
+    junk = _has_junk(w)
+    lw = w.lower() if junk else canonical_syllable(w)
+    bare = strip_accents(lw)
+    if len(lw) == 1 and bare not in VOWEL_OR_JUNK:
+        return "skip"  # list letter
+    if not junk and lw in model.word_id:
+        return "accented" if bare != lw else "syllable"
+    if not junk and bare == lw and bare in model.stripped:
+        return "syllable"
+    if len(lw) <= MAXLEN + 1 and decoder.best_garble_cost(w) <= GARBLE_NEAR:
+        return "garble"
+    return "other"
 
 
 def _classify(n: int, dia: float, garble: float, viet: float) -> str:
@@ -163,9 +185,12 @@ class _Decoder:
         self.model = model
         self.params = model.params
         self.lm = model.lm
+        self.quad = (model.quad_keys, model.quad_counts)
+        self.no_quad = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         self.garble_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.stripped_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.best_cost: dict[str, float] = {}
+        self.kinds: dict[str, str] = {}  # token -> kind, for mode detection
         self.unk_pair = (np.array([UNK], dtype=np.int64), np.zeros(1, dtype=np.float32))
         self.num_pair = (np.array([NUM], dtype=np.int64), np.zeros(1, dtype=np.float32))
         o_id = model.word_id.get("ở", NUM)
@@ -266,7 +291,9 @@ class _Decoder:
         cand_start = np.array(start, dtype=np.int64)
         cw = float(self.params["channel_weight"]) if mode == "ocr_garbled" else 0.0
         lm, backoff = self.lm, float(self.params["backoff"])
-        choice = beam_decode(cand_start, cand_ids, cand_cost, boundary, lm, backoff, cw,
+        quad = self.quad if self.params["order"] >= 4 else self.no_quad
+        quad = (quad[0], quad[1], float(self.params["quad_backoff"]))
+        choice = beam_decode(cand_start, cand_ids, cand_cost, boundary, lm, quad, backoff, cw,
                              int(self.params["beam"]))
         conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, lm, backoff,
                                 cw)
@@ -324,10 +351,11 @@ def _names_a_letter(tokens: list[_Token], k: int) -> bool:
     return bare(k - 1) in LETTER_NOUNS or bare(k + 1) in LETTER_NOUNS
 
 
-def _restore_paragraph(text: str, base: int, mode: str, model: RestoreModel,
+def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,
                        pieces: list[tuple[int, int, str, float]]) -> None:
-    """Decode one paragraph; append (raw_start, raw_end, replacement, confidence) of changes."""
-    tokens = _merge_fragments(_tokens(text), text, model)
+    """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
+    base = 0
+    tokens = _merge_fragments(tokens, text, model)
     words: list[tuple[str, bool]] = []
     pending_boundary = False
     for k, t in enumerate(tokens):
@@ -380,14 +408,21 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
     norm = unicodedata.normalize("NFC", raw)
     if len(norm) != len(raw):  # decomposed input: keep positions on the raw text
         norm = raw
-    doc_words = [t.text for t in _tokens(norm) if t.kind == "word"]
-    doc_mode = _classify(*_features(doc_words, model))
+    tokens = _tokens(norm)
+    groups: list[list[_Token]] = []
+    k = 0
+    for _start, end in _paragraph_spans(norm):
+        group = []
+        while k < len(tokens) and tokens[k].start < end:
+            group.append(tokens[k])
+            k += 1
+        groups.append(group)
+    counts = [_feature_counts([t.text for t in g if t.kind == "word"], model) for g in groups]
+    doc_mode = _classify(*_shares(tuple(map(sum, zip(*counts, strict=True)))))
     pieces: list[tuple[int, int, str, float]] = []
     mode_weight = {m: 0 for m in MODES}
-    for start, end in _paragraph_spans(norm):
-        para = norm[start:end]
-        words = [t.text for t in _tokens(para) if t.kind == "word"]
-        n, dia, garble, viet = _features(words, model)
+    for group, count in zip(groups, counts, strict=True):
+        n, dia, garble, viet = _shares(count)
         mode = _classify(n, dia, garble, viet)
         if n < MIN_TOKENS_FOR_OWN_MODE and mode != doc_mode and viet + garble >= 0.6:
             if not (mode == "clean" and dia >= 0.4 and garble == 0):
@@ -396,7 +431,7 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
             mode = doc_mode  # the OCR decoder also reads stripped and intact words
         mode_weight[mode] += n
         if mode != "clean":
-            _restore_paragraph(para, start, mode, model, pieces)
+            _restore_paragraph(norm, group, mode, model, pieces)
     if not pieces:
         dominant = max(MODES, key=lambda m: (mode_weight[m], m == "clean"))
         return Restoration(raw, dominant, [], 1.0)

@@ -31,7 +31,8 @@ BOS = 0  # sentence boundary
 UNK = 1  # any word that is not a Vietnamese syllable
 NUM = 2  # any number
 N_SPECIAL = 3
-SHIFT = 16  # ids < 2**16; n-gram keys pack 2 or 3 ids into one int64
+SHIFT = 16
+# ids < 2**16; n-gram keys pack 2, 3 or 4 ids into one int64 (16 bits each)
 
 TONE_MARKS = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
 TONE_CHARS = {v: k for k, v in TONE_MARKS.items()}
@@ -153,6 +154,8 @@ class RestoreModel:
     bigram_followers: np.ndarray  # float32 number of different words seen after each bigram
     trigram_keys: np.ndarray  # int64 sorted
     trigram_counts: np.ndarray  # float32
+    quad_keys: np.ndarray  # int64 sorted 4-gram keys (empty: trigram model)
+    quad_counts: np.ndarray  # float32
     total: float
     stripped: dict[str, np.ndarray]  # stripped lowercase form -> candidate ids (by frequency)
     vocab_chars: np.ndarray  # int32 [V, MAXLEN] character codes of each syllable, -1 padded
@@ -178,6 +181,8 @@ DECODER_PARAMS = {
     "cost_margin": 9.0,  # candidates costlier than the best + margin are dropped
     "max_candidates": 80,
     "beam": 8,
+    "order": 4,  # 4: use the 4-gram counts; 3: trigram only
+    "quad_backoff": -0.3,  # log10 penalty when the 4-gram is unseen
 }
 
 
@@ -228,6 +233,16 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
         [domain["bigram_counts"], domain["bigram_followers"]], [weight, 1.0])
     tri_keys, (tri_counts,) = merge_counts(tri_keys, [tri_counts], domain["trigram_keys"],
                                            [domain["trigram_counts"]], [weight])
+    if "quad_key_deltas" in lm.files:
+        quad_keys = np.cumsum(lm["quad_key_deltas"].astype(np.int64))
+        quad_counts = lm["quad_counts"].astype(np.float32)
+        if "quad_keys" in domain:
+            quad_keys, (quad_counts,) = merge_counts(quad_keys, [quad_counts],
+                                                     domain["quad_keys"],
+                                                     [domain["quad_counts"]], [weight])
+    else:
+        quad_keys = np.zeros(0, dtype=np.int64)
+        quad_counts = np.zeros(0, dtype=np.float32)
     ch = np.load(directory / "channel.npz")
     chars = meta["chars"]
     char_index = {c: i for i, c in enumerate(chars)}
@@ -257,6 +272,8 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
         bigram_followers=bi_follow,
         trigram_keys=tri_keys,
         trigram_counts=tri_counts,
+        quad_keys=quad_keys,
+        quad_counts=quad_counts,
         total=float(unigram.sum()),
         stripped=stripped_arr,
         vocab_chars=vocab_chars,
@@ -292,23 +309,22 @@ def _find(keys: np.ndarray, key: np.int64) -> int:
 def lm_logprob(w1: int, w2: int, w3: int, lm: tuple, backoff: float) -> float:
     """log10 P(w3 | w1 w2): Witten-Bell interpolation, or stupid back-off when backoff < 0."""
     unigram, uni_follow, total, bi_keys, bi_counts, bi_follow, tri_keys, tri_counts = lm
-    n_vocab = len(unigram)
     i12 = _find(bi_keys, (np.int64(w1) << 16) | w2)
     c123 = 0.0
     if i12 >= 0:
         i123 = _find(tri_keys, (np.int64(w1) << 32) | (np.int64(w2) << 16) | w3)
         if i123 >= 0:
             c123 = tri_counts[i123]
+    if backoff < 0.0 and c123 > 0.0:  # stupid back-off: the trigram is enough
+        return np.log10(c123 / bi_counts[i12])
     i23 = _find(bi_keys, (np.int64(w2) << 16) | w3)
     c23 = bi_counts[i23] if i23 >= 0 else 0.0
-    if backoff < 0.0:  # stupid back-off
-        if c123 > 0.0:
-            return np.log10(c123 / bi_counts[i12])
+    if backoff < 0.0:
         if c23 > 0.0 and unigram[w2] > 0.0:
             return np.log10(c23 / unigram[w2]) + backoff
         c3 = unigram[w3] if unigram[w3] > 0.0 else 0.5
         return np.log10(c3 / total) + 2.0 * backoff
-    p = (unigram[w3] + 1.0) / (total + n_vocab)
+    p = (unigram[w3] + 1.0) / (total + len(unigram))
     n2 = uni_follow[w2]
     if unigram[w2] + n2 > 0.0:
         p = (c23 + n2 * p) / (unigram[w2] + n2)
@@ -355,17 +371,131 @@ def channel_costs(token: np.ndarray, vocab_chars: np.ndarray, vocab_len: np.ndar
 
 
 @njit(cache=True)
+def lm4_logprob(w0: int, w1: int, w2: int, w3: int, lm: tuple, quad: tuple,
+                backoff: float) -> float:
+    """log10 P(w3 | w0 w1 w2): a 4-gram when seen, else the trigram score backed off."""
+    quad_keys, quad_counts, quad_backoff = quad
+    if len(quad_keys) > 0 and backoff < 0.0:
+        i = _find(quad_keys, (np.int64(w0) << 48) | (np.int64(w1) << 32) | (np.int64(w2) << 16)
+                  | w3)
+        if i >= 0:
+            tri_keys, tri_counts = lm[6], lm[7]
+            j = _find(tri_keys, (np.int64(w0) << 32) | (np.int64(w1) << 16) | w2)
+            if j >= 0:
+                return np.log10(quad_counts[i] / tri_counts[j])
+        return lm_logprob(w1, w2, w3, lm, backoff) + quad_backoff
+    return lm_logprob(w1, w2, w3, lm, backoff)
+
+
+@njit(cache=True)
 def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndarray,
-                boundary_before: np.ndarray, lm: tuple, backoff: float,
+                boundary_before: np.ndarray, lm: tuple, quad: tuple, backoff: float,
                 channel_weight: float, beam: int) -> np.ndarray:
     """Best candidate index per position under LM score - channel_weight * channel cost.
 
     Positions are word tokens; boundary_before[i] closes the sentence before position i.
+    A hypothesis is the last three words (a, b, c); hypotheses with equal state recombine.
     """
     n = len(cand_start) - 1
     choice = np.zeros(n, dtype=np.int64)
     if n == 0:
         return choice
+    max_k = 1
+    for i in range(n):
+        k = cand_start[i + 1] - cand_start[i]
+        if k > max_k:
+            max_k = k
+    hyp_a = np.full((n + 1, beam), BOS, dtype=np.int64)
+    hyp_b = np.full((n + 1, beam), BOS, dtype=np.int64)
+    hyp_c = np.full((n + 1, beam), BOS, dtype=np.int64)
+    hyp_s = np.full((n + 1, beam), -np.inf)
+    hyp_back = np.zeros((n + 1, beam), dtype=np.int64)
+    hyp_cand = np.zeros((n + 1, beam), dtype=np.int64)
+    n_hyp = np.zeros(n + 1, dtype=np.int64)
+    hyp_s[0, 0] = 0.0
+    n_hyp[0] = 1
+    exp_s = np.empty(beam * max_k)
+    exp_h = np.empty(beam * max_k, dtype=np.int64)
+    exp_c = np.empty(beam * max_k, dtype=np.int64)
+    for i in range(n):
+        ctx_bos = i == 0
+        if boundary_before[i] and i > 0:
+            # close the sentence: keep only the best hypothesis, context back to BOS
+            best = -np.inf
+            best_h = 0
+            for h in range(n_hyp[i]):
+                s = hyp_s[i, h] + lm4_logprob(hyp_a[i, h], hyp_b[i, h], hyp_c[i, h], BOS, lm,
+                                              quad, backoff)
+                if s > best:
+                    best = s
+                    best_h = h
+            hyp_back[i, 0], hyp_cand[i, 0] = hyp_back[i, best_h], hyp_cand[i, best_h]
+            hyp_s[i, 0] = best
+            n_hyp[i] = 1
+            ctx_bos = True
+        lo = cand_start[i]
+        hi = cand_start[i + 1]
+        n_exp = 0
+        for h in range(n_hyp[i]):
+            if ctx_bos:
+                a = BOS
+                b = BOS
+                c0 = BOS
+            else:
+                a = hyp_a[i, h]
+                b = hyp_b[i, h]
+                c0 = hyp_c[i, h]
+            for c in range(lo, hi):
+                s = hyp_s[i, h] + lm4_logprob(a, b, c0, cand_ids[c], lm, quad, backoff)
+                s -= channel_weight * cand_cost[c]
+                exp_s[n_exp] = s
+                exp_h[n_exp] = h
+                exp_c[n_exp] = c
+                n_exp += 1
+        order = np.argsort(-exp_s[:n_exp])
+        kept = 0
+        for r in range(n_exp):
+            e = order[r]
+            h = exp_h[e]
+            c = exp_c[e]
+            if ctx_bos:
+                nb = BOS
+                nc = BOS
+            else:
+                nb = hyp_b[i, h]
+                nc = hyp_c[i, h]
+            word = cand_ids[c]
+            dup = False
+            for k in range(kept):
+                if (hyp_a[i + 1, k] == nb and hyp_b[i + 1, k] == nc
+                        and hyp_c[i + 1, k] == word):
+                    dup = True
+                    break
+            if dup:
+                continue
+            hyp_a[i + 1, kept] = nb
+            hyp_b[i + 1, kept] = nc
+            hyp_c[i + 1, kept] = word
+            hyp_s[i + 1, kept] = exp_s[e]
+            hyp_back[i + 1, kept] = h
+            hyp_cand[i + 1, kept] = c - lo
+            kept += 1
+            if kept == beam:
+                break
+        n_hyp[i + 1] = kept
+    best = -np.inf
+    best_h = 0
+    for h in range(n_hyp[n]):
+        s = hyp_s[n, h] + lm4_logprob(hyp_a[n, h], hyp_b[n, h], hyp_c[n, h], BOS, lm, quad,
+                                      backoff)
+        if s > best:
+            best = s
+            best_h = h
+    h = best_h
+    for i in range(n, 0, -1):
+        choice[i - 1] = hyp_cand[i, h]
+        h = hyp_back[i, h]
+    return choice
     max_k = 1
     for i in range(n):
         k = cand_start[i + 1] - cand_start[i]

@@ -154,7 +154,13 @@ def ngram_tables(ids: np.ndarray, weights: np.ndarray | None = None,
     ok = (pos < len(bi_keys)) & (bi_keys[np.minimum(pos, len(bi_keys) - 1)] == ctx)
     bi_followers[pos[ok]] = n_follow[ok]
     uni_followers = np.bincount(bi_keys >> 16, minlength=n_vocab).astype(np.float64)
+    quad = (ids[:-3] << 48) | (ids[1:-2] << 32) | (ids[2:-1] << 16) | ids[3:]
+    quad_keys, inv = np.unique(quad, return_inverse=True)
+    quad_counts = np.bincount(inv, weights=weights[3:])
+    keep4 = quad_counts >= min_trigram + 1
     return {
+        "quad_keys": quad_keys[keep4],
+        "quad_counts": quad_counts[keep4],
         "unigram": unigram,
         "unigram_followers": uni_followers,
         "bigram_keys": bi_keys,
@@ -232,7 +238,8 @@ def build_lm(work: Path) -> list[str]:
     uni_followers[: len(tables["unigram_followers"])] = tables["unigram_followers"]
     tri_keys = tables["trigram_keys"]
     deltas = np.diff(tri_keys, prepend=np.int64(0))
-    print(f"  {len(tables['bigram_keys']):,} bigrams, {len(tri_keys):,} trigrams", flush=True)
+    print(f"  {len(tables['bigram_keys']):,} bigrams, {len(tri_keys):,} trigrams, "
+          f"{len(tables['quad_keys']):,} 4-grams", flush=True)
     save_arrays(
         OUT / "lm.npz",
         unigram=np.minimum(unigram, 2**32 - 1).astype(np.uint32),
@@ -241,6 +248,8 @@ def build_lm(work: Path) -> list[str]:
         bigram_followers=tables["bigram_followers"].astype(np.uint32),
         unigram_followers=uni_followers.astype(np.uint32),
         trigram_key_deltas=deltas,
+        quad_key_deltas=np.diff(tables["quad_keys"], prepend=np.int64(0)),
+        quad_counts=np.minimum(tables["quad_counts"], 65535).astype(np.uint16),
         trigram_counts=np.minimum(tables["trigram_counts"], 65535).astype(np.uint16),
     )
     return vocab

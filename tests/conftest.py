@@ -7,7 +7,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -45,7 +44,7 @@ def _pg_bin() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
+def postgres_server():
     """A throwaway PostgreSQL server from Debian's packages, started for this test run."""
     bin_dir = _pg_bin()
     if bin_dir is None:
@@ -61,20 +60,24 @@ def postgres_url():
     subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l",
                     str(base / "log"), "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
                     "start"], check=True, capture_output=True)
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     try:
-        yield url
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
                         "stop"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 
 
-def wait_for(predicate, timeout: float = 30.0, step: float = 0.1) -> bool:
-    """Poll until predicate() is true or the timeout passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
+_databases = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new empty database on the test server for one test."""
+    import psycopg
+
+    name = f"plans_test_{next(_databases)}"
+    dsn = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{postgres_server}/{name}"
