@@ -21,6 +21,7 @@ from pipeline.restore_model import (
     MAXLEN,
     MODEL_DIR,
     NUM,
+    TRANSPARENT,
     UNK,
     RestoreModel,
     apply_case,
@@ -41,7 +42,7 @@ BROKEN_LETTER = str.maketrans({"0": "o", "6": "o", "4": "a", "1": "l", "€": "e
 _W = r"[^\W\d_]"
 _J = r"[0-9€¢&¥‘’|$@£§]"
 TOKEN_RE = re.compile(
-    rf"(?P<word>{_W}(?:{_W}|{_J})*|{_J}+{_W}(?:{_W}|{_J})*|\d*[€¢¥£§]{_J}*|(?<!\S)&(?!\w))"
+    rf"(?P<word>{_W}(?:{_W}|{_J})*|{_J}+{_W}(?:{_W}|{_J})*|\d*[€¢¥£§]{_J}*|(?<!\S)[&@]+(?!\w))"
     r"|(?P<num>\d+(?:[.,]\d+)*)"
     r"|(?P<punct>[^\s])"
 )
@@ -54,6 +55,7 @@ ACRONYMS_WITH_D = {
 }
 CAPITAL_D_AS_P = 1.5  # channel cost of reading "Đ" as "P" (rare in lowercase training pairs)
 GARBLE_NEAR = 6.6  # channel cost (nats) under which a non-syllable reads as damaged Vietnamese
+UNIT_RE = re.compile(r"^(?:\d{2,}|[235789])\D")
 ROMAN_RE = re.compile(r"^(?:I[IlVX]+|[VX]I*|Il)$")
 PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 MIN_TOKENS_FOR_OWN_MODE = 8
@@ -80,6 +82,10 @@ class _Token:
 @lru_cache(maxsize=1)
 def load_model() -> RestoreModel:
     """The restoration model from models/restore (loaded once per process)."""
+    if not model_available():
+        raise FileNotFoundError(
+            f"restoration model missing in {MODEL_DIR}: run `make models` "
+            "(scripts/build_restore_model.py)")
     return load_model_from(MODEL_DIR)
 
 
@@ -102,6 +108,8 @@ def _is_code(word: str, model: RestoreModel) -> bool:
     letters = [ch for ch in word if ch.isalpha()]
     if ROMAN_RE.match(word):
         return True  # "II", "Il", "IV": heading numbers
+    if UNIT_RE.match(word):
+        return True  # "8m", "100ha", "5kg": a number with its unit
     if any(ch.isdigit() for ch in word):  # "QH14" is a code, "b6" / "B6" / "¢6" broken letters
         return (len(letters) >= 2 and not any(ch.islower() for ch in letters)) or len(word) > 7
     return len(letters) >= 2 and all(ch.isupper() for ch in letters) and \
@@ -221,19 +229,21 @@ class _Decoder:
 
     def garble_candidates(self, word: str, loose: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Candidates by OCR channel cost; `loose`: a lone letter inside a sentence ("b tri")."""
+        key = word + "\t" if loose else word  # case matters: "ND" is a code, "nd" a word
         lw = unicodedata.normalize("NFC", word).lower()
-        hit = self.garble_cache.get(lw + "\t" if loose else lw)
+        hit = self.garble_cache.get(key)
         if hit is not None:
             return hit
         m = self.model
         if _is_code(word, m) or (len(lw) == 1 and not loose
                                  and strip_accents(lw) not in VOWEL_OR_JUNK):
             pair = self.unk_pair  # codes, and list letters "b", "đ" with nothing to read
-            self.best_cost.setdefault(lw, float("inf"))
-        elif lw == "&" and "ở" in m.word_id:  # a lone "&" is the English model's "ở"
+            self.best_cost.setdefault(key, float("inf"))
+        elif set(lw) <= set("&@¢") and "ở" in m.word_id:
+            # a lone "&", "@" or "¢" is how the English model reads "ở"
             pair = (np.array([m.word_id["ở"], UNK], dtype=np.int64),
                     np.array([0.5, self.params["unk_cost"]], dtype=np.float32))
-            self.best_cost[lw] = 0.5
+            self.best_cost[key] = 0.5
         else:
             costs = self._costs(lw)
             if word[:1] == "P" and len(lw) > 1:  # the English model reads a capital Đ as P
@@ -250,14 +260,14 @@ class _Decoder:
                 unk += 6.0  # junk alone is a broken letter, not a foreign word
             cost = np.concatenate([costs[order], [unk]]).astype(np.float32)
             pair = (ids, cost)
-            self.best_cost[lw] = best
-        self.garble_cache[lw + "\t" if loose else lw] = pair
+            self.best_cost[key] = best
+        self.garble_cache[key] = pair
         return pair
 
     def best_garble_cost(self, word: str) -> float:
         """Channel cost of the syllable the OCR most likely damaged into `word`."""
         self.garble_candidates(word)
-        return self.best_cost[unicodedata.normalize("NFC", word).lower()]
+        return self.best_cost[word]
 
     def _costs(self, lw: str) -> np.ndarray:
         m = self.model
@@ -290,11 +300,13 @@ class _Decoder:
         cand_cost = np.concatenate(cost_l).astype(np.float32)
         cand_start = np.array(start, dtype=np.int64)
         cw = float(self.params["channel_weight"]) if mode == "ocr_garbled" else 0.0
-        lm, backoff = self.lm, float(self.params["backoff"])
+        lm = self.lm
+        backoff = float(self.params["backoff_ocr" if mode == "ocr_garbled" else "backoff"])
         quad = self.quad if self.params["order"] >= 4 else self.no_quad
         quad = (quad[0], quad[1], float(self.params["quad_backoff"]))
+        beam = int(self.params["beam_ocr" if mode == "ocr_garbled" else "beam"])
         choice = beam_decode(cand_start, cand_ids, cand_cost, boundary, lm, quad, backoff, cw,
-                             int(self.params["beam"]))
+                             beam)
         conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, lm, backoff,
                                 cw)
         chosen = [int(cand_ids[cand_start[i] + choice[i]]) for i in range(len(words))]
@@ -339,6 +351,17 @@ def _merge_fragments(tokens: list[_Token], text: str, model: RestoreModel) -> li
     return out
 
 
+def _between_words(tokens: list[_Token], k: int, text: str) -> bool:
+    """True when token k stands alone between words (or at a line edge next to one)."""
+    prev_ok = k == 0 or (tokens[k - 1].kind == "word"
+                         and text[tokens[k - 1].end: tokens[k].start] in (" ", "\n"))
+    next_ok = k == len(tokens) - 1 or (tokens[k + 1].kind == "word"
+                                       and text[tokens[k].end: tokens[k + 1].start] in (" ", "\n"))
+    has_word = (k > 0 and tokens[k - 1].kind == "word") or (
+        k < len(tokens) - 1 and tokens[k + 1].kind == "word")
+    return prev_ok and next_ok and has_word
+
+
 LETTER_NOUNS = {"diem", "muc", "tiet", "khoan", "phan", "nhom", "loai", "so", "va", "hoac"}
 
 
@@ -354,21 +377,17 @@ def _names_a_letter(tokens: list[_Token], k: int) -> bool:
 def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,
                        pieces: list[tuple[int, int, str, float]]) -> None:
     """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
-    base = 0
     tokens = _merge_fragments(tokens, text, model)
     words: list[tuple[str, bool]] = []
     pending_boundary = False
     for k, t in enumerate(tokens):
         if t.kind == "punct":
-            pending_boundary = pending_boundary or t.text not in "-–"  # as in the counts
+            pending_boundary = pending_boundary or t.text not in TRANSPARENT  # as in the counts
             continue
         word = t.text
         if t.kind == "num":
             word = "<num>"
-            if (mode == "ocr_garbled" and t.text == "6" and 0 < k < len(tokens) - 1
-                    and tokens[k - 1].kind == "word" and tokens[k + 1].kind == "word"
-                    and text[tokens[k - 1].end: t.start] == " "
-                    and text[t.end: tokens[k + 1].start] == " "):
+            if mode == "ocr_garbled" and t.text in ("6", "0") and _between_words(tokens, k, text):
                 word = "<num6>"  # the English model reads "ở" as a lone 6
         elif (mode == "ocr_garbled" and len(word) == 1 and word.isalpha()
               and word.islower() and k < len(tokens) - 1 and tokens[k + 1].kind == "word"
@@ -382,13 +401,30 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
     chosen, conf = _decoder(model).decode(words, mode)
     for t, wid, c in zip(kept, chosen, conf, strict=True):
         if wid == UNK and t.text in ACRONYMS_WITH_D and t.text != ACRONYMS_WITH_D[t.text]:
-            pieces.append((base + t.start, base + t.end, ACRONYMS_WITH_D[t.text], 1.0))
+            pieces.append((t.start, t.end, ACRONYMS_WITH_D[t.text], 1.0))
             continue
         if wid in (UNK, BOS, NUM):
             continue
         new = apply_case(t.text, model.vocab[wid])
         if new != t.text:
-            pieces.append((base + t.start, base + t.end, new, c))
+            pieces.append((t.start, t.end, new, c))
+
+
+def _list_letter_d(text: str, groups: list[list[_Token]]) -> list[tuple[int, int, str, float]]:
+    """Items "a) b) c) d) đ)": a "d)" that follows a "d)" item lost its stroke ("đ)")."""
+    out = []
+    last = ""
+    for group in groups:
+        for k, t in enumerate(group):
+            if (t.kind != "word" or len(t.text) != 1 or k + 1 >= len(group)
+                    or group[k + 1].text != ")" or text[:t.start].rstrip(" \t")[-1:] not in ("", "\n")):
+                continue
+            letter = t.text.lower()
+            if letter == "d" and last == "d":
+                out.append((t.start, t.end, "đ" if t.text == "d" else "Đ", 1.0))
+                letter = "đ"
+            last = letter
+    return out
 
 
 def _paragraph_spans(raw: str) -> list[tuple[int, int]]:
@@ -400,14 +436,30 @@ def _paragraph_spans(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _nfc_with_positions(raw: str) -> tuple[str, list[int] | None]:
+    """NFC text and, when that changed it, the raw position of every NFC position."""
+    norm = unicodedata.normalize("NFC", raw)
+    if norm == raw:
+        return raw, None
+    parts: list[str] = []
+    raw_pos: list[int] = []
+    start = 0
+    for i in range(1, len(raw) + 1):
+        if i == len(raw) or not unicodedata.combining(raw[i]):
+            cluster = unicodedata.normalize("NFC", raw[start:i])
+            parts.append(cluster)
+            raw_pos.extend([start] * len(cluster))
+            start = i
+    raw_pos.append(len(raw))
+    return "".join(parts), raw_pos
+
+
 def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
     """Restore accents / repair OCR paragraph by paragraph; clean paragraphs stay as they are."""
     model = model or load_model()
     if not raw.strip():
         return Restoration(raw, "clean", [], 1.0)
-    norm = unicodedata.normalize("NFC", raw)
-    if len(norm) != len(raw):  # decomposed input: keep positions on the raw text
-        norm = raw
+    norm, raw_pos = _nfc_with_positions(raw)
     tokens = _tokens(norm)
     groups: list[list[_Token]] = []
     k = 0
@@ -420,6 +472,7 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
     counts = [_feature_counts([t.text for t in g if t.kind == "word"], model) for g in groups]
     doc_mode = _classify(*_shares(tuple(map(sum, zip(*counts, strict=True)))))
     pieces: list[tuple[int, int, str, float]] = []
+    restored_groups: list[list[_Token]] = []
     mode_weight = {m: 0 for m in MODES}
     for group, count in zip(groups, counts, strict=True):
         n, dia, garble, viet = _shares(count)
@@ -432,11 +485,18 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
         mode_weight[mode] += n
         if mode != "clean":
             _restore_paragraph(norm, group, mode, model, pieces)
+            restored_groups.append(group)
+    pieces.extend(_list_letter_d(norm, restored_groups))
+    pieces.sort()
     if not pieces:
         dominant = max(MODES, key=lambda m: (mode_weight[m], m == "clean"))
         return Restoration(raw, dominant, [], 1.0)
     out, offsets, pos, shift = [], [], 0, 0
+    if raw_pos is not None:  # decomposed input: positions back on the raw text
+        pieces = [(raw_pos[a], raw_pos[b], new, c) for a, b, new, c in pieces]
     for r_start, r_end, new, _ in pieces:
+        if r_start < pos:
+            continue  # never overlap an earlier change
         out.append(raw[pos:r_start])
         t_start = r_start + shift
         out.append(new)

@@ -1,7 +1,8 @@
 """Syllable tools, the n-gram language model and the compiled decoding kernels of restore.py.
 
 The build script and the runtime share these helpers so that counting and decoding see the same
-normalised syllables (NFC, tone on the traditional vowel: "hòa", "ủy").
+normalised syllables (NFC, tone on the traditional vowel: "hòa", "ủy"). The kernels are compiled
+by numba when it is installed (cached on disk); without it they run as plain Python, slowly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ BOS = 0  # sentence boundary
 UNK = 1  # any word that is not a Vietnamese syllable
 NUM = 2  # any number
 N_SPECIAL = 3
+TRANSPARENT = '-–,“”"()'  # punctuation that does not end the n-gram context (in counts and decoding)
 SHIFT = 16
 # ids < 2**16; n-gram keys pack 2, 3 or 4 ids into one int64 (16 bits each)
 
@@ -175,13 +177,17 @@ class RestoreModel:
 
 MAXLEN = 8
 DECODER_PARAMS = {
-    "backoff": -0.8,  # < 0: stupid back-off with this log10 penalty; > 0: Witten-Bell
+    # < 0: stupid back-off with this log10 penalty; > 0: Witten-Bell interpolation (better on
+    # the tuning laws for stripped text, 99.16% vs 99.06%, but worse on plans: see the bench)
+    "backoff": -0.8,  # accent-stripped text
+    "backoff_ocr": -0.8,  # OCR garble
     "channel_weight": 0.45,  # log10 LM units per nat of OCR channel cost
     "unk_cost": 17.0,  # channel cost of keeping a token that is not a syllable
     "cost_margin": 9.0,  # candidates costlier than the best + margin are dropped
     "max_candidates": 80,
-    "beam": 8,
-    "order": 4,  # 4: use the 4-gram counts; 3: trigram only
+    "beam": 8,  # hypotheses kept per token on accent-stripped text
+    "beam_ocr": 16,  # and on OCR garble (wider candidate lists)
+    "order": 3,  # 4: also use 4-gram counts (built with --with-4grams; did not help on dev)
     "quad_backoff": -0.3,  # log10 penalty when the 4-gram is unseen
 }
 
@@ -290,14 +296,6 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
 
 
 @njit(cache=True)
-def _lookup(keys: np.ndarray, counts: np.ndarray, key: np.int64) -> float:
-    i = np.searchsorted(keys, key)
-    if i < len(keys) and keys[i] == key:
-        return counts[i]
-    return 0.0
-
-
-@njit(cache=True)
 def _find(keys: np.ndarray, key: np.int64) -> int:
     i = np.searchsorted(keys, key)
     if i < len(keys) and keys[i] == key:
@@ -400,6 +398,10 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
     choice = np.zeros(n, dtype=np.int64)
     if n == 0:
         return choice
+    use_quad = len(quad[0]) > 0
+    unigram, uni_follow, total, bi_keys, bi_counts = lm[0], lm[1], lm[2], lm[3], lm[4]
+    bi_follow, tri_keys, tri_counts = lm[5], lm[6], lm[7]
+    n_vocab = len(unigram)
     max_k = 1
     for i in range(n):
         k = cand_start[i + 1] - cand_start[i]
@@ -445,8 +447,41 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
                 a = hyp_a[i, h]
                 b = hyp_b[i, h]
                 c0 = hyp_c[i, h]
+            fast = backoff < 0.0 and not use_quad
+            fast_wb = backoff > 0.0 and not use_quad
+            if fast or fast_wb:  # trigram: look the context up once per hypothesis
+                i_ctx = _find(bi_keys, (np.int64(b) << 16) | c0)
+                c_ctx = bi_counts[i_ctx] if i_ctx >= 0 else 0.0
+                n_ctx = bi_follow[i_ctx] if i_ctx >= 0 else 0.0
+                c_prev = unigram[c0]
+                n_prev = uni_follow[c0]
             for c in range(lo, hi):
-                s = hyp_s[i, h] + lm4_logprob(a, b, c0, cand_ids[c], lm, quad, backoff)
+                w = cand_ids[c]
+                if fast_wb:
+                    p = (unigram[w] + 1.0) / (total + n_vocab)
+                    j = _find(bi_keys, (np.int64(c0) << 16) | w)
+                    if c_prev + n_prev > 0.0:
+                        p = ((bi_counts[j] if j >= 0 else 0.0) + n_prev * p) / (c_prev + n_prev)
+                    if i_ctx >= 0:
+                        j = _find(tri_keys, (np.int64(b) << 32) | (np.int64(c0) << 16) | w)
+                        p = ((tri_counts[j] if j >= 0 else 0.0) + n_ctx * p) / (c_ctx + n_ctx)
+                    s = hyp_s[i, h] + np.log10(p)
+                elif fast:
+                    lp = 1.0
+                    if i_ctx >= 0:
+                        j = _find(tri_keys, (np.int64(b) << 32) | (np.int64(c0) << 16) | w)
+                        if j >= 0:
+                            lp = np.log10(tri_counts[j] / c_ctx)
+                    if lp > 0.0:
+                        j = _find(bi_keys, (np.int64(c0) << 16) | w)
+                        if j >= 0 and c_prev > 0.0:
+                            lp = np.log10(bi_counts[j] / c_prev) + backoff
+                        else:
+                            cw = unigram[w] if unigram[w] > 0.0 else 0.5
+                            lp = np.log10(cw / total) + 2.0 * backoff
+                    s = hyp_s[i, h] + lp
+                else:
+                    s = hyp_s[i, h] + lm4_logprob(a, b, c0, w, lm, quad, backoff)
                 s -= channel_weight * cand_cost[c]
                 exp_s[n_exp] = s
                 exp_h[n_exp] = h
@@ -462,7 +497,7 @@ def beam_decode(cand_start: np.ndarray, cand_ids: np.ndarray, cand_cost: np.ndar
                 nb = BOS
                 nc = BOS
             else:
-                nb = hyp_b[i, h]
+                nb = hyp_b[i, h] if use_quad else BOS  # trigram: recombine on two words
                 nc = hyp_c[i, h]
             word = cand_ids[c]
             dup = False

@@ -31,6 +31,7 @@ from pipeline.restore_model import (  # noqa: E402
     BOS,
     N_SPECIAL,
     NUM,
+    TRANSPARENT,
     UNK,
     canonical_syllable,
     is_syllable_shape,
@@ -52,7 +53,8 @@ PRIOR_FLOOR = float(os.environ.get("RESTORE_PRIOR_FLOOR", "0.05"))
 SMOOTHING = 4.0  # pseudo-count of the prior in the confusion estimates
 MIN_TRIGRAM = 2  # weighted count; legal text counts 2, so a legal trigram seen once stays
 DEV_EVERY = 25  # every 25th law of vlc2022 (sorted) is held out for tuning
-TOKEN_RE = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[^\s\-–]")  # hyphens are transparent
+# punctuation in TRANSPARENT does not end the n-gram context (chosen on the tuning laws)
+TOKEN_RE = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[^\s" + re.escape(TRANSPARENT) + "]")
 
 
 def dev_laws() -> list[Path]:
@@ -183,7 +185,7 @@ def domain_tables(texts: list[str], vocab: list[str]) -> dict[str, np.ndarray]:
     return {k: (v.astype(np.float32) if "keys" not in k else v) for k, v in tables.items()}
 
 
-def build_lm(work: Path) -> list[str]:
+def build_lm(work: Path, with_4grams: bool = False) -> list[str]:
     """Count the corpora; write lm.npz and return the vocabulary."""
     print("reading corpora ...", flush=True)
     lines = iter_corpus_lines()
@@ -248,8 +250,9 @@ def build_lm(work: Path) -> list[str]:
         bigram_followers=tables["bigram_followers"].astype(np.uint32),
         unigram_followers=uni_followers.astype(np.uint32),
         trigram_key_deltas=deltas,
-        quad_key_deltas=np.diff(tables["quad_keys"], prepend=np.int64(0)),
-        quad_counts=np.minimum(tables["quad_counts"], 65535).astype(np.uint16),
+        **({"quad_key_deltas": np.diff(tables["quad_keys"], prepend=np.int64(0)),
+            "quad_counts": np.minimum(tables["quad_counts"], 65535).astype(np.uint16)}
+           if with_4grams else {}),
         trigram_counts=np.minimum(tables["trigram_counts"], 65535).astype(np.uint16),
     )
     return vocab
@@ -455,6 +458,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/restore_build"))
     parser.add_argument("--skip-lm", action="store_true", help="reuse the stored vocabulary")
     parser.add_argument("--vowel-prior", type=float, default=VOWEL_PRIOR)
+    parser.add_argument("--with-4grams", action="store_true",
+                        help="also store 4-gram counts (measured: no gain on the tuning laws)")
     parser.add_argument("--smoothing", type=float, default=SMOOTHING)
     args = parser.parse_args()
     if not CORPORA.is_dir():
@@ -463,7 +468,7 @@ def main() -> None:
     if args.skip_lm:
         vocab = json.loads((OUT / "meta.json").read_text(encoding="utf-8"))["vocab"]
     else:
-        vocab = build_lm(args.work)
+        vocab = build_lm(args.work, args.with_4grams)
     plans = clean_plan_texts()
     print("clean plans for domain counts:", [name for name, _ in plans], flush=True)
     save_arrays(OUT / "domain.npz", **domain_tables([t for _, t in plans], vocab))

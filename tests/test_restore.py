@@ -211,3 +211,40 @@ def test_real_english_ocr_plan_against_gold(model):
         ok += sum(a == b for a, b in zip(ref, got, strict=False)) if len(ref) == len(got) else 0
     assert total > 200
     assert ok / total > 0.85
+
+
+def test_decomposed_input_maps_back_to_raw(model):
+    raw = unicodedata.normalize("NFD", "Kế hoạch giảm nghèo.\n\n") + "ty le ho ngheo toan xa giam"
+    res = restore_text(raw)
+    assert res.text.endswith("tỷ lệ hộ nghèo toàn xã giảm")
+    assert res.text.startswith(raw[:10])  # the clean (decomposed) part is left as it was
+    check_offsets(raw, res)
+
+
+def test_legal_references_units_and_acronyms(model):
+    raw = ("Theo diém b khoan 1 Diéu 5 Nghi dinh 07/2021/ND-CP, nha & dién tich 8m?/ngudi,\n"
+           "dat 100ha, HDND xa va Phong LDTBXH huyén t6 chirc thuc hién 6 cac thon.\n")
+    res = restore_text(raw)
+    assert res.mode == "ocr_garbled"
+    text = res.text
+    for kept in ("điểm b khoản 1", "07/2021/NĐ-CP", "8m?", "100ha"):
+        assert kept in text, kept
+    for word in ("HĐND", "LĐTBXH", "nhà ở", "tổ chức", "ở các thôn"):
+        assert word in text, word
+    check_offsets(raw, res)
+
+
+def test_model_is_loaded_once(model):
+    assert load_model() is model
+    assert len(model.vocab) > 5000
+
+
+def test_list_item_after_d_is_d_with_stroke(model):
+    raw = ("Cac noi dung ho tro gom:\na) Ho tro y te;\nb) Ho tro giao duc;\nc) Ho tro nha o;\n"
+           "d) Ho tro nuoc sinh hoat;\nd) Ho tro thong tin.\nHo ngheo theo diem d) tren.\n")
+    res = restore_text(raw)
+    lines = res.text.splitlines()
+    assert lines[4].startswith("d) Hỗ trợ nước sinh hoạt")
+    assert lines[5].startswith("đ) Hỗ trợ thông tin")
+    assert lines[6] == "Hộ nghèo theo điểm d) trên."
+    check_offsets(raw, res)
