@@ -182,7 +182,6 @@ def measure_throughput(pages_wanted: int, rounds: int, skip_ocrmypdf: bool
     if not have_cli:
         notes.append("`plans ingest` skipped: pipeline/cli.py or .venv/bin/plans missing.")
     runs: dict[str, list[tuple[int, float, float, float]]] = {}
-    commands: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         folder = Path(tmp)
         pdfs, images = make_batch(folder, pages_wanted)
@@ -195,10 +194,9 @@ def measure_throughput(pages_wanted: int, rounds: int, skip_ocrmypdf: bool
                 sys.executable, str(Path(__file__).resolve()), "--stage-only",
                 *map(str, pdfs)],
         }
-        commands = {
-            tools_key: command for tools_key, command in zip(tools, [
-                f"ls images/*.jpg | xargs -P {WORKERS} -I{{}} tesseract {{}} {{}}.out -l vie",
-                "bench/bench_ocr.py --stage-only <PDFs>"], strict=True)}
+        commands = dict(zip(tools, [
+            f"ls images/*.jpg | xargs -P {WORKERS} -I{{}} tesseract {{}} {{}}.out -l vie",
+            "bench/bench_ocr.py --stage-only <PDFs>"], strict=True))
         if have_cli:
             tools["plans ingest (CLI, start-up included)"] = [str(plans), "ingest",
                                                               *map(str, pdfs)]
@@ -238,9 +236,10 @@ def measure_throughput(pages_wanted: int, rounds: int, skip_ocrmypdf: bool
                      "rss": rss, "cpu_per_page": cpu / n, "rounds": len(measured),
                      "all_seconds": [round(run[1], 1) for run in measured],
                      "ok": all(run[0] == 0 for run in measured), "command": commands[name]})
-    baseline = rows[0]["rate"]
+    baseline, baseline_cpu = rows[0]["rate"], rows[0]["cpu_per_page"]
     for row in rows:
         row["ratio"] = row["rate"] / baseline
+        row["cpu_ratio"] = baseline_cpu / row["cpu_per_page"]
     return rows, notes
 
 
@@ -256,6 +255,8 @@ def report(cer_rows: list[dict], speed_rows: list[dict], notes: list[str], comma
              "after collapsing whitespace.", "",
              "| document | dpi | pages | CER | goal | s/page (1 of 2 workers) |",
              "|---|---|---|---|---|---|"]
+    if not cer_rows:
+        lines.append("| (not measured: --skip-cer) | | | | | |")
     for row in cer_rows:
         ok = "✅" if row["cer"] <= CER_GOAL else "❌"
         lines.append(f"| {row['document']} | {row['dpi']} | {row['pages']} | "
@@ -264,7 +265,8 @@ def report(cer_rows: list[dict], speed_rows: list[dict], notes: list[str], comma
               "300-dpi JPEG scans in image-only PDFs of 5 pages. Wall seconds: the fastest of "
               "the interleaved rounds (all rounds listed); CPU: all processes of the run.", "",
               "| tool | pages | wall s (rounds) | pages/s | ratio to tesseract | goal "
-              "| CPU s/page | peak RSS (MB) | ok |", "|---|---|---|---|---|---|---|---|---|"]
+              "| CPU s/page | CPU ratio | peak RSS (MB) | ok |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in speed_rows:
         goal = ""
         if row["tool"].startswith("plans"):
@@ -274,11 +276,14 @@ def report(cer_rows: list[dict], speed_rows: list[dict], notes: list[str], comma
         rounds = ", ".join(f"{s:.1f}" for s in row["all_seconds"])
         lines.append(f"| {row['tool']} | {row['pages']} | {row['seconds']:.1f} ({rounds}) | "
                      f"{row['rate']:.3f} | {row['ratio']:.2f} | {goal} | "
-                     f"{row['cpu_per_page']:.2f} | {row['rss']:.0f} | "
+                     f"{row['cpu_per_page']:.2f} | {row['cpu_ratio']:.2f} | {row['rss']:.0f} | "
                      f"{'yes' if row['ok'] else 'NO'} |")
     lines += ["", "Commands: " + "; ".join(f"`{row['command']}`" for row in speed_rows),
               "Peak RSS is that of the largest single process of the run (getrusage of "
-              "children). Tesseract gets the very JPEG page images embedded in the PDFs."]
+              "children). Tesseract gets the very JPEG page images embedded in the PDFs. "
+              "CPU ratio = Tesseract's CPU seconds per page / the tool's: what the wall-clock "
+              "ratio would be on an otherwise idle machine with both cores busy (the machine "
+              "is shared while the bench runs, so wall times vary between rounds)."]
     lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
 
@@ -304,7 +309,7 @@ def main() -> None:
     if args.stage_only:
         _ocr_stage_only(args.stage_only)
         return
-    command = ".venv/bin/python bench/bench_ocr.py" + (" --quick" if args.quick else "")
+    command = " ".join([".venv/bin/python bench/bench_ocr.py", *sys.argv[1:]])
     cer_rows = [] if args.skip_cer else measure_cer((200, 300),
                                                      max_pages=2 if args.quick else None)
     speed_rows, notes = measure_throughput(10 if args.quick else args.pages,

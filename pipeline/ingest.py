@@ -140,6 +140,7 @@ def _normalise(text: str) -> str:
 
 # --- text-layer quality --------------------------------------------------------------------------
 _BAD_CHARS = re.compile("[\ufffd\ue000-\uf8ff]")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def text_layer_problem(text: str, *, has_images: bool) -> str | None:
@@ -147,15 +148,16 @@ def text_layer_problem(text: str, *, has_images: bool) -> str | None:
     letters = sum(1 for c in text if c.isalpha())
     if letters < MIN_TEXT_LETTERS:
         return "no text" if has_images else None
-    if "(cid:" in text:
+    if text.count("(cid:") >= 3:
         return "unmapped glyphs (cid)"
     visible = [c for c in text if not c.isspace()]
     if len(_BAD_CHARS.findall(text)) > 0.02 * len(visible):
         return "replacement characters"
-    if letters < 0.5 * len(visible):
+    alphanumeric = sum(1 for c in visible if c.isalnum())
+    if alphanumeric < 0.5 * len(visible):  # a table of figures is fine; symbol soup is not
         return "too few letters"
     share = syllable_share(text)
-    if share is not None and share < 0.5:
+    if share is not None and share < 0.5 and len(_WORDS.findall(text)) >= 10:
         return "few Vietnamese syllables"
     return None
 
@@ -374,6 +376,7 @@ class PdfSource(DocumentSource):
                     raise errors.CorruptFile(f"{self.path.name}, page {index + 1}: {exc}") \
                         from exc
                 del page
+                pymupdf.TOOLS.store_shrink(100)  # MuPDF caches decoded images: drop them
                 yield page_input
         finally:
             document.close()

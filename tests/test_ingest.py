@@ -131,6 +131,9 @@ def test_text_layer_problem_rules():
     assert text_layer_problem("", has_images=True) == "no text"
     assert text_layer_problem("", has_images=False) is None
     assert text_layer_problem("(cid:3)" * 40, has_images=True) is not None
+    figures = "TT\tXã\tSố hộ nghèo\tTỷ lệ (%)\n" + "\n".join(
+        f"{i}\tXã số {i}\t{100 + 7 * i}\t{1.3 * i:.2f}".replace(".", ",") for i in range(1, 30))
+    assert text_layer_problem(figures, has_images=True) is None  # a table of figures is text
 
 
 # --- images -------------------------------------------------------------------------------------------
