@@ -1,29 +1,34 @@
-"""process_documents: load, OCR pages in parallel, restore, extract, audit and store each file.
+"""process_documents: read (text layer or OCR), restore, extract, audit and store each file.
 
-Pages of all files in a batch share one pool of OCR workers, so no core idles between files.
+Two tasks per document: `read_pages` (cached by the file's SHA-256) and `finish_document`
+(one database transaction). The pages of every document being read share one pool of OCR
+workers, so no core idles between files, and a bounded number of page images is in memory.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import traceback
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.server import TemporaryServer
 from pipeline import audit, errors, inbox, ingest, ocr, progress, records, store
 from pipeline.extract import extract_document
 from pipeline.pages import make_page
 
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
+_OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
+_IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
+# Documents read while Prefect's server was starting, by file SHA-256 (see process_files).
+_PREFETCHED: dict[str, Future] = {}
 
 
 def _task_runner():
@@ -52,56 +57,70 @@ class Outcome:
     error: dict | None = None
 
 
-@dataclass
-class _Pending:
-    path: Path
-    sha256: str
-    total: int
-    pages: dict[int, records.Page] = field(default_factory=dict)
-    error: errors.PlanError | None = None
+def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
+    try:
+        return ocr.ocr_image(image)
+    finally:
+        _IMAGE_SLOTS.release()
 
 
-# Pages OCR'd while Prefect's temporary server was starting, by (file SHA-256, page number).
-_PREFETCHED: dict[tuple[str, int], Future] = {}
+def read_pages_now(path: Path) -> list[records.Page]:
+    """Every page of a file as stored text: text layers as they are, images OCR'd, restored."""
+    source = ingest.open_document(path)
+    name, total = path.name, source.page_count
+    progress.report("document", name, 0, total)
+    done, lock = itertools.count(1), threading.Lock()
+
+    def page_done(_future=None) -> None:
+        with lock:
+            progress.report("page", name, next(done), total)
+
+    pages: dict[int, records.Page] = {}
+    reading: dict[int, Future] = {}
+    for page_input in source.pages():
+        if page_input.text is not None:
+            pages[page_input.number] = make_page(page_input.number, page_input.text,
+                                                 page_input.source)
+            page_done()
+            continue
+        _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
+        future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image)
+        future.add_done_callback(page_done)
+        reading[page_input.number] = future
+    for number, future in reading.items():
+        result = future.result()
+        pages[number] = make_page(number, result.text, "ocr", result.confidence)
+    return [pages[n] for n in sorted(pages)]
 
 
-def _cache_key(context, parameters) -> str:
-    return f"ocr-{parameters['sha256']}-{parameters['number']}-{store.PIPELINE_VERSION}"
+def _read_cache_key(context, parameters) -> str:
+    return f"pages-{parameters['sha256']}-{store.PIPELINE_VERSION}"
 
 
-@task(retries=2, retry_delay_seconds=1, cache_key_fn=_cache_key, persist_result=True,
-      retry_condition_fn=lambda t, r, s: not isinstance(s.result(raise_on_failure=False),
-                                                        errors.PlanError))
-def ocr_page(image: bytes, sha256: str, number: int) -> ocr.OcrResult:
-    """OCR one page image; cached by (file SHA-256, page) so a re-run skips finished pages."""
-    prefetched = _PREFETCHED.pop((sha256, number), None)
+def _retry_unless_plan_error(task, task_run, state) -> bool:
+    return not isinstance(state.result(raise_on_failure=False), errors.PlanError)
+
+
+@task(retries=2, retry_delay_seconds=1, cache_key_fn=_read_cache_key, persist_result=True,
+      retry_condition_fn=_retry_unless_plan_error)
+def read_pages(path: str, sha256: str) -> list[records.Page]:
+    """Load and OCR a file; cached by its SHA-256, so a re-run after a failure skips the OCR."""
+    prefetched = _PREFETCHED.pop(sha256, None)
     if prefetched is not None:
         return prefetched.result()
-    return ocr.ocr_image(image)
+    return read_pages_now(Path(path))
 
 
 @task(cache_policy=NO_CACHE)
-def finish_document(pending: _Pending, engine_url: str) -> int:
-    """Extract, audit and store one document whose pages are all done; returns its id."""
-    pages = [pending.pages[n] for n in sorted(pending.pages)]
+def finish_document(pages: list[records.Page], sha256: str, file_name: str,
+                    engine_url: str) -> int:
+    """Extract, audit and store one document in one transaction; returns its id."""
     if not any(p.text.strip() for p in pages):
-        raise errors.NoText(pending.path.name)
+        raise errors.NoText(file_name)
     extraction = extract_document(pages)
     findings = audit.audit_document(pages, extraction)
-    return store.save_document(
-        store.get_engine(engine_url), sha256=pending.sha256, file_name=pending.path.name,
-        pages=pages, extraction=extraction, findings=findings,
-    )
-
-
-def _page_jobs(pending: list[_Pending], sources: dict[str, ingest.DocumentSource]
-               ) -> Iterator[tuple[_Pending, ingest.PageInput]]:
-    for item in pending:
-        try:
-            for page_input in sources[item.sha256].pages():
-                yield item, page_input
-        except errors.PlanError as exc:
-            item.error = exc
+    return store.save_document(store.get_engine(engine_url), sha256=sha256, file_name=file_name,
+                               pages=pages, extraction=extraction, findings=findings)
 
 
 def _as_plan_error(exc: BaseException, debug: bool) -> errors.PlanError:
@@ -112,6 +131,11 @@ def _as_plan_error(exc: BaseException, debug: bool) -> errors.PlanError:
                             en="Internal error while processing the file; please report it.")
 
 
+def _check(path: Path) -> None:
+    """Typed errors (empty, corrupt, encrypted ...) up front, before any task starts."""
+    ingest.open_document(path)
+
+
 @flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False)
 def process_documents(paths: list[str], engine_url: str | None = None, force: bool = False,
                       debug: bool = False) -> list[Outcome]:
@@ -119,73 +143,37 @@ def process_documents(paths: list[str], engine_url: str | None = None, force: bo
     engine_url = engine_url or store.database_url()
     engine = store.get_engine(engine_url)
     outcomes: dict[str, Outcome] = {}
-    pending: list[_Pending] = []
-    sources: dict[str, ingest.DocumentSource] = {}
+    reading: dict[str, tuple[str, object]] = {}
+    seen: set[str] = set()
     for raw_path in paths:
-        path = Path(raw_path)
         try:
-            sha = inbox.file_sha256(path)
-            if not force and store.is_stored(engine, sha):
+            sha = inbox.file_sha256(Path(raw_path))
+            if sha in seen or (not force and store.is_stored(engine, sha)):
                 outcomes[raw_path] = Outcome(raw_path, "duplicate", sha)
                 continue
-            source = ingest.open_document(path)
+            _check(Path(raw_path))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a report
-            err = _as_plan_error(exc, debug)
-            outcomes[raw_path] = Outcome(raw_path, "failed", error=err.report())
-            progress.report("failed", path.name)
+            outcomes[raw_path] = Outcome(raw_path, "failed",
+                                         error=_as_plan_error(exc, debug).report())
+            progress.report("failed", Path(raw_path).name)
             continue
-        if sha in sources:
-            outcomes[raw_path] = Outcome(raw_path, "duplicate", sha)
-            continue
-        sources[sha] = source
-        pending.append(_Pending(path, sha, source.page_count))
-        progress.report("document", path.name, 0, source.page_count)
+        seen.add(sha)
+        reading[raw_path] = (sha, read_pages.submit(raw_path, sha))
 
-    window: list = []
-    owners: dict[int, tuple[_Pending, int]] = {}
-    jobs = _page_jobs(pending, sources)
-
-    def collect(future) -> None:
-        item, number = owners.pop(id(future))
+    for raw_path, (sha, future) in reading.items():
+        name, pages = Path(raw_path).name, []
         try:
-            result = future.result()
-            item.pages[number] = make_page(number, result.text, "ocr", result.confidence)
+            pages = future.result()
+            doc_id = finish_document(pages, sha, name, engine_url)
         except Exception as exc:  # noqa: BLE001
-            item.error = item.error or _as_plan_error(exc, debug)
-            item.pages[number] = records.Page(number, "", "", "ocr")
-        progress.report("page", item.path.name, len(item.pages), item.total)
-
-    for item, page_input in jobs:
-        if page_input.text is not None:
-            item.pages[page_input.number] = make_page(page_input.number, page_input.text,
-                                                      page_input.source)
-            progress.report("page", item.path.name, len(item.pages), item.total)
+            outcomes[raw_path] = Outcome(raw_path, "failed", sha, pages=len(pages),
+                                         error=_as_plan_error(exc, debug).report())
+            progress.report("failed", name)
             continue
-        future = ocr_page.submit(page_input.image, item.sha256, page_input.number)
-        owners[id(future)] = (item, page_input.number)
-        window.append(future)
-        if len(window) >= 2 * WORKERS:  # bounded: only a few page images in memory at once
-            done = next(as_completed(window))
-            window.remove(done)
-            collect(done)
-    for done in as_completed(window):
-        collect(done)
-
-    for item in pending:
-        key = str(item.path)
-        if item.error is None:
-            try:
-                doc_id = finish_document(item, engine_url)
-                outcomes[key] = Outcome(key, "processed", item.sha256, doc_id, len(item.pages))
-                progress.report("stored", item.path.name, len(item.pages), item.total)
-                continue
-            except Exception as exc:  # noqa: BLE001
-                item.error = _as_plan_error(exc, debug)
-        outcomes[key] = Outcome(key, "failed", item.sha256, pages=len(item.pages),
-                                error=item.error.report())
-        progress.report("failed", item.path.name)
+        outcomes[raw_path] = Outcome(raw_path, "processed", sha, doc_id, len(pages))
+        progress.report("stored", name, len(pages), len(pages))
     refresh_cross_findings(engine_url)
-    return [outcomes[p] for p in paths if p in outcomes]
+    return [outcomes[p] for p in paths]
 
 
 def refresh_cross_findings(engine_url: str) -> None:
@@ -199,62 +187,39 @@ def process_document(path: str, engine_url: str | None = None) -> Outcome:
     return process_documents([path], engine_url)[0]
 
 
-def _start_prefect_server() -> threading.Event:
-    """Start Prefect's temporary API server in the background; the event is set once it is up."""
-    ready = threading.Event()
-    if os.environ.get("PREFECT_API_URL"):
-        ready.set()  # a real Prefect server: nothing to start
-        return ready
-
-    def start() -> None:
-        try:
-            from prefect.server.api.server import SubprocessASGIServer
-
-            SubprocessASGIServer().start()  # the instance the flow's client will reuse
-        finally:
-            ready.set()
-
-    threading.Thread(target=start, name="prefect-server", daemon=True).start()
-    return ready
-
-
-def _prefetch_until(ready: threading.Event, paths: list[str], pool: ThreadPoolExecutor,
-                    force: bool) -> None:
-    """OCR the first pages of the batch until Prefect is ready; the flow's tasks pick them up."""
-    in_flight: set[Future] = set()
+def _prefetch(paths: list[str], server: TemporaryServer, force: bool) -> None:
+    """Start reading documents until the server answers; read_pages picks their results up."""
     engine = store.get_engine()
+    starter = ThreadPoolExecutor(WORKERS, thread_name_prefix="prefetch")
+    running: list[Future] = []
     for raw_path in paths:
+        if server.ready.is_set():
+            break
         try:
             sha = inbox.file_sha256(Path(raw_path))
-            if not force and store.is_stored(engine, sha):
+            if sha in _PREFETCHED or (not force and store.is_stored(engine, sha)):
                 continue
-            pages = ingest.open_document(Path(raw_path)).pages()
-            for page_input in pages:
-                if ready.is_set():
-                    return
-                if page_input.image is None:
-                    continue
-                future = pool.submit(ocr.ocr_image, page_input.image)
-                _PREFETCHED[(sha, page_input.number)] = future
-                in_flight.add(future)
-                while len(in_flight) >= WORKERS and not ready.is_set():
-                    _done, in_flight = wait_futures(in_flight, timeout=0.2,
-                                                   return_when=FIRST_COMPLETED)
+            _check(Path(raw_path))
         except Exception:  # noqa: BLE001 - the flow meets the same error and reports it
             continue
+        _PREFETCHED[sha] = starter.submit(read_pages_now, Path(raw_path))
+        running.append(_PREFETCHED[sha])
+        while sum(not f.done() for f in running) >= WORKERS and not server.ready.is_set():
+            server.ready.wait(0.2)
+    starter.shutdown(wait=False)  # documents already started finish inside their read task
 
 
-def process_files(paths: list[str], *, force: bool = False, debug: bool = False) -> list[Outcome]:
-    """Run process_documents, using the seconds Prefect's temporary server takes to start.
+def process_files(paths: list[str], server: TemporaryServer | None = None, *,
+                  force: bool = False, debug: bool = False) -> list[Outcome]:
+    """Run process_documents, using the seconds a new Prefect server takes to start.
 
-    A new process pays several seconds for that server; meanwhile the first pages are OCR'd
-    so a one-shot `plans ingest` runs about as fast as Tesseract alone.
+    A new process pays several seconds for that server; meanwhile the first documents are
+    read so a one-shot `plans ingest` runs about as fast as Tesseract alone.
     """
-    ready = _start_prefect_server()
-    with ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr-prefetch") as pool:
-        _prefetch_until(ready, paths, pool, force)
-        ready.wait()
-        try:
-            return process_documents(paths, force=force, debug=debug)
-        finally:
-            _PREFETCHED.clear()
+    if server is not None:
+        _prefetch(paths, server, force)
+        server.wait()
+    try:
+        return process_documents(paths, force=force, debug=debug)
+    finally:
+        _PREFETCHED.clear()

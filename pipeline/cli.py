@@ -182,6 +182,9 @@ def ingest(
     if not files:
         raise errors.PlanError(vi="Không có tệp nào để xử lý.", en="No files to process.")
     store.get_engine()  # fail fast on a bad PLANS_DB_URL, before Prefect starts
+    from flows.server import start_temporary_server
+
+    server = start_temporary_server()  # before Prefect is imported: it reads PREFECT_API_URL once
     from flows.process import process_files
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -190,7 +193,7 @@ def ingest(
         listener = _ProgressBars(bars)
         progress.subscribe(listener)
         try:
-            outcomes = process_files([str(p) for p in files], force=force,
+            outcomes = process_files([str(p) for p in files], server, force=force,
                                          debug=_options["debug"])
         finally:
             progress.unsubscribe(listener)
