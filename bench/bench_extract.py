@@ -39,7 +39,9 @@ GOLD = ROOT / "tests" / "fixtures" / "gold"
 OUT = ROOT / "bench" / "results" / "extract.md"
 # Plans the rules were written and tuned against; everything else is held out.
 SEEN = {"000_cb333d08bd062875", "001_6ab4926c68bb22f9", "kh-xa-targets-01",
-        "kh-huyen-targets-02", "kh-tinh-targets-03"}
+        "kh-huyen-targets-02", "kh-tinh-targets-03",
+        # written blind, measured once (FIRST_BLIND_RUN), then used to fix genre rules:
+        "kh-phuong-06", "kh-tinh-07"}
 FACT_FIELDS = ("doc_type", "number", "issue_date", "issue_month", "issue_year", "place",
                "issuer", "admin_level", "locality", "district", "province", "period_start",
                "period_end", "is_draft", "signer", "signer_title", "title")
@@ -63,6 +65,22 @@ phí" is not the reduction verb; a parenthesis after a poverty target continues 
 level words compared with their accents ("Hà Tĩnh" is not cut at "tỉnh"); references listed
 in one sentence are all read; the plan year falls back to the preamble. The tables above are
 after those fixes, so their "held out" rows are no longer blind.
+
+### Second blind run: kh-phuong-06 and kh-tinh-07 (2026-11-23, before any rule saw them)
+
+Written and annotated by an engineer who never ran the extractor on them (then named
+kh-phuong-blind-06, kh-tinh-blind-07), measured once before any rule was changed.
+
+| plan | targets P | targets R | facts right | resp. P / R / F1 | deadlines P / R / F1 |
+|---|---|---|---|---|---|
+| kh-phuong-06 | 0.963 (26/27) | 1.000 (26/26) | 0.810 (17/21) | 1.00 / 0.90 / 0.95 | 0.86 / 0.86 / 0.86 |
+| kh-tinh-07 | 0.686 (35/51) | 0.972 (35/36) | 1.000 (20/20) | 1.00 / 0.87 / 0.93 | 0.91 / 0.91 / 0.91 |
+
+Errors, then fixed by genre rules: a two-line header (parent unit above the issuing unit) took
+the parent as issuer; "KẾT QUẢ ... NĂM <year before the plan>" was not a situation section; a
+table column "cuối năm <year before the plan>" was read as a level target; "không dưới X%" was
+`<` instead of `>=`; "hỗ trợ 100% mệnh giá thẻ BHYT" was a target. From then on both plans are
+"seen": the tables above no longer measure them blind.
 """
 
 

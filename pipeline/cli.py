@@ -412,6 +412,10 @@ def compare(
     if frame.empty:
         console.print("Không có dữ liệu để so sánh / nothing to compare.")
         return
+    if indicator:  # on screen: the value as written and its source; files keep every column
+        shown = ["locality", "admin_level", "district", "display", "year", "document", "page",
+                 "quote"]
+        frame = frame[[c for c in shown if c in frame.columns]]
     table = Table(title=f"So sánh / Comparison: {indicator or 'matrix'}")
     for column in frame.columns:
         table.add_column(str(column), overflow="fold", max_width=50)

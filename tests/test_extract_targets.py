@@ -208,7 +208,14 @@ def _plans() -> list[Path]:
     return files + sorted((ROOT / "data" / "samples").glob("*.txt"))
 
 
-@pytest.mark.parametrize("path", _plans(), ids=lambda p: p.stem)
+def _params(paths: list[Path]) -> list:
+    """Plans as test cases; "-blind-" plans are skipped: only the bench measures them, once."""
+    blind = pytest.mark.skip(reason="blind plan: measured by bench/bench_extract.py only")
+    return [pytest.param(p, id=p.stem, marks=[blind] if "-blind-" in p.stem else [])
+            for p in paths]
+
+
+@pytest.mark.parametrize("path", _params(_plans()))
 def test_every_record_is_grounded_exactly(path):
     bench = _bench()
     pages = bench.load_pages(path)
@@ -252,7 +259,7 @@ def _gold_plans() -> list[Path]:
     return [p for p in _plans() if (GOLD / "targets" / f"{p.stem}.json").exists()]
 
 
-@pytest.mark.parametrize("path", _gold_plans(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", _params(_gold_plans()))
 def test_targets_match_gold(path):
     bench = _bench()
     pages = bench.load_pages(path)
@@ -347,3 +354,84 @@ def test_table_of_indicators_with_unit_column():
         ("health_insurance", ">=", 95, "%", "2024", None),
         ("budget", "=", 1200, "triệu đồng", "2024", None),
     ]
+
+
+# --- situation sections, past columns, bounds, support levels (genre rules) -------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "comparator"),
+    [
+        ("- Tỷ lệ lao động có việc làm không dưới 85%.", ">="),
+        ("- Tỷ lệ lao động có việc làm không thấp hơn 85%.", ">="),
+        ("- Tỷ lệ lao động có việc làm tối thiểu 85%.", ">="),
+        ("- Tỷ lệ lao động có việc làm ít nhất 85%.", ">="),
+        ("- Tỷ lệ lao động có việc làm từ 85% trở lên.", ">="),
+        ("- Tỷ lệ lao động có việc làm đạt 85% trở lên.", ">="),
+        ("- Tỷ lệ lao động có việc làm trên 85%.", ">"),
+        ("- Tỷ lệ lao động có việc làm cao hơn 85%.", ">"),
+        ("- Tỷ lệ lao động có việc làm không vượt quá 85%.", "<="),
+        ("- Tỷ lệ lao động có việc làm không quá 85%.", "<="),
+        ("- Tỷ lệ lao động có việc làm tối đa 85%.", "<="),
+        ("- Tỷ lệ lao động có việc làm dưới 85%.", "<"),
+        ("- Tỷ lệ lao động có việc làm thấp hơn 85%.", "<"),
+        ("- Tỷ lệ lao động có việc làm đạt 85%.", "="),
+        ("- Ty le lao dong co viec lam khong duoi 85%.", ">="),
+    ],
+)
+def test_bound_words_before_and_after_a_figure(sentence, comparator):
+    t = _one(sentence)
+    assert (t.indicator, t.value, t.comparator) == ("employment", 85, comparator)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["I. KẾT QUẢ THỰC HIỆN CÔNG TÁC GIẢM NGHÈO NĂM 2023", "I. KẾT QUẢ GIẢM NGHÈO 2021 - 2023",
+     "I. ĐÁNH GIÁ CÔNG TÁC GIẢM NGHÈO", "I. TÌNH HÌNH HỘ NGHÈO", "I. THỰC TRẠNG HỘ NGHÈO"],
+)
+def test_situation_headings_give_baselines_not_targets(heading):
+    text = (f"{heading}\nToàn xã giảm 0,9% hộ nghèo; 90% hộ nghèo có nhà tiêu hợp vệ sinh.\n"
+            "II. MỤC TIÊU\n- Giảm 0,6% hộ nghèo.\n")
+    found = _targets(text, year=2024)
+    assert [(t.indicator, t.value) for t in found] == [("poverty_reduction", 0.6)]
+
+
+def test_results_heading_of_the_plan_year_is_not_a_situation():
+    text = "I. KẾT QUẢ CẦN ĐẠT NĂM 2024\n- Giảm 0,6% hộ nghèo.\n"
+    assert [(t.indicator, t.value) for t in _targets(text, year=2024)] == [
+        ("poverty_reduction", 0.6)]
+
+
+def test_table_column_of_a_year_before_the_plan_is_the_baseline():
+    text = (
+        "II. CHỈ TIÊU\n"
+        "TT\tĐơn vị\tTỷ lệ hộ nghèo cuối năm 2023 (%)\tTỷ lệ giảm (%)\t"
+        "Tỷ lệ hộ nghèo cuối năm 2025 (%)\n"
+        "1\tXÃ NAM SƠN\t6,40\t2,10\t4,30\n"
+    )
+    page = Page(1, text, text, "plain")
+    facts = DocumentFacts(locality="Bắc Sơn", period_start=2024, period_end=2025)
+    found = [(t.indicator, t.comparator, t.value, t.baseline)
+             for t in extract_targets([page], facts)]
+    assert found == [("poverty_reduction", "reduce_by", 2.1, None),
+                     ("poverty_rate", "reduce_to", 4.3, 6.4)]
+
+
+def test_indicator_table_column_of_a_past_year_is_not_a_target():
+    text = (
+        "II. CHỈ TIÊU\n"
+        "TT\tChỉ tiêu\tĐơn vị tính\tNăm 2023\tNăm 2024\n"
+        "1\tTỷ lệ hộ nghèo có nhà tiêu hợp vệ sinh\t%\t70\t80\n"
+    )
+    found = _targets(text, year=2024)
+    assert [(t.indicator, t.value) for t in found] == [("hygienic_latrine", 80)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["- Hỗ trợ 100% mệnh giá thẻ bảo hiểm y tế cho người thuộc hộ cận nghèo.",
+     "- Hỗ trợ 70% chi phí khám chữa bệnh cho người thuộc hộ nghèo.",
+     "- Miễn 100% học phí cho học sinh thuộc hộ nghèo."],
+)
+def test_support_levels_are_not_targets(sentence):
+    assert _targets("II. NỘI DUNG\n" + sentence) == []

@@ -303,6 +303,11 @@ def gold_plans() -> list[Path]:
     return [f for f in files if (GOLD / "responsibilities" / f"{f.stem}.json").exists()]
 
 
+def is_blind(path: Path) -> bool:
+    """Plans named "kh-*-blind-*" are measured by the bench only, so no test tunes rules on them."""
+    return "-blind-" in path.stem
+
+
 def test_gold_files_are_well_formed():
     plans = gold_plans()
     assert len(plans) >= 2
@@ -310,7 +315,8 @@ def test_gold_files_are_well_formed():
         raw = path.read_text(encoding="utf-8")
         for row in json.loads((GOLD / "responsibilities" / f"{path.stem}.json").read_text()):
             assert row["role"] in ROLES
-            assert row["agency_code"] == agency_code(row["agency"]), row["agency"]
+            if not is_blind(path):  # the annotator of a blind plan never ran our code table
+                assert row["agency_code"] == agency_code(row["agency"]), row["agency"]
             assert raw.count(row["task"]) == 1, row["task"]
         for row in json.loads((GOLD / "deadlines" / f"{path.stem}.json").read_text()):
             assert row["kind"] in DEADLINE_KINDS
@@ -323,6 +329,8 @@ def test_gold_files_are_well_formed():
 def test_gold_f1_per_plan(path):
     import bench_extract_tasks as bench
 
+    if is_blind(path):
+        pytest.skip("blind plan: measured by bench/bench_extract_tasks.py only, to stay blind")
     pages, mode = bench.load_pages(path)
     if mode == "raw (no restoration)":
         pytest.skip("restoration is not available for this accent-stripped plan")
@@ -373,3 +381,115 @@ TT\tNhiệm vụ\tĐơn vị chủ trì\tĐơn vị phối hợp\tThời gian
         ("by_date", date(2024, 3, 31), None, "Bảo hiểm xã hội huyện", "Trước 31/3/2024"),
         ("recurring", None, "quarterly", "Phòng Văn hóa - Thông tin", "Hằng quý"),
     ]
+
+
+# --- rules added after the first blind run (sentences of our own, every region's wording) ------
+
+
+@pytest.mark.parametrize("name", [
+    "Trưởng thôn", "Trưởng các thôn, làng", "Trưởng bản", "Các bản", "Trưởng các buôn",
+    "Trưởng ấp", "Các ấp", "Trưởng các tổ dân phố", "Tổ trưởng tổ dân phố", "Các khu phố",
+    "Trưởng các khối", "Các khối", "Khóm", "Trưởng khóm", "Tổ dân cư", "Trưởng các tổ dân cư",
+    "Bí thư chi bộ", "Bí thư chi bộ, Trưởng thôn", "Chi bộ các ấp", "Truong cac khoi",
+])
+def test_residential_units_of_every_region_and_their_heads(name):
+    assert agency_code(name) == "THON"
+
+
+@pytest.mark.parametrize("name", ["Áp dụng chính sách", "Khối thi đua các xã", "Lắng nghe",
+                                  "Ban Quản lý dự án huyện"])
+def test_words_that_look_like_residential_units_are_not(name):
+    assert agency_code(name) != "THON"
+
+
+def test_head_of_residential_unit_heading_owns_its_bullets_and_deadline():
+    text = HEADER + """II. NHIỆM VỤ VÀ GIẢI PHÁP
+
+1. Công chức Văn hóa - Xã hội
+- Theo dõi danh sách hộ cận nghèo.
+
+2. Trưởng các buôn, Bí thư chi bộ
+- Vận động hộ nghèo đăng ký làm ăn, đăng ký thoát nghèo.
+- Rà soát hộ có nguy cơ tái nghèo; định kỳ hằng quý báo cáo UBND xã.
+"""
+    records = extract_responsibilities(pages_of(text))
+    assert [(r.agency, r.agency_code, r.role) for r in records[1:]] == [
+        ("Trưởng các buôn, Bí thư chi bộ", "THON", "assigned"),
+        ("Trưởng các buôn, Bí thư chi bộ", "THON", "assigned"),
+    ]
+    deadlines = extract_deadlines(pages_of(text))
+    assert [(d.recurrence, d.agency) for d in deadlines] == [
+        ("quarterly", "Trưởng các buôn, Bí thư chi bộ")]
+
+
+@pytest.mark.parametrize("heading, code", [
+    ("Chi nhánh Ngân hàng Chính sách xã hội tỉnh", "NHCSXH"),
+    ("Phòng giao dịch Ngân hàng Chính sách xã hội thị xã", "NHCSXH"),
+    ("Ban Dân tộc tỉnh", "DANTOC"),
+    ("Trung tâm Y tế huyện", "YTE"),
+    ("Bảo hiểm xã hội huyện", "BHXH"),
+    ("Đề nghị Hội Liên hiệp Phụ nữ huyện", "HLHPN"),
+])
+def test_numbered_agency_heading_with_its_task_after_the_colon(heading, code):
+    text = HEADER + f"""III. TỔ CHỨC THỰC HIỆN
+
+4. {heading}: Hướng dẫn các xã triển khai chính sách cho hộ mới thoát nghèo; báo cáo kết quả về \
+Phòng Lao động - Thương binh và Xã hội hằng tháng.
+
+5. Phòng Tài chính - Kế hoạch: Bố trí kinh phí thực hiện.
+"""
+    records = extract_responsibilities(pages_of(text))
+    assert [(r.agency_code, r.task[:20]) for r in records] == [
+        (code, "Hướng dẫn các xã tri"), ("TCKH", "Bố trí kinh phí thực")]
+    agency = heading.removeprefix("Đề nghị ")
+    assert records[0].agency == agency
+    deadlines = extract_deadlines(pages_of(text))
+    assert [(d.recurrence, d.agency) for d in deadlines] == [("monthly", agency)]
+
+
+def test_closing_sentence_to_many_agencies_is_one_record_for_all_concerned():
+    text = HEADER + """III. TỔ CHỨC THỰC HIỆN
+
+1. Sở Y tế
+- Chủ trì cấp thẻ bảo hiểm y tế cho người nghèo.
+
+Yêu cầu Giám đốc các sở, Thủ trưởng các ban, ngành cấp tỉnh, Chủ tịch UBND các huyện, thị xã \
+khẩn trương tổ chức thực hiện Kế hoạch này; có khó khăn, vướng mắc phản ánh về Sở Lao động - \
+Thương binh và Xã hội để tổng hợp./.
+"""
+    records = extract_responsibilities(pages_of(text))
+    closing = records[-1]
+    assert len(records) == 2
+    assert closing.agency == ("Giám đốc các sở, Thủ trưởng các ban, ngành cấp tỉnh, "
+                              "Chủ tịch UBND các huyện, thị xã")
+    assert (closing.agency_code, closing.role) == ("CQ_LIENQUAN", "assigned")
+    assert closing.task.startswith("khẩn trương tổ chức thực hiện")
+
+
+def test_recurrences_and_dates_survive_hard_wraps_of_accent_stripped_text():
+    text = fold(HEADER) + """III. TO CHUC THUC HIEN
+
+1. UBND cac xa, thi tran
+- Rasoat, cap nhat danh sach ho ngheo; dinh
+ky 6 thang, hang
+nam bao cao ket qua ve Phong Lao dong - Thuong binh va Xa hoi; hoan thanh truoc
+ngay 20/12/2024.
+"""
+    deadlines = extract_deadlines(pages_of(text))
+    assert [(d.kind, d.recurrence, d.due_date, d.agency) for d in deadlines] == [
+        ("recurring", "biannual", None, "UBND cac xa, thi tran"),
+        ("recurring", "yearly", None, "UBND cac xa, thi tran"),
+        ("by_date", None, date(2024, 12, 20), "UBND cac xa, thi tran"),
+    ]
+
+
+def test_heads_of_hamlets_as_subjects_of_inline_sentences():
+    text = HEADER + """II. NHIỆM VỤ VÀ GIẢI PHÁP
+
+Trưởng ấp chủ trì, phối hợp với Chi hội Nông dân ấp tổ chức bình xét hộ cận nghèo trong quý III.
+
+Khóm trưởng và Tổ dân cư phối hợp rà soát hộ nghèo phát sinh.
+"""
+    records = extract_responsibilities(pages_of(text))
+    assert [(r.agency, r.agency_code, r.role) for r in records] == [
+        ("Trưởng ấp", "THON", "lead"), ("Khóm trưởng và Tổ dân cư", "THON", "support")]

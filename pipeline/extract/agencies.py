@@ -76,24 +76,33 @@ AGENCY_SECTORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "UBND_HUYEN": ("People's Committee of the district / town / city",
                    (r"^(ubnd|uy ban nhan dan)\s+(cac\s+)?(huyen|thi xa|thanh pho|quan)\b",)),
     "UBND_TINH": ("People's Committee of the province", (r"^(ubnd|uy ban nhan dan)\s+tinh\b",)),
-    "THON": ("villages and residential groups (thôn, làng, bản, tổ dân phố, khu phố, ấp)",
-             (r"^(truong )?(cac )?(thon|lang|ban|to dan pho|khu pho|ap|khom)\b",)),
+    "THON": ("villages and residential units of every region (thôn, làng, bản, buôn, ấp, khóm, "
+             "tổ dân phố, khu phố, khối, tổ dân cư) and their heads (Trưởng thôn, Bí thư chi bộ)",
+             (r"^(?:(?:truong|to truong|bi thu chi bo|chi bo)\s+)?(?:cac\s+)?"
+              r"(?:thon|lang(?! nghe)|ban(?! (?:quan ly|chi huy|dieu hanh|cong tac|thuong vu|tuyen giao|"
+              r"dan van|to chuc|kinh te|van hoa|phap che|nganh|giam sat|dai dien|thanh tra|bao ve|"
+              r"chi dao|dan toc)\b)|buon|ap(?! dung)|khom|to dan pho|khu pho|to dan cu|"
+              r"khu dan cu|khoi(?! (?:dang|chinh quyen|thi dua|doanh nghiep|co quan|van)\b))\b",
+              r"^bi thu chi bo\b", r"^(?:cac\s+)?chi bo (?:thon|ban|buon|ap|khoi|khom|to dan pho|"
+              r"khu pho)\b")),
     "DOANTHE": ("mass organisations in general (các đoàn thể, tổ chức chính trị - xã hội)",
                 (r"doan the", r"chinh tri", r"^cac hoi\b", r"^cac to chuc\b")),
     "CQ_LIENQUAN": ("all concerned agencies (các cơ quan, đơn vị, ban, ngành liên quan)",
-                    (r"^(thu truong )?cac (co quan|don vi|ban|nganh|phong|so|cong chuc)\b",
+                    (r"^((thu truong|giam doc|lanh dao) )?cac (co quan|don vi|ban|nganh|phong|so|"
+                     r"cong chuc)\b",
                      r"\bthu truong\b", r"\bco quan\b.{0,20}\blien quan\b")),
 }
 
 # The first word(s) of an agency name, folded; used to see where a name starts in running text.
 AGENCY_HEAD = (
-    r"(?:phong giao dich|phong|so|ban chi dao|ban chi huy|ban dan toc|ban quan ly|ban|"
+    r"(?:phong giao dich|phong|so|chi nhanh|giam doc|ban chi dao|ban chi huy|ban dan toc|ban quan ly|ban|"
     r"trung tam|tram|chi cuc|cuc|ngan hang|bao hiem xa hoi|bhxh|nhcsxh|hoi|huyen doan|"
     r"thanh doan|tinh doan|xa doan|doan thanh nien|doan tncs\w*|lien doan|cong doan|"
     r"uy ban|ubnd|ubmttq\w*|ub\s+mttq|m\w?t tr\w{1,2}n|mttq\w*|cong ch\w{1,3}\b|can bo|hieu truong|"
     r"thu truong|chu tich|dai truyen thanh|dai|cong an|van phong|benh vien|nha truong|"
-    r"truong|thon|to dan pho|khu pho|"
+    r"to truong|truong|bi thu chi bo|chi bo|thon|to dan pho|khu pho|to dan cu|khom|buon|"
     r"cac (?:thanh vien|co quan|don vi|ban|nganh|phong|so|doan the|to chuc|hoi|thon|lang|"
+    r"khoi|ap|buon|khom|to dan pho|khu pho|to dan cu|khu dan cu|chi bo|"
     r"xa|phuong|cong chuc|nha tr\w+ng|truong|tram|chi hoi|dia phuong|ban nganh))\b"
 )
 
@@ -125,7 +134,8 @@ SPAN_PATTERNS: list[dict] = [
 
 _SEGMENT_BREAK = re.compile(r"\s*(?:,|;|\bva\b|&)\s*(?=" + AGENCY_HEAD + ")")
 _PREFIX = re.compile(r"^\W*(?:de nghi|giao cho|giao|yeu cau|\d+(?:\.\d+)*[.)]?)\s+")
-_GENERIC_LEAD = re.compile(r"^(thu truong )?cac (co quan|don vi|ban nganh|nganh|phong|so|cong chuc)\b")
+_GENERIC_LEAD = re.compile(r"^((thu truong|giam doc|lanh dao) )?cac (co quan|don vi|ban nganh|nganh|"
+                           r"phong|so|cong chuc)\b")
 _COMPILED = {code: tuple(re.compile(p) for p in pats) for code, (_, pats) in AGENCY_SECTORS.items()}
 
 

@@ -26,28 +26,35 @@ from pipeline.spans import to_raw_span
 
 RECURRENCES = ("weekly", "monthly", "quarterly", "biannual", "yearly")
 
+
+def _wrapped(pattern: str) -> re.Pattern:
+    """Compile with every space as any run of whitespace: OCR'd and hard-wrapped text breaks
+    lines anywhere ("định\nkỳ 6 tháng", "trước ngày\n30/9")."""
+    return re.compile(pattern.replace(" ", r"\s+"))
+
+
 _BEFORE = r"(?:(?:xong|hoan thanh)\s+)?(?:tr[uwy]\w{0,2}c|cham nhat(?:\s+(?:la|vao))?|" \
           r"han cuoi(?:\s+la)?|khong (?:qua|muon hon))\s+"
 _DAY = r"(?:(?:het\s+)?ng[a-z]y\s+)?"
 _NUMERIC_DATE = r"(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})(?:\s*[/.-]\s*(?P<y>\d{4}))?(?!\s*[/.-]?\d)"
 _WORDED_DATE = r"(?P<d2>\d{1,2})\s+th[a-z]ng\s+(?P<m2>\d{1,2})(?:\s+n[a-z]{1,2}m\s+(?P<y2>\d{4}))?"
-BY_DATE = re.compile(r"\b" + _BEFORE + _DAY + r"(?:" + _WORDED_DATE + "|" + _NUMERIC_DATE + r")")
+BY_DATE = _wrapped(r"\b" + _BEFORE + _DAY + r"(?:" + _WORDED_DATE + "|" + _NUMERIC_DATE + r")")
 
 _ROMAN_QUARTER = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _YEAR = r"(?:\s*(?:/|-|n[a-z]{1,2}m)\s*(?P<y>\d{4}))?"
-QUARTER = re.compile(r"\b(?:(?:vao|trong|truoc|den|het|den het|cuoi|dau)\s+)?qu[yi]\s+"
+QUARTER = _wrapped(r"\b(?:(?:vao|trong|truoc|den|het|den het|cuoi|dau)\s+)?qu[yi]\s+"
                      r"(?P<q>iv|i{1,3}|[1-4])\b" + _YEAR)
-MONTH = re.compile(r"\b(?:vao|trong|den|den het|cuoi|het)\s+th[a-z]ng\s+(?P<m>\d{1,2})\b" + _YEAR)
-HALF = re.compile(r"\b6 th[a-z]ng\s+(?P<h>dau|cuoi)\s+n[a-z]{1,2}m(?:\s+(?P<y>\d{4}))?")
-YEAR = re.compile(r"\b(?:vao cuoi|den cuoi|den het|trong ca|vao|trong|den|cuoi|het)\s+"
+MONTH = _wrapped(r"\b(?:vao|trong|den|den het|cuoi|het)\s+th[a-z]ng\s+(?P<m>\d{1,2})\b" + _YEAR)
+HALF = _wrapped(r"\b6 th[a-z]ng\s+(?P<h>dau|cuoi)\s+n[a-z]{1,2}m(?:\s+(?P<y>\d{4}))?")
+YEAR = _wrapped(r"\b(?:vao cuoi|den cuoi|den het|trong ca|vao|trong|den|cuoi|het)\s+"
                   r"n[a-z]{1,2}m(?:\s+(?P<y>\d{4}))?\b(?!\s*(?:hoc|tai chinh))")
-RECURRING = re.compile(
+RECURRING = _wrapped(
     r"\b(?:dinh ky\s+)?(?:(?P<every>h[a-z]ng|moi)\s+(?P<unit>tuan|th[a-z]ng|quy|n[a-z]{1,2}m)\b"
     r"|dinh ky\s+(?P<six>6|sau)\s+th[a-z]ng|(?P<six2>6|sau) th[a-z]ng (?:mot|1) lan)"
 )
-_RANGE_OR_HORIZON = re.compile(r"(?:\btu\s+(?:n[a-z]{1,2}m\s+)?\d{4}\s*$|\b(?:giai doan|thoi ky|"
+_RANGE_OR_HORIZON = _wrapped(r"(?:\btu\s+(?:n[a-z]{1,2}m\s+)?\d{4}\s*$|\b(?:giai doan|thoi ky|"
                                r"tam nhin|dinh huong)\b)")
-_MORE_RECURRENCES = re.compile(r"\s*(?:,|va)\s*(?:h[a-z]ng\s+|moi\s+)?(?P<unit>(?:ca\s+)?"
+_MORE_RECURRENCES = _wrapped(r"\s*(?:,|va)\s*(?:h[a-z]ng\s+|moi\s+)?(?P<unit>(?:ca\s+)?"
                                r"n[a-z]{1,2}m|6 th[a-z]ng|quy|th[a-z]ng|tuan)\b(?!\s+\d)")
 _UNITS = {"tuan": "weekly", "quy": "quarterly"}
 _CLAUSE_END = re.compile(r"[.;](?=\s|$)|\n\s*\n")

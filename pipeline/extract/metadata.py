@@ -211,9 +211,26 @@ def _mostly_upper(line: str) -> bool:
 def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> None:
     """Issuer, admin level and locality from the header line or the preamble sentence."""
     level = name = None
-    # 1. header line "ỦY BAN NHÂN DÂN XÃ TÂN HƯNG" / "UBND HUYỆN BA TƠ" in the first lines
+    parent: tuple[str, str | None] | None = None
+    agency: str | None = None
+    # 1. header line "ỦY BAN NHÂN DÂN XÃ TÂN HƯNG" / "UBND HUYỆN BA TƠ" in the first lines;
+    # two lines ("UBND HUYỆN X" over "UBND XÃ Y", "UBND TỈNH X" over "SỞ ..."): the lower issues
     top = folded[:600]
     m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", top)
+    if m:
+        below = _line_below(text, folded, m.end())
+        if below is not None:
+            b_start, b_fold = below
+            mb = re.match(rf"[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", b_fold)
+            if mb and _RANK[LEVELS[mb.group(1)]] > _RANK[LEVELS[m.group(1)]]:
+                got = _name_after(text, m.end(), 4)
+                parent = (LEVELS[m.group(1)], _upper_name(got[0]) if got else None)
+                m = re.compile(rf"[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)").match(
+                    folded, b_start)
+            elif re.match(r"[#*\s]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(
+                text[b_start:b_start + len(b_fold)]
+            ):
+                agency = _clean(text[b_start:b_start + len(b_fold)]).lstrip("#* ")
     if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
         # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
         m = re.search(rf"(?m)^[#*\s]*({_LEVEL_ALT})\s+(?=\S)", top)
@@ -249,10 +266,17 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
         doc = fold(" ".join(p.text for p in pages))
         if re.search(rf"\b{re.escape(LEVEL_FOLD[level])}\s+{re.escape(fold(facts.place))}\b", doc):
             name = facts.place
+    # 2b. the preamble names the issuer one level down from the header: the header was the parent
+    pre = _preamble_unit(text)
+    if pre and level and _RANK[pre[0]] > _RANK[level] and pre[1]:
+        parent = parent or (level, name)
+        level, name = pre
     facts.admin_level = level
     facts.locality = name
     if level:
         facts.issuer = f"UBND {level}" + (f" {name}" if name else "")
+    if agency:
+        facts.issuer = agency[:1] + agency[1:].lower()  # "SỞ LAO ĐỘNG ..." -> "Sở lao động ..."
     # district / province named in the text: "huyện Sóc Sơn", "tỉnh Hà Tĩnh"
     alltext = " ".join(p.text for p in pages)
     allfold = fold(alltext)
@@ -272,6 +296,52 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
             setattr(facts, attr, best)
     if level == "tỉnh" or (level == "thành phố" and name and _is_province(name)):
         facts.province = name or facts.province
+    if parent and parent[1]:  # the unit above the issuer, named in the header
+        p_level, p_name = parent
+        if p_level == "tỉnh" or (p_level == "thành phố" and _is_province(p_name)):
+            facts.province = p_name
+        elif p_level in ("huyện", "thị xã", "thành phố", "quận") and _RANK.get(level or "", 0) > 2:
+            facts.district = p_name
+
+
+# Rank of administrative levels, higher is lower in the hierarchy.
+_RANK = {"tỉnh": 1, "huyện": 2, "thị xã": 2, "thành phố": 2, "quận": 2, "xã": 3, "phường": 3,
+         "thị trấn": 3}
+
+
+def _upper_name(name: str) -> str:
+    return _title_case(name) if name.isupper() else name
+
+
+def _line_below(text: str, folded: str, pos: int) -> tuple[int, str] | None:
+    """(start, folded text) of the next non-empty line after `pos`, if it follows at once."""
+    nl = folded.find("\n", pos)
+    if nl < 0:
+        return None
+    rest = folded[nl + 1:]
+    if rest.startswith("\n") or not rest.strip():
+        return None  # a blank line ends the header block
+    end = rest.find("\n")
+    line = rest if end < 0 else rest[:end]
+    return nl + 1, line
+
+
+def _preamble_unit(text: str) -> tuple[str, str | None] | None:
+    """(level, name) of "Ủy ban nhân dân phường Y ban hành Kế hoạch ..." in the preamble.
+
+    Only before the first section heading ("I.", "1."): the body may name other units' plans.
+    """
+    first_heading = re.search(r"(?m)^[#*\s]*(?:I|1)\.\s", text)
+    text = text[:first_heading.start()] if first_heading else text
+    body = fold(text)
+    m = re.search(
+        rf"{_UBND}\s+({_LEVEL_ALT})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:ban\s+hanh|xay\s+dung|"
+        r"xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)", body
+    )
+    if not m:
+        return None
+    got = _name_after(text, m.start("rest"), 4)
+    return LEVELS[m.group(1)], (got[0] if got else None)
 
 
 LEVEL_FOLD = {v: k for k, v in LEVELS.items()}

@@ -4,7 +4,11 @@ A target is a figure with a unit (%, hộ, người, m²/người, triệu đồ
 for a subject group. Decisions, applied the same way to every plan:
 - Figures under a situation section ("TÌNH HÌNH", "THỰC TRẠNG", "KẾT QUẢ ... NĂM TRƯỚC") are
   baselines, not targets: they are skipped. So are shares of a situation ("chiếm tỷ lệ 4,16%").
-- Support rates are not targets: "hỗ trợ 100% chi phí", "miễn phí 100%", "40 triệu đồng/hộ".
+- Support rates are not targets: "hỗ trợ 100% chi phí / mệnh giá thẻ BHYT", "miễn phí 100%",
+  "40 triệu đồng/hộ".
+- Bounds before a figure, negated forms first (BOUNDS_BEFORE): "không dưới / không thấp hơn /
+  tối thiểu / ít nhất / từ ... (trở lên)" >=, "không quá / không vượt quá / tối đa" <=,
+  "dưới / thấp hơn" <, "trên / hơn" >.
 - "giảm từ A xuống B" -> reduce_to (value B, baseline A); "giảm X" -> reduce_by; "từ A - B" ->
   range; "xuống (còn) dưới X" -> "<"; "xuống còn X" without a baseline -> reduce_to.
 - Poverty figures: a rate in % is poverty_rate (level) or poverty_reduction (amount); a count
@@ -17,7 +21,8 @@ for a subject group. Decisions, applied the same way to every plan:
   value; columns of past results ("Thực hiện 2023") are not targets.
 - Tables with a row per locality: columns whose header says "giảm" give reductions, columns
   of the end of the year / the plan ("cuối năm", "kế hoạch", "chỉ tiêu") give levels with the
-  current column as baseline; columns of the current situation are baselines only. The total
+  current column as baseline, unless every year they name is before the plan ("cuối năm 2023"
+  in a 2024-2025 plan: a baseline); columns of the current situation are baselines only. The total
   row (TỔNG CỘNG) gives the targets of the plan's own locality.
 The grounding of a prose target is its clause; of a table target, its cell.
 """
@@ -36,11 +41,16 @@ from pipeline.structure import Block, Structure, Table, parse_structure
 
 SITUATION_RE = re.compile(
     r"tinh hinh|thuc trang|ket qua thuc hien|danh gia ket qua|ket qua dat duoc|can cu"
-    r"|co so xay dung|dac diem"
+    r"|co so xay dung|dac diem|^\W*(?:[ivxlc]+|\d+)?\W*danh gia\b"
 )
+# "KẾT QUẢ GIẢM NGHÈO NĂM 2023" in a 2024 plan: results of a year before the plan
+RESULTS_RE = re.compile(r"\bket qua\b")
 TARGET_SECTION_RE = re.compile(r"muc tieu|chi tieu")
 
-SUPPORT_AFTER_RE = re.compile(r"^\s*(chi phi|kinh phi|muc|gia tri|lai suat|so tien|tien|muc dong)")
+SUPPORT_AFTER_RE = re.compile(
+    r"^\s*(chi phi|kinh phi|muc|gia tri|lai suat|so tien|tien|muc dong|menh gia|gia the"
+    r"|hoc phi|vien phi|phi\b)"
+)
 SUPPORT_BEFORE_RE = re.compile(r"(mien phi|ho tro|chi tra|dong)\s*$")
 SITUATION_BEFORE_RE = re.compile(r"(chiem|chiem ty le|chiem ti le|hien co|con lai)\s*$")
 CLAUSE_BREAK_RE = re.compile(r";|\.\s+(?=\S)|:\s+|\n\s*[-+•]|,\s*(?=trong do\b)")
@@ -78,10 +88,24 @@ class _Context:
     year: str | None
 
 
-def _is_situation(section: str) -> bool:
-    """A section of the current situation (baselines), unless it also announces targets."""
+def _is_situation(section: str, plan_start: int | None = None) -> bool:
+    """A section of the current situation (baselines), unless it also announces targets.
+
+    "TÌNH HÌNH ...", "THỰC TRẠNG ...", "ĐÁNH GIÁ ...", and "KẾT QUẢ ..." about years before
+    the plan ("KẾT QUẢ GIẢM NGHÈO NĂM 2023" in a 2024 plan).
+    """
     f = fold(section)
-    return bool(SITUATION_RE.search(f)) and not TARGET_SECTION_RE.search(f)
+    if TARGET_SECTION_RE.search(f):
+        return False
+    if SITUATION_RE.search(f):
+        return True
+    return bool(RESULTS_RE.search(f)) and _only_past_years(f, plan_start)
+
+
+def _only_past_years(folded: str, plan_start: int | None) -> bool:
+    """True when `folded` names years and all of them fall before the plan starts."""
+    years = [int(y) for y in re.findall(r"\b(20\d\d)\b", folded)]
+    return bool(years and plan_start) and max(years) < plan_start
 
 
 def _grounding(page: Page, start: int, end: int) -> Grounding:
@@ -111,11 +135,11 @@ def extract_targets(
     for block in structure.blocks:
         if block.kind == "table_row":
             continue
-        if _is_situation(block.section):
+        if _is_situation(block.section, facts.period_start):
             continue
         out.extend(_block_targets(by_number[block.page], block, ctx))
     for table in structure.tables:
-        if _is_situation(table.rows[0].section):
+        if _is_situation(table.rows[0].section, facts.period_start):
             continue
         out.extend(_table_targets(by_number, table, ctx))
     out.sort(key=lambda t: (t.grounding.page, t.grounding.char_start))
@@ -163,14 +187,11 @@ def _comparator(
     if q.form == "range":
         return "range"
     b = before.rstrip()
-    if re.search(r"\b(khong vuot qua|khong qua|toi da|khong vuot)\s*$", b):
-        return "<="
-    if re.search(r"\bduoi\s*$", b):
-        return "<"
-    if re.search(r"\b(toi thieu|it nhat|tu)\s*$", b) or re.match(r"^\s*(tro len|tro len\b)", after):
+    bound = bound_before(b)
+    if bound:
+        return bound
+    if re.match(r"^\s*tro len\b", after):
         return ">="
-    if re.search(r"\b(tren|hon|vuot)\s*$", b):
-        return ">"
     if re.match(r"^\s*tro xuong", after):
         return "<="
     if re.search(r"\bxuong\s*(con)?\s*$", b):
@@ -180,6 +201,26 @@ def _comparator(
     if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
         return "reduce_by"
     return "="
+
+
+# Words before a figure that bound it, negated forms first ("không dưới" is >=, not <).
+BOUNDS_BEFORE = (
+    (r"khong (?:duoi|thap hon|it hon|kem hon)", ">="),
+    (r"khong (?:vuot qua|vuot|qua|cao hon|hon|nhieu hon|lon hon)", "<="),
+    (r"toi da|nhieu nhat|cao nhat", "<="),
+    (r"toi thieu|it nhat|thap nhat|tu", ">="),
+    (r"duoi|thap hon|it hon|nho hon|chua den", "<"),
+    (r"tren|hon|vuot|cao hon|nhieu hon|lon hon", ">"),
+)
+
+
+def bound_before(folded_before: str) -> str | None:
+    """The comparator that the words just before a figure set ("không dưới" -> ">="), if any."""
+    b = folded_before.rstrip()
+    for words, comparator in BOUNDS_BEFORE:
+        if re.search(rf"\b(?:{words})\s*$", b):
+            return comparator
+    return None
 
 
 def _poverty_code(q: Quantity, comparator: str, clause: str, code: str | None) -> str | None:
@@ -408,7 +449,10 @@ def _table_targets(pages: dict[int, Page], table: Table, ctx: _Context) -> list[
             return "escape"
         if GIAM_RE.search(d) or re.search(r"\bgiam\b", d.split("|")[-1]):
             return "reduce"
-        if re.search(r"cuoi nam|ke hoach|chi tieu|muc tieu|du kien", d):
+        past_year = _only_past_years(d, ctx.facts.period_start)
+        if re.search(r"ke hoach|chi tieu|muc tieu|du kien", d) and not past_year:
+            return "level"
+        if re.search(r"cuoi nam", d) and not past_year:
             return "level"
         if "ngheo" in d or "ty le" in d or "%" in d or "dau nam" in d:
             return "base"
@@ -471,10 +515,12 @@ def _table_targets(pages: dict[int, Page], table: Table, ctx: _Context) -> list[
 
 
 _CELL_RE = re.compile(
-    r"^\s*(?P<op><=|>=|≤|≥|<|>|duoi|tren|toi thieu|it nhat|toi da|khong qua)?\s*"
+    r"^\s*(?P<op><=|>=|≤|≥|<|>|khong duoi|khong thap hon|khong vuot qua|khong qua|duoi|tren"
+    r"|toi thieu|it nhat|toi da)?\s*"
     r"(?P<num>\d+(?:[.,]\d+)*)\s*(?P<pct>%)?\s*(?P<more>tro len)?\s*$"
 )
-_CELL_OPS = {"<=": "<=", "≤": "<=", "toi da": "<=", "khong qua": "<=", ">=": ">=", "≥": ">=",
+_CELL_OPS = {"<=": "<=", "≤": "<=", "toi da": "<=", "khong qua": "<=", "khong vuot qua": "<=",
+             "khong duoi": ">=", "khong thap hon": ">=", ">=": ">=", "≥": ">=",
              "toi thieu": ">=", "it nhat": ">=", "<": "<", "duoi": "<", ">": ">", "tren": ">"}
 
 
@@ -485,11 +531,16 @@ def _indicator_rows_targets(
     unit_col = next(c for c, d in enumerate(desc) if re.search(r"don vi tinh|\bdvt\b", d))
     name_col = next((c for c, d in enumerate(desc)
                      if re.search(r"chi tieu|noi dung|ten|muc tieu", d) and c != unit_col), 1)
-    past = re.compile(r"thuc hien|\buoc\b|hien trang|co so|nam truoc|dau ky")
+    past_words = re.compile(r"thuc hien|\buoc\b|hien trang|co so|nam truoc|dau ky")
+
+    def is_past(d: str) -> bool:
+        """A past column: its words say so, or every year it names is before the plan."""
+        return bool(past_words.search(d)) or _only_past_years(d, ctx.facts.period_start)
+
     planned = re.compile(r"20\d\d|ke hoach|chi tieu|muc tieu|phan dau|giai doan|nam")
     value_cols = [c for c, d in enumerate(desc) if c not in (unit_col, name_col)
-                  and planned.search(d) and not past.search(d) and not re.search(r"\btt\b|stt", d)]
-    base_col = next((c for c, d in enumerate(desc) if past.search(d)), None)
+                  and planned.search(d) and not is_past(d) and not re.search(r"\btt\b|stt", d)]
+    base_col = next((c for c, d in enumerate(desc) if is_past(d)), None)
     out: list[TargetRecord] = []
     for r in data_rows:
         cells = r.cells
