@@ -41,7 +41,9 @@ OUT = ROOT / "bench" / "results" / "extract.md"
 SEEN = {"000_cb333d08bd062875", "001_6ab4926c68bb22f9", "kh-xa-targets-01",
         "kh-huyen-targets-02", "kh-tinh-targets-03",
         # written blind, measured once (FIRST_BLIND_RUN), then used to fix genre rules:
-        "kh-phuong-06", "kh-tinh-07"}
+        "kh-phuong-06", "kh-tinh-07",
+        # blind once (third run), then seen (measured numbers in FIRST_BLIND_RUN):
+        "kh-xa-08", "kh-huyen-09"}
 FACT_FIELDS = ("doc_type", "number", "issue_date", "issue_month", "issue_year", "place",
                "issuer", "admin_level", "locality", "district", "province", "period_start",
                "period_end", "is_draft", "signer", "signer_title", "title")
@@ -81,6 +83,31 @@ the parent as issuer; "KẾT QUẢ ... NĂM <year before the plan>" was not a si
 table column "cuối năm <year before the plan>" was read as a level target; "không dưới X%" was
 `<` instead of `>=`; "hỗ trợ 100% mệnh giá thẻ BHYT" was a target. From then on both plans are
 "seen": the tables above no longer measure them blind.
+
+### Third blind run: kh-xa-08 and kh-huyen-09 (2026-11-23 16:36 UTC, before any rule saw them)
+
+Written and annotated by an engineer who never ran the extractor on them (then named
+kh-xa-blind-08, kh-huyen-blind-09), measured once after the second round of genre fixes.
+Commands: `.venv/bin/python bench/bench_extract.py`, `.venv/bin/python bench/bench_extract_tasks.py`
+
+| plan | targets P | targets R | facts right |
+|---|---|---|---|
+| kh-xa-08 | 0.657 (23/35) | 1.000 (23/23) | 1.000 (22/22) |
+| kh-huyen-09 | 0.732 (30/41) | 0.968 (30/31) | 0.818 (18/22: issue_date, issue_month, issue_year, place) |
+
+| plan | resp. P / R / F1 | deadlines P / R / F1 |
+|---|---|---|
+| kh-xa-08 | 1.00 / 1.00 / 1.00 (21) | 1.00 / 1.00 / 1.00 (16) |
+| kh-huyen-09 | 1.00 / 1.00 / 1.00 (18) | 0.82 / 1.00 / 0.90 (14 gold, 17 found) |
+
+Errors, then fixed by genre rules: part headings above the roman sections ("Phần thứ nhất" with
+its title on the next line, "A. TÌNH HÌNH ...") were not headings, so the figures of a results or
+situation part were read as targets (all 22 extra targets); "đưa ... người đi làm việc ở nước
+ngoài theo hợp đồng" after "trong đó" took the employment indicator of the figure before it
+instead of labour export (job_connection); a date line after a long run of spaces on a joined
+header line ("Số: ...      <place>, ngày ...") was not found, nor one after the national motto;
+"CỘNG HÒA XÃ HỘI ..." on the issuer's line was read into the commune name. From then on both plans
+are "seen".
 """
 
 

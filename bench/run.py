@@ -55,7 +55,7 @@ def main() -> int:
     ]
     if failures:
         header += [f"Scripts that failed in this run: {', '.join(failures)}.", ""]
-    (ROOT / "BENCHMARKS.md").write_text("\n".join(header) + "\n\n".join(sections) + "\n",
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n",
                                         encoding="utf-8")
     print(f"BENCHMARKS.md written ({len(sections)} sections)")
     return 1 if failures else 0

@@ -3,7 +3,8 @@
 Extractors need to know where a sentence stands ("I. TÌNH HÌNH CHUNG" holds baselines,
 "II. MỤC TIÊU" targets) and to read tables cell by cell. Every block keeps its character span
 in the page text, so records built on it stay grounded. Tolerant of OCR noise: "Il." and
-"III " count as roman numerals, markdown marks (#, **, |) are skipped.
+"III " count as roman numerals, markdown marks (#, **, |) are skipped. Parts above the roman
+sections ("Phần thứ nhất" with its title on the next line, "A. TÌNH HÌNH ...") are headings too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ _MARKUP = r"[#*_>\s]*"
 ROMAN_RE = re.compile(rf"^{_MARKUP}(?P<label>[IVXl]{{1,5}})(?:\s*[.:)]\s*|\s+)(?=\S)")
 NUMBERED_RE = re.compile(rf"^{_MARKUP}(?P<label>\d{{1,2}}(?:\.\d{{1,2}}){{0,3}})(?:\.|\)|\s)\s*(?=\S)")
 LETTER_RE = re.compile(rf"^{_MARKUP}(?P<label>[a-zđ])\s*[).]\s+(?=\S)")
+# A part above the roman sections: "Phần thứ nhất", "PHẦN II", "A. TÌNH HÌNH ..." (capital letter)
+PART_RE = re.compile(
+    rf"^{_MARKUP}(?P<label>(?:ph[aầ]n|PH[AẦ]N)\s+(?:th[uứ]\s+\w+|[IVX]{{1,4}}|\d{{1,2}}))\b\s*[.:\-–]?\s*",
+    re.IGNORECASE,
+)
+CAPITAL_PART_RE = re.compile(rf"^{_MARKUP}(?P<label>[A-HĐ])\s*[.)]\s+(?=\S)")
 BULLET_RE = re.compile(r"^\s*(?:[-–•]\s*\+|[-–•+*])\s+(?=\S)")
 MD_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
@@ -43,6 +50,7 @@ class Block:
     label: str | None = None
     headings: list[str] = field(default_factory=list)  # outer to inner heading texts
     section: str = ""  # the top heading (roman, else "1.") the block stands under
+    part: str = ""  # the part heading above the sections ("Phần thứ nhất ...", "A. ...")
     cells: list[Cell] = field(default_factory=list)  # table rows only
 
 
@@ -101,8 +109,26 @@ def _cells(line: str, offset: int) -> list[Cell]:
     return cells
 
 
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.6
+
+
+def is_part_heading(text: str) -> bool:
+    """A part heading ("Phần thứ hai ...", "B. MỤC TIÊU ..."), one tier above roman sections."""
+    line = text.strip()
+    m = PART_RE.match(line)
+    if m and len(line) < 200:
+        return True
+    m = CAPITAL_PART_RE.match(line)
+    return bool(m) and _mostly_upper(line[m.end():])
+
+
 def _heading(line: str) -> tuple[int, str] | None:
     """(level, label) when the line opens a heading."""
+    if is_part_heading(line):
+        m = PART_RE.match(line.strip()) or CAPITAL_PART_RE.match(line.strip())
+        return 1, m.group("label").strip() if m else ""
     m = ROMAN_RE.match(line)
     if m:
         rest = line[m.end():]
@@ -167,6 +193,9 @@ def parse_page(page: Page, headings: list[str] | None = None) -> list[Block]:
             continue
         wraps_heading = (
             current is not None and current.kind == "heading" and line.lstrip()[:1].islower()
+        ) or (  # "Phần thứ nhất" alone on its line: the next line is its title
+            current is not None and current.kind == "heading"
+            and _bare_part(text[current.start:current.end])
         )
         if current is not None and (current.kind in ("paragraph", "bullet") or wraps_heading):
             # a wrapped line continues the block it belongs to
@@ -178,23 +207,33 @@ def parse_page(page: Page, headings: list[str] | None = None) -> list[Block]:
     return blocks
 
 
-def _set_sections(blocks: list[Block], section: str, level: int = 1) -> str:
-    """Fill Block.section from the last heading of `level`; returns the open one."""
+def _bare_part(text: str) -> bool:
+    m = PART_RE.match(text.strip())
+    return bool(m) and not text.strip()[m.end():].strip()
+
+
+def _set_sections(
+    blocks: list[Block], section: str, level: int = 1, part: str = ""
+) -> tuple[str, str]:
+    """Fill Block.section from the last heading of `level` and Block.part; returns both."""
     for b in blocks:
         if b.kind == "heading" and b.level == level:
-            section = b.text.strip().strip("*#").strip()
+            section = " ".join(b.text.split()).strip("*#").strip()
+            if level == 1 and is_part_heading(b.text):
+                part = section
         b.section = section
-    return section
+        b.part = part
+    return section, part
 
 
 def parse_structure(pages: list[Page]) -> Structure:
     """Blocks of every page (headings carried across pages) and the tables they form."""
     blocks: list[Block] = []
     heads: list[str] = []
-    section = ""
+    section = part = ""
     for page in pages:
         page_blocks = parse_page(page, heads)
-        section = _set_sections(page_blocks, section)
+        section, part = _set_sections(page_blocks, section, part=part)
         blocks.extend(page_blocks)
         for b in page_blocks:
             if b.kind == "heading":

@@ -265,3 +265,31 @@ def test_a_commune_named_in_the_body_of_a_district_plan_is_not_the_issuer():
             "Ủy ban nhân dân xã Phú Lâm xây dựng kế hoạch của xã.\n")
     f = _facts(text)
     assert (f.issuer, f.admin_level, f.locality) == ("UBND huyện Tiên Du", "huyện", "Tiên Du")
+
+
+def test_date_and_place_after_a_long_run_of_spaces_on_a_joined_header_line():
+    text = ("ỦY BAN NHÂN DÂN                    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "HUYỆN ĐÔNG SƠN                  Độc lập - Tự do - Hạnh phúc\n\n"
+            "Số: 7/KH-UBND                          Đông Sơn, ngày 9 tháng 4 năm 2024\n\n"
+            "KẾ HOẠCH\nGiảm nghèo năm 2024\n")
+    f = _facts(text)
+    assert f.place == "Đông Sơn"
+    assert f.issue_date == date(2024, 4, 9)
+    assert f.issuer == "UBND huyện Đông Sơn"
+
+
+def test_whole_header_on_one_line_and_a_cited_date_below_it():
+    text = ("ỦY BAN NHÂN DÂN XÃ AN PHÚ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - "
+            "Hạnh phúc An Phú, ngày 12 tháng 5 năm 2024\nSố: 9/KH-UBND\nKẾ HOẠCH\nGiảm nghèo\n"
+            "Căn cứ Quyết định số 90/QĐ-TTg, ngày 18/01/2022;\n")
+    f = _facts(text)
+    assert f.place == "An Phú"
+    assert f.issue_date == date(2024, 5, 12)
+    assert f.issuer == "UBND xã An Phú"
+
+
+def test_a_commune_named_cong_hoa_keeps_its_name():
+    text = ("ỦY BAN NHÂN DÂN\nXÃ CỘNG HÒA\n\nSố: 9/KH-UBND\n"
+            "Cộng Hòa, ngày 12 tháng 5 năm 2024\nKẾ HOẠCH\nGiảm nghèo\n")
+    f = _facts(text)
+    assert (f.issuer, f.place) == ("UBND xã Cộng Hòa", "Cộng Hòa")

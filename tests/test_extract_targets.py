@@ -435,3 +435,27 @@ def test_indicator_table_column_of_a_past_year_is_not_a_target():
 )
 def test_support_levels_are_not_targets(sentence):
     assert _targets("II. NỘI DUNG\n" + sentence) == []
+
+
+def test_figures_under_a_results_part_are_baselines():
+    text = ("Phần thứ nhất\nKẾT QUẢ THỰC HIỆN NĂM 2023\n"
+            "Đầu năm toàn xã có 410 hộ nghèo, chiếm 20,5%; trong năm giảm 35 hộ nghèo.\n"
+            "I. Tồn tại\nTỷ lệ hộ nghèo còn 18,75%.\n"
+            "Phần thứ hai\nMỤC TIÊU NĂM 2024\nI. Chỉ tiêu\nTỷ lệ hộ nghèo giảm 2%.\n")
+    found = _targets(text)
+    assert [(t.indicator, t.value) for t in found] == [("poverty_reduction", 2.0)]
+
+
+def test_figures_under_a_lettered_situation_part_are_baselines():
+    text = ("A. TÌNH HÌNH HỘ NGHÈO CUỐI NĂM 2023\n"
+            "Toàn huyện có 3.100 hộ nghèo, chiếm 6,2%; giải quyết việc làm cho 900 lao động.\n"
+            "B. MỤC TIÊU NĂM 2024\nI. CHỈ TIÊU CỤ THỂ\n1. Giải quyết việc làm cho 1.000 lao động.\n")
+    found = _targets(text)
+    assert [(t.indicator, t.value) for t in found] == [("employment", 1000.0)]
+
+
+def test_workers_sent_abroad_under_contract_are_labour_export_not_jobs_at_home():
+    found = _targets("II. MỤC TIÊU\nGiải quyết việc làm cho 1.500 lao động, trong đó đưa 45 người "
+                     "đi làm việc ở nước ngoài theo hợp đồng.\n")
+    assert [(t.indicator, t.value) for t in found] == [("employment", 1500.0),
+                                                      ("job_connection", 45.0)]

@@ -493,3 +493,30 @@ Khóm trưởng và Tổ dân cư phối hợp rà soát hộ nghèo phát sinh.
     records = extract_responsibilities(pages_of(text))
     assert [(r.agency, r.agency_code, r.role) for r in records] == [
         ("Trưởng ấp", "THON", "lead"), ("Khóm trưởng và Tổ dân cư", "THON", "support")]
+
+
+def test_target_indicator_sections_give_no_deadlines_but_tasks_and_targets_do():
+    text = HEADER + """I. MỤC TIÊU CHUNG
+
+Giảm nghèo bền vững, hạn chế tái nghèo.
+
+II. CHỈ TIÊU CỤ THỂ
+
+1. Phấn đấu giảm 320 hộ nghèo trong năm 2024; đến cuối năm, tỷ lệ hộ nghèo còn dưới 2,5%.
+
+III. CHỈ TIÊU GIAO CHO CÁC XÃ, THỊ TRẤN
+
+1. Mỗi xã giảm ít nhất 1,5% hộ nghèo trong năm 2024.
+
+IV. CHỈ TIÊU VÀ NHIỆM VỤ TRỌNG TÂM
+
+1. Tổ chức tập huấn cho cán bộ giảm nghèo trong quý II/2024.
+
+V. TỔ CHỨC THỰC HIỆN
+
+1. Phòng Văn hóa và Thông tin: Tuyên truyền về giảm nghèo; báo cáo hàng quý.
+"""
+    deadlines = extract_deadlines(pages_of(text))
+    assert [(d.kind, d.due_date, d.recurrence) for d in deadlines] == [
+        ("period", date(2024, 6, 30), None), ("recurring", None, "quarterly")]
+    assert deadlines[0].task.startswith("Tổ chức tập huấn")

@@ -110,3 +110,22 @@ def test_sections_carry_across_pages():
     st = parse_structure([p1, p2])
     last = st.blocks[-1]
     assert last.page == 2 and section_of(last) == "II. MỤC TIÊU"
+
+
+def test_part_headings_above_roman_sections():
+    text = ("Phần thứ nhất\nKẾT QUẢ THỰC HIỆN NĂM 2023\nCuối năm có 120 hộ nghèo.\n"
+            "Phần thứ hai\nMỤC TIÊU NĂM 2024\nI. CHỈ TIÊU\nGiảm 20 hộ nghèo.\n"
+            "A. TÌNH HÌNH CHUNG\nCó 50 hộ cận nghèo.\nB. Tổ chức họp dân.\n")
+    page = Page(1, text, text, "plain")
+    st = parse_structure([page])
+    first = next(b for b in st.blocks if b.text.startswith("Cuối năm"))
+    assert first.part == "Phần thứ nhất KẾT QUẢ THỰC HIỆN NĂM 2023" == first.section
+    target = next(b for b in st.blocks if b.text.startswith("Giảm 20"))
+    assert (target.part, target.section) == ("Phần thứ hai MỤC TIÊU NĂM 2024", "I. CHỈ TIÊU")
+    near = next(b for b in st.blocks if b.text.startswith("Có 50"))
+    assert near.part == "A. TÌNH HÌNH CHUNG"
+    lower = next(b for b in st.blocks if "B. Tổ chức" in b.text)
+    assert lower.kind != "heading"  # a capital letter before a sentence is not a part
+    assert lower.part == "A. TÌNH HÌNH CHUNG"
+    for b in st.blocks:
+        assert page.text[b.start:b.end] == b.text

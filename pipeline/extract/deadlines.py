@@ -9,8 +9,9 @@ Three kinds (records.DEADLINE_KINDS):
 Recurrence vocabulary: weekly | monthly | quarterly | biannual (every six months) | yearly.
 A period or date without a year ("cuối năm", "trước ngày 20/12") takes the plan's year (the first
 "năm YYYY" of the title or date line). The owner is the agency of the enclosing responsibility
-block or of the sentence (responsibilities.walk); objectives, scope and budget sections are
-skipped, since a year there is a target horizon, not a due date.
+block or of the sentence (responsibilities.walk); objectives ("Mục tiêu"), target indicators
+("Chỉ tiêu cụ thể"), scope and budget sections are skipped, since a year there is a target
+horizon, not a due date.
 """
 
 from __future__ import annotations

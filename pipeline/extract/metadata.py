@@ -56,6 +56,18 @@ _DATE_LINE_RE = re.compile(
     r"(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*nam\s*|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)"
     r"(?P<y>\d{4})"
 )
+# The same date line anywhere on a header line, when the two header columns are joined on one
+# line ("Số: 7/KH-UBND      Đông Sơn, ngày 9 tháng 4 năm 2024"): the place is the words
+# (single-spaced, up to six) right before the comma.
+_DATE_ANYWHERE_RE = re.compile(
+    r"(?<!\S)(?P<place>[^\s,][^\s,]*(?: [^\s,]+){0,5}),\s*ngay\s*(?:(?P<d>\d{1,2})?\s*"
+    r"(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*nam\s*"
+    r"|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)(?P<y>\d{4})"
+)
+# Header words a joined line may leave before the place ("... Hạnh phúc Đông Sơn, ngày ...")
+_HEADER_TAIL_RE = re.compile(
+    r"\S*/\S*|hanh phuc|viet nam|nhan dan|\b(?:xa|huyen|tinh|phuong|quan) [^\s]+ [^\s]+\s{2,}"
+)
 _NUMBER_RE = re.compile(r"(?m)^[#*\s]*so\s*[:.]?\s*(?P<num>[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)")
 _REF_RE = re.compile(
     r"\b(?P<kind>thong tu lien tich|" + "|".join(sorted(REF_KINDS, key=len, reverse=True)) + r")"
@@ -113,6 +125,8 @@ def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int] | No
             break
         if fold(text[m.start(1):m.start(1) + 9]) in ("thanh pho",):
             break
+        if re.match(r"cong\s+hoa\s+xa\s+hoi|doc\s+lap\s*[-–]", fold(text[m.start(1):m.start(1) + 20])):
+            break  # the national motto of a joined header line, not a commune "Cộng Hòa"
         if words and words[0].isupper() and len(words[0]) > 1 and not m.group(1).isupper():
             break  # "THẠCH ĐÀ Độc lập": an upper-case name ends where the case changes
         words.append(m.group(1))
@@ -156,11 +170,19 @@ def _header(facts: DocumentFacts, page: Page, text: str, folded: str) -> None:
         code = re.search(r"/([A-Za-zĐđ]+)", raw)
         if code:
             facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) or facts.doc_type
-    m = _DATE_LINE_RE.search(folded)
+    head_end = re.search(r"\n\s*(?:can cu|thuc hien)\b", folded)
+    header_end = head_end.start() if head_end else min(len(folded), 2000)
+    # a date line in the header; else one after other text on a joined header line; else
+    # a date line anywhere (never "..., ngày 18/01/2022" of a cited decision when the header has it)
+    m = (_DATE_LINE_RE.search(folded, 0, header_end)
+         or _DATE_ANYWHERE_RE.search(folded, 0, header_end) or _DATE_LINE_RE.search(folded))
     if m:
         place = _clean(text[m.start("place"):m.end("place")])
         if "/" in place:  # "Số: 12/KH-UBND Thạch Đà" when OCR joins the two header columns
             place = _clean(re.split(r"\S*/\S*", place)[-1])
+        tail = list(_HEADER_TAIL_RE.finditer(fold(place)))
+        if tail:  # "Hạnh phúc Đông Sơn": keep what follows the header words
+            place = _clean(place[tail[-1].end():]).lstrip("-– ").strip()
         if place and len(place.split()) <= 5:
             facts.place = place
         facts.issue_date_text = _clean(text[m.start("place"):m.end("y")]).split(",", 1)[-1].strip()

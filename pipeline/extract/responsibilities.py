@@ -28,9 +28,11 @@ _DECOR = re.compile(r"^[#\s]*(?:\*\*)?\s*")
 _TERMINAL = (".", ";", ":", "!", "?", "/.", ")")
 
 # Section titles (folded, at the start of a heading) whose content is not tasks: objectives,
-# scope, budget, situation. Records found there would be targets or background, not duties.
+# target indicators ("Chỉ tiêu cụ thể", "Chỉ tiêu giao cho các xã", but not "Chỉ tiêu và nhiệm
+# vụ"), scope, budget, situation. Records found there would be targets or background, not duties.
 _SKIP_SECTIONS = re.compile(
-    r"^\W*(muc tieu|muc dich|doi tuong|pham vi|kinh phi|nguon von|von va nguon von|tinh hinh|"
+    r"^\W*(muc tieu|chi tieu(?![\s,;:-]+(?:va\s+)?(?:nhiem vu|giai phap))|muc dich|doi tuong|"
+    r"pham vi|kinh phi|nguon von|von va nguon von|tinh hinh|"
     r"thoi gian|ket qua thuc hien|danh gia ket qua|thuc trang|can cu)"
 )
 _APPENDIX = re.compile(r"^\W*(phu luc|bieu mau|bieu so|bang phan cong|danh muc nhiem vu)\b")

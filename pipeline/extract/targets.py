@@ -4,6 +4,10 @@ A target is a figure with a unit (%, hộ, người, m²/người, triệu đồ
 for a subject group. Decisions, applied the same way to every plan:
 - Figures under a situation section ("TÌNH HÌNH", "THỰC TRẠNG", "KẾT QUẢ ... NĂM TRƯỚC") are
   baselines, not targets: they are skipped. So are shares of a situation ("chiếm tỷ lệ 4,16%").
+  So are figures under a situation part ("Phần thứ nhất: KẾT QUẢ ...", "A. TÌNH HÌNH ...")
+  unless their own section announces targets.
+- Workers sent abroad under contract ("đi làm việc ở nước ngoài") are labour export
+  (job_connection), also as a part ("trong đó") of a jobs figure.
 - Support rates are not targets: "hỗ trợ 100% chi phí / mệnh giá thẻ BHYT", "miễn phí 100%",
   "40 triệu đồng/hộ".
 - Bounds before a figure, negated forms first (BOUNDS_BEFORE): "không dưới / không thấp hơn /
@@ -58,6 +62,11 @@ CLAUSE_BREAK_RE = re.compile(r";|\.\s+(?=\S)|:\s+|\n\s*[-+•]|,\s*(?=trong do\b
 GIAM_RE = re.compile(
     r"(?<!mien, )(?<!mien )\bgiam\b(?!\s+(?:ngheo|sat|doc|hoc phi|thieu|dinh|thue|tru|nhe))"
 )
+# "đưa 120 người đi làm việc ở nước ngoài theo hợp đồng": labour export (Dự án 4), which the
+# indicator list files under job_connection ("xuất khẩu lao động"), not employment at home
+LABOUR_EXPORT_RE = re.compile(
+    r"lam viec (?:o|tai) nuoc ngoai|lao dong (?:o |di )?nuoc ngoai|xuat khau lao dong"
+)
 # The same poverty target said as a share or as a count ("0,56% (tương đương 82 hộ)")
 COUNTERPART = {
     "poverty_rate": "poor_households", "poverty_reduction": "poor_households_reduction",
@@ -102,6 +111,17 @@ def _is_situation(section: str, plan_start: int | None = None) -> bool:
     return bool(RESULTS_RE.search(f)) and _only_past_years(f, plan_start)
 
 
+def _in_situation(block: Block, plan_start: int | None) -> bool:
+    """Under a situation section, or a situation part ("Phần thứ nhất: KẾT QUẢ ...") whose own
+    section does not announce targets."""
+    if _is_situation(block.section, plan_start):
+        return True
+    if not block.part or block.part == block.section:
+        return False
+    return _is_situation(block.part, plan_start) and not TARGET_SECTION_RE.search(
+        fold(block.section))
+
+
 def _only_past_years(folded: str, plan_start: int | None) -> bool:
     """True when `folded` names years and all of them fall before the plan starts."""
     years = [int(y) for y in re.findall(r"\b(20\d\d)\b", folded)]
@@ -135,11 +155,11 @@ def extract_targets(
     for block in structure.blocks:
         if block.kind == "table_row":
             continue
-        if _is_situation(block.section, facts.period_start):
+        if _in_situation(block, facts.period_start):
             continue
         out.extend(_block_targets(by_number[block.page], block, ctx))
     for table in structure.tables:
-        if _is_situation(table.rows[0].section, facts.period_start):
+        if _in_situation(table.rows[0], facts.period_start):
             continue
         out.extend(_table_targets(by_number, table, ctx))
     out.sort(key=lambda t: (t.grounding.page, t.grounding.char_start))
@@ -339,6 +359,8 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
             comparator = _comparator(q, before, after, folded[t_lo:q.start],
                                      folded[c_lo:q.start])
         tight = _best_indicator(mentions, t_lo, t_hi, q.start)
+        if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
+            tight = "job_connection"
         wide = None if inherited else _best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
         code = _resolve_indicator(q, comparator, clause, tight, wide,
                                   prev if inherited or prev_code in POVERTY_FAMILY else None,
