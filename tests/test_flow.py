@@ -69,8 +69,10 @@ def _scan_pdf(path: Path, text: str) -> Path:
 
 
 def test_scanned_pdf_is_ocrd_and_grounded(data_home, tmp_path):
+    from flows.process import process_document
+
     scan = _scan_pdf(tmp_path / "bản quét.pdf", PLAN)
-    outcome, = _run_flow([scan])
+    outcome = process_document(str(scan))
     assert outcome.status == "processed", outcome.error
     with store.session_scope(store.get_engine()) as session:
         doc = store.find_document(session, scan.name)
