@@ -1,6 +1,7 @@
 """Build models/restore/: syllable vocabulary, trigram counts and OCR confusion costs.
 
-Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the clean sample plans, and
+Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the clean plans (../shared/plans
+and data/samples except "-blind-" files, all with the same weight), and
 learns per-character OCR confusions from synthetic pages typeset from corpus text, scanned and
 read by `tesseract -l eng`. Reproducible: fixed seeds, sorted iteration. Run:
     .venv/bin/python scripts/build_restore_model.py [--pages 50] [--work /tmp/restore_build]
@@ -42,6 +43,7 @@ from pipeline.restore_model import (  # noqa: E402
 SHARED = REPO / ".." / "shared"
 CORPORA = SHARED / "corpora"
 PLANS = SHARED / "plans"
+SAMPLES = REPO / "data" / "samples"  # plans written for the project; "-blind-" ones stay unseen
 OUT = REPO / "models" / "restore"
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 
@@ -104,15 +106,32 @@ def tokens_of(line: str) -> list[str]:
     return out
 
 
+def accents_intact(text: str) -> bool:
+    """True when most words carry valid Vietnamese accents (not stripped, not OCR-garbled)."""
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
+    accented = [w for w in words if strip_accents(w) != w]
+    valid = [w for w in accented if is_syllable_shape(canonical_syllable(w))]
+    return bool(words) and len(valid) / len(words) >= 0.45
+
+
 def clean_plan_texts() -> list[tuple[str, str]]:
-    """(name, text) of the sample plans whose accents are intact."""
+    """(name, text) of the shared sample plans whose accents are intact (measured by the bench)."""
     out = []
     for path in sorted(PLANS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
-        accented = [w for w in words if strip_accents(w) != w]
-        valid = [w for w in accented if is_syllable_shape(canonical_syllable(w))]
-        if words and len(valid) / len(words) >= 0.45:
+        if accents_intact(text):
+            out.append((path.name, text))
+    return out
+
+
+def extra_plan_texts() -> list[tuple[str, str]]:
+    """(name, text) of the repository's clean plans in data/samples, minus the "-blind-" ones."""
+    out = []
+    for path in sorted(SAMPLES.glob("*.txt")):
+        if "-blind-" in path.name:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if accents_intact(text):
             out.append((path.name, text))
     return out
 
@@ -469,7 +488,7 @@ def main() -> None:
         vocab = json.loads((OUT / "meta.json").read_text(encoding="utf-8"))["vocab"]
     else:
         vocab = build_lm(args.work, args.with_4grams)
-    plans = clean_plan_texts()
+    plans = clean_plan_texts() + extra_plan_texts()
     print("clean plans for domain counts:", [name for name, _ in plans], flush=True)
     save_arrays(OUT / "domain.npz", **domain_tables([t for _, t in plans], vocab))
     chars, stats = learn_channel(args.work, args.pages, vocab, args.vowel_prior, args.smoothing)
