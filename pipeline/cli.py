@@ -11,7 +11,6 @@ import difflib
 import functools
 import io
 import json
-import shutil
 import sys
 from datetime import date, datetime
 from enum import StrEnum
@@ -201,9 +200,7 @@ def ingest(
     failed = [o for o in outcomes if o.status == "failed"]
     for outcome in failed:
         name = Path(outcome.path).name
-        copy = inbox._free_name(folders.failed, name)
-        shutil.copy2(outcome.path, copy)
-        inbox.write_error_report(copy, outcome.error)
+        inbox.set_aside_copy(Path(outcome.path), folders, outcome.error)
         err_console.print(f"[red]✗ {name}[/red]: {outcome.error['message_vi']} / "
                           f"{outcome.error['message_en']}"
                           + (f" ({outcome.error['detail']})" if outcome.error.get("detail") else ""),

@@ -124,6 +124,14 @@ def settle(claimed: Path, folders: Folders, *, error_report: dict | None = None)
     return destination
 
 
+def set_aside_copy(path: Path, folders: Folders, report: dict) -> Path:
+    """Copy a failed file that lives outside the inbox into failed/, with its report beside it."""
+    destination = _free_name(folders.failed, path.name)
+    shutil.copy2(path, destination)
+    write_error_report(destination, report)
+    return destination
+
+
 def write_error_report(path: Path, report: dict) -> Path:
     """X.pdf.error.json beside the failed file: what went wrong and what to do next."""
     report_path = path.with_name(path.name + ".error.json")
