@@ -90,7 +90,12 @@ def _jsonable(value):
     return value
 
 
-def _emit(rows: list[dict], fmt: Format, columns: list[str], title: str) -> None:
+_ADD_PLANS_HINT = ("Thêm kế hoạch / add plans: plans ingest TỆP... "
+                   "(or copy them into data/inbox and run plans serve)")
+
+
+def _emit(rows: list[dict], fmt: Format, columns: list[str], title: str,
+          empty_hint: str | None = None) -> None:
     """Print records as a rich table, a JSON array or CSV."""
     if fmt is Format.json:
         clean = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
@@ -105,9 +110,8 @@ def _emit(rows: list[dict], fmt: Format, columns: list[str], title: str) -> None
         return
     if not rows:
         console.print(f"{title}: không có bản ghi nào / no records.")
-        if title == "Tài liệu / Documents":
-            console.print("Thêm kế hoạch / add plans: plans ingest TỆP... "
-                          "(or copy them into data/inbox and run plans serve)")
+        if empty_hint:
+            console.print(empty_hint)
         return
     table = Table(title=f"{title} ({len(rows)})", show_lines=False)
     for column in columns:
@@ -262,7 +266,7 @@ def documents(fmt: FormatOption = Format.table) -> None:
     """List stored documents with their facts."""
     with _session() as session:
         rows = store.query_documents(session)
-    _emit(rows, fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents")
+    _emit(rows, fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents", _ADD_PLANS_HINT)
 
 
 @app.command()
