@@ -2,16 +2,13 @@
 
 Two tasks per document: `read_pages` (cached by the file's SHA-256) and `finish_document`
 (one database transaction). The pages of every document being read share one pool of OCR
-workers, so no core idles between files, and a bounded number of page images is in memory.
+workers (flows/reading.py), so no core idles between files.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import threading
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,16 +16,13 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.reading import WORKERS, Prefetch, check_file, read_pages_now
 from flows.server import TemporaryServer
-from pipeline import audit, errors, inbox, ingest, ocr, progress, records, store
+from pipeline import audit, errors, inbox, progress, records, store
 from pipeline.extract import extract_document
-from pipeline.pages import make_page
 
-WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
-_OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
-_IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
-# Documents read while Prefect's server was starting, by file SHA-256 (see process_files).
-_PREFETCHED: dict[str, Future] = {}
+# Documents `plans ingest` started reading before the flow ran (see process_files).
+_prefetch: Prefetch | None = None
 
 
 def _task_runner():
@@ -57,42 +51,6 @@ class Outcome:
     error: dict | None = None
 
 
-def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
-    try:
-        return ocr.ocr_image(image)
-    finally:
-        _IMAGE_SLOTS.release()
-
-
-def read_pages_now(path: Path) -> list[records.Page]:
-    """Every page of a file as stored text: text layers as they are, images OCR'd, restored."""
-    source = ingest.open_document(path)
-    name, total = path.name, source.page_count
-    progress.report("document", name, 0, total)
-    done, lock = itertools.count(1), threading.Lock()
-
-    def page_done(_future=None) -> None:
-        with lock:
-            progress.report("page", name, next(done), total)
-
-    pages: dict[int, records.Page] = {}
-    reading: dict[int, Future] = {}
-    for page_input in source.pages():
-        if page_input.text is not None:
-            pages[page_input.number] = make_page(page_input.number, page_input.text,
-                                                 page_input.source)
-            page_done()
-            continue
-        _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
-        future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image)
-        future.add_done_callback(page_done)
-        reading[page_input.number] = future
-    for number, future in reading.items():
-        result = future.result()
-        pages[number] = make_page(number, result.text, "ocr", result.confidence)
-    return [pages[n] for n in sorted(pages)]
-
-
 def _read_cache_key(context, parameters) -> str:
     return f"pages-{parameters['sha256']}-{store.PIPELINE_VERSION}"
 
@@ -105,7 +63,7 @@ def _retry_unless_plan_error(task, task_run, state) -> bool:
       retry_condition_fn=_retry_unless_plan_error)
 def read_pages(path: str, sha256: str) -> list[records.Page]:
     """Load and OCR a file; cached by its SHA-256, so a re-run after a failure skips the OCR."""
-    prefetched = _PREFETCHED.pop(sha256, None)
+    prefetched = _prefetch.take(sha256) if _prefetch is not None else None
     if prefetched is not None:
         return prefetched.result()
     return read_pages_now(Path(path))
@@ -131,11 +89,6 @@ def _as_plan_error(exc: BaseException, debug: bool) -> errors.PlanError:
                             en="Internal error while processing the file; please report it.")
 
 
-def _check(path: Path) -> None:
-    """Typed errors (empty, corrupt, encrypted ...) up front, before any task starts."""
-    ingest.open_document(path)
-
-
 @flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False)
 def process_documents(paths: list[str], engine_url: str | None = None, force: bool = False,
                       debug: bool = False) -> list[Outcome]:
@@ -151,7 +104,7 @@ def process_documents(paths: list[str], engine_url: str | None = None, force: bo
             if sha in seen or (not force and store.is_stored(engine, sha)):
                 outcomes[raw_path] = Outcome(raw_path, "duplicate", sha)
                 continue
-            _check(Path(raw_path))
+            check_file(Path(raw_path))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a report
             outcomes[raw_path] = Outcome(raw_path, "failed",
                                          error=_as_plan_error(exc, debug).report())
@@ -187,39 +140,21 @@ def process_document(path: str, engine_url: str | None = None) -> Outcome:
     return process_documents([path], engine_url)[0]
 
 
-def _prefetch(paths: list[str], server: TemporaryServer, force: bool) -> None:
-    """Start reading documents until the server answers; read_pages picks their results up."""
-    engine = store.get_engine()
-    starter = ThreadPoolExecutor(WORKERS, thread_name_prefix="prefetch")
-    running: list[Future] = []
-    for raw_path in paths:
-        if server.ready.is_set():
-            break
-        try:
-            sha = inbox.file_sha256(Path(raw_path))
-            if sha in _PREFETCHED or (not force and store.is_stored(engine, sha)):
-                continue
-            _check(Path(raw_path))
-        except Exception:  # noqa: BLE001 - the flow meets the same error and reports it
-            continue
-        _PREFETCHED[sha] = starter.submit(read_pages_now, Path(raw_path))
-        running.append(_PREFETCHED[sha])
-        while sum(not f.done() for f in running) >= WORKERS and not server.ready.is_set():
-            server.ready.wait(0.2)
-    starter.shutdown(wait=False)  # documents already started finish inside their read task
+def process_files(paths: list[str], server: TemporaryServer | None = None,
+                  prefetch: Prefetch | None = None, *, force: bool = False,
+                  debug: bool = False) -> list[Outcome]:
+    """Run process_documents, picking up the documents `prefetch` started reading.
 
-
-def process_files(paths: list[str], server: TemporaryServer | None = None, *,
-                  force: bool = False, debug: bool = False) -> list[Outcome]:
-    """Run process_documents, using the seconds a new Prefect server takes to start.
-
-    A new process pays several seconds for that server; meanwhile the first documents are
-    read so a one-shot `plans ingest` runs about as fast as Tesseract alone.
+    A new process pays a few seconds to import Prefect and start its server; documents read
+    meanwhile make a one-shot `plans ingest` run about as fast as Tesseract alone.
     """
+    global _prefetch
     if server is not None:
-        _prefetch(paths, server, force)
         server.wait()
+    if prefetch is not None:
+        prefetch.stop()
+    _prefetch = prefetch
     try:
         return process_documents(paths, force=force, debug=debug)
     finally:
-        _PREFETCHED.clear()
+        _prefetch = None

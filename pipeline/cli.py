@@ -188,6 +188,10 @@ def ingest(
     from flows.server import start_temporary_server
 
     server = start_temporary_server()  # before Prefect is imported: it reads PREFECT_API_URL once
+    from flows.reading import Prefetch
+
+    # OCR starts while Prefect is imported and its server starts
+    prefetch = Prefetch([str(p) for p in files], force=force).start()
     from flows.process import process_files
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -196,8 +200,8 @@ def ingest(
         listener = _ProgressBars(bars)
         progress.subscribe(listener)
         try:
-            outcomes = process_files([str(p) for p in files], server, force=force,
-                                         debug=_options["debug"])
+            outcomes = process_files([str(p) for p in files], server, prefetch, force=force,
+                                     debug=_options["debug"])
         finally:
             progress.unsubscribe(listener)
     folders = inbox.Folders(store.data_home()).create()

@@ -33,9 +33,14 @@ python_env() {
   fi
 }
 
+# Prefect's migrated database, kept once per machine and copied into each new data folder.
+prefect_template() {
+  .venv/bin/python -m flows.server
+}
+
 case "${1:-all}" in
   system) system ;;
   python) python_env ;;
-  all) system; python_env ;;
+  all) system; python_env; prefect_template ;;
   *) echo "usage: $0 [system|python|all]" >&2; exit 2 ;;
 esac

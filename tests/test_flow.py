@@ -181,3 +181,25 @@ def test_flow_on_postgres(postgres_url, data_home, tmp_path, monkeypatch):
     assert outcome.status == "processed", outcome.error
     with store.session_scope(store.get_engine(postgres_url)) as session:
         assert store.find_document(session, plan.name).number == "16/KH-UBND"
+
+
+def test_new_prefect_home_starts_from_the_machine_template(tmp_path, monkeypatch):
+    from flows.server import TemporaryServer, database_template
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # start() sets it; restored after
+    first, second = tmp_path / "first", tmp_path / "second"
+
+    monkeypatch.setenv("PREFECT_HOME", str(first))
+    server = TemporaryServer().start()
+    assert server.new_database == first / "prefect.db"  # nothing to copy yet: migrated anew
+    server.wait()
+    server.stop()
+    template = database_template()
+    assert template.is_file() and template.stat().st_size > 100_000
+
+    monkeypatch.setenv("PREFECT_HOME", str(second))
+    server = TemporaryServer().start()
+    assert server.new_database is None and (second / "prefect.db").is_file()
+    server.wait()  # the copied database is one Prefect serves
+    server.stop()

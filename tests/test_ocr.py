@@ -13,7 +13,15 @@ import pytest
 
 from pipeline import errors
 from pipeline.ingest import open_document
-from pipeline.ocr import OcrResult, check_engine, estimate_skew, ocr_image
+from pipeline.ocr import (
+    MIN_SCALE,
+    OcrResult,
+    check_engine,
+    estimate_skew,
+    measure_page,
+    ocr_image,
+    reading_scale,
+)
 from tests.scans import (
     PLAN_TEXT,
     character_error_rate,
@@ -58,6 +66,34 @@ def test_scan_at_300_dpi_reads_within_threshold(clean_page_300):
     assert len(result.words) > 200
     word, confidence, (left, top, width, height) = result.words[0]
     assert word and 0 <= confidence <= 100 and width > 0 and height > 0
+    # 13 pt at 300 dpi is large text: read at a reduced scale, boxes given at full scale
+    assert result.scale < 1.0
+    assert max(left + width for _, _, (left, _, width, _) in result.words) > 0.7 * scan.width
+
+
+def test_reading_scale_never_enlarges_and_has_a_floor():
+    assert reading_scale(None) == 1.0
+    assert reading_scale(12.0) == 1.0  # small text: full resolution
+    assert reading_scale(21.0) == 1.0  # a saving under 10 % is not worth a resize
+    assert reading_scale(25.0) == pytest.approx(0.8)
+    assert reading_scale(300.0) == MIN_SCALE
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_core_height_follows_the_size_of_the_text(dpi):
+    small, large = (render_pages([PLAN_TEXT], dpi=dpi, fontsize=size)[0] for size in (9, 15))
+    small_core = measure_page(small).core_height
+    large_core = measure_page(large).core_height
+    assert small_core is not None and large_core is not None
+    assert 1.3 < large_core / small_core < 2.2  # 15 pt / 9 pt = 1.67
+    assert measure_page(small.point(lambda _: 255)).core_height is None  # blank page
+
+
+def test_small_text_is_read_at_full_resolution():
+    scan = degrade(render_pages([PLAN_TEXT], dpi=200, fontsize=9)[0], blur=0.4, noise=4, seed=6)
+    result = ocr_image(encode(scan, "JPEG"))
+    assert result.scale == 1.0
+    assert character_error_rate(PLAN_TEXT, result.text) <= MAX_CER
 
 
 @pytest.mark.parametrize("rotate", [90, 180])

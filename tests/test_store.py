@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -100,3 +101,14 @@ def test_unreachable_database_is_a_clear_error():
     with pytest.raises(errors.DatabaseUnreachable) as caught:
         store.get_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert "PLANS_DB_URL" in caught.value.message
+
+
+def test_schema_revision_is_the_newest_migration(tmp_path):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(store.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(config).get_current_head() == store.SCHEMA_REVISION
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert store.schema_revision(engine) == store.SCHEMA_REVISION

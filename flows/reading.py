@@ -1,0 +1,107 @@
+"""Reading files into pages for the flow: one OCR pool shared by every document, and a head start.
+
+No Prefect here: `plans ingest` starts reading the first documents (Prefetch) before Prefect and
+its API server are even imported, so both cores OCR while the rest of the program starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from pipeline import inbox, ingest, ocr, progress, records, store
+from pipeline.pages import make_page
+
+WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
+_OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
+_IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
+
+
+def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
+    try:
+        return ocr.ocr_image(image)
+    finally:
+        _IMAGE_SLOTS.release()
+
+
+def read_pages_now(path: Path) -> list[records.Page]:
+    """Every page of a file as stored text: text layers as they are, images OCR'd, restored."""
+    source = ingest.open_document(path)
+    name, total = path.name, source.page_count
+    progress.report("document", name, 0, total)
+    done, lock = itertools.count(1), threading.Lock()
+
+    def page_done(_future=None) -> None:
+        with lock:
+            progress.report("page", name, next(done), total)
+
+    pages: dict[int, records.Page] = {}
+    reading: dict[int, Future] = {}
+    for page_input in source.pages():
+        if page_input.text is not None:
+            pages[page_input.number] = make_page(page_input.number, page_input.text,
+                                                 page_input.source)
+            page_done()
+            continue
+        _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
+        future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image)
+        future.add_done_callback(page_done)
+        reading[page_input.number] = future
+    for number, future in reading.items():
+        result = future.result()
+        pages[number] = make_page(number, result.text, "ocr", result.confidence)
+    return [pages[n] for n in sorted(pages)]
+
+
+def check_file(path: Path) -> None:
+    """Typed errors (empty, corrupt, encrypted ...) up front, before any task starts."""
+    ingest.open_document(path)
+
+
+class Prefetch:
+    """Documents read ahead, keyed by SHA-256, until the flow takes over (`stop`)."""
+
+    def __init__(self, paths: list[str], *, force: bool = False) -> None:
+        self.paths, self.force = paths, force
+        self.stopped = threading.Event()
+        self._started: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> Prefetch:
+        threading.Thread(target=self._run, name="prefetch", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Start no further documents; those already started finish in the background."""
+        self.stopped.set()
+
+    def take(self, sha256: str) -> Future | None:
+        """The reading of this file, if it was started ahead; each is handed out once."""
+        with self._lock:
+            return self._started.pop(sha256, None)
+
+    def _run(self) -> None:
+        engine = store.get_engine()
+        starter = ThreadPoolExecutor(WORKERS, thread_name_prefix="prefetch")
+        running: list[Future] = []
+        for raw_path in self.paths:
+            while sum(not f.done() for f in running) >= WORKERS and not self.stopped.is_set():
+                self.stopped.wait(0.2)
+            if self.stopped.is_set():
+                break
+            try:
+                sha = inbox.file_sha256(Path(raw_path))
+                if sha in self._started or (not self.force and store.is_stored(engine, sha)):
+                    continue
+                check_file(Path(raw_path))
+            except Exception:  # noqa: BLE001 - the flow meets the same error and reports it
+                continue
+            with self._lock:
+                if self.stopped.is_set():
+                    break
+                self._started[sha] = starter.submit(read_pages_now, Path(raw_path))
+                running.append(self._started[sha])
+        starter.shutdown(wait=False)
