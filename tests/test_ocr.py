@@ -74,8 +74,8 @@ def test_scan_at_300_dpi_reads_within_threshold(clean_page_300):
 def test_reading_scale_never_enlarges_and_has_a_floor():
     assert reading_scale(None) == 1.0
     assert reading_scale(12.0) == 1.0  # small text: full resolution
-    assert reading_scale(21.0) == 1.0  # a saving under 10 % is not worth a resize
-    assert reading_scale(25.0) == pytest.approx(0.8)
+    assert reading_scale(18.0) == 1.0  # a saving under 10 % is not worth a resize
+    assert reading_scale(25.0) == pytest.approx(0.68)
     assert reading_scale(300.0) == MIN_SCALE
 
 
