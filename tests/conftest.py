@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -16,6 +17,8 @@ SHARED = ROOT.parent / "shared"
 
 # Before anything imports Prefect: its state lives in this run's own data folder.
 _RUN_HOME = Path(tempfile.mkdtemp(prefix="plans-test-"))
+# registered before Prefect is imported, so it runs after Prefect's own exit handlers
+atexit.register(shutil.rmtree, _RUN_HOME, ignore_errors=True)
 os.environ["PLANS_HOME"] = str(_RUN_HOME)
 os.environ["PREFECT_HOME"] = str(_RUN_HOME / "prefect")
 os.environ.pop("PLANS_DB_URL", None)
