@@ -51,7 +51,9 @@ VOWEL_OR_JUNK = set("aeiouyw&") | set(JUNK)
 ACRONYMS_WITH_D = {
     "HDND": "HĐND", "LDTBXH": "LĐTBXH", "SLDTBXH": "SLĐTBXH", "PLDTBXH": "PLĐTBXH",
     "QD": "QĐ", "ND": "NĐ", "BCD": "BCĐ", "DBKK": "ĐBKK", "DVT": "ĐVT", "HDTV": "HĐTV",
-    "TLD": "TLĐ", "LDLD": "LĐLĐ", "DTN": "ĐTN", "HDQT": "HĐQT",
+    "TLD": "TLĐ", "LDLD": "LĐLĐ", "DTN": "ĐTN", "HDQT": "HĐQT", "LD": "LĐ",
+    "BLDTBXH": "BLĐTBXH", "BGDDT": "BGDĐT", "SGDDT": "SGDĐT", "PGDDT": "PGDĐT", "GDDT": "GDĐT",
+    "DBQH": "ĐBQH", "DVHC": "ĐVHC",
 }
 CAPITAL_D_AS_P = 1.5  # channel cost of reading "Đ" as "P" (rare in lowercase training pairs)
 GARBLE_NEAR = 6.6  # channel cost (nats) under which a non-syllable reads as damaged Vietnamese
@@ -275,10 +277,19 @@ class _Decoder:
         return channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
                              m.ins_cost, 3 if len(codes) > 3 else 2)
 
-    def decode(self, words: list[tuple[str, bool]], mode: str) -> tuple[list[int], list[float]]:
-        """Chosen vocabulary id per word (UNK keeps the source) and a confidence for each."""
+    def decode(self, words: list[tuple[str, bool]], mode: str,
+               cases: list[int] | None = None) -> tuple[list[int], list[float]]:
+        """Chosen vocabulary id per word (UNK keeps the source) and a confidence for each.
+
+        `cases`: per word, 1 when written in lower case inside a sentence, 2 in Title case,
+        0 otherwise; the case then weighs for the syllables usually written that way.
+        """
         ids_l, cost_l, start = [], [], [0]
         boundary = np.zeros(len(words), dtype=np.bool_)
+        ocr = mode == "ocr_garbled"
+        cw = float(self.params["channel_weight"]) if ocr else 1.0
+        case_weight = float(self.params["case_weight"])
+        use_case = case_weight > 0 and cases is not None and len(self.model.case_cost[0]) > 0
         for i, (w, bnd) in enumerate(words):
             boundary[i] = bnd
             if w == "<num>":
@@ -291,6 +302,8 @@ class _Decoder:
                 ids, costs = self.garble_candidates(w)
             else:
                 ids, costs = self.stripped_candidates(w)
+            if use_case and cases[i] and len(ids) > 1:
+                costs = costs + (case_weight / cw) * self.model.case_cost[cases[i] - 1][ids]
             ids_l.append(ids)
             cost_l.append(costs)
             start.append(start[-1] + len(ids))
@@ -299,7 +312,8 @@ class _Decoder:
         cand_ids = np.concatenate(ids_l).astype(np.int64)
         cand_cost = np.concatenate(cost_l).astype(np.float32)
         cand_start = np.array(start, dtype=np.int64)
-        cw = float(self.params["channel_weight"]) if mode == "ocr_garbled" else 0.0
+        if not ocr and not use_case:
+            cw = 0.0  # accent-stripped candidates carry no channel cost
         lm = self.lm
         backoff = float(self.params["backoff_ocr" if mode == "ocr_garbled" else "backoff"])
         quad = self.quad if self.params["order"] >= 4 else self.no_quad
@@ -374,16 +388,32 @@ def _names_a_letter(tokens: list[_Token], k: int) -> bool:
     return bare(k - 1) in LETTER_NOUNS or bare(k + 1) in LETTER_NOUNS
 
 
+def _case_inside_sentence(tokens: list[_Token], k: int, text: str) -> int:
+    """1: a lower-case word right after another word, 2: a Title-case one ("xã Pa Vi"), else 0
+    (sentence starts, ALL CAPS, single letters: their case says nothing)."""
+    t = tokens[k]
+    if (t.kind != "word" or k == 0 or tokens[k - 1].kind != "word" or len(t.text) < 2
+            or text[tokens[k - 1].end: t.start].strip(" \t")):
+        return 0
+    if t.text.islower():
+        return 1
+    if t.text[0].isupper() and t.text[1:].islower():
+        return 2
+    return 0
+
+
 def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,
                        pieces: list[tuple[int, int, str, float]]) -> None:
     """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
     tokens = _merge_fragments(tokens, text, model)
     words: list[tuple[str, bool]] = []
+    cases: list[int] = []
     pending_boundary = False
     for k, t in enumerate(tokens):
         if t.kind == "punct":
             pending_boundary = pending_boundary or t.text not in TRANSPARENT  # as in the counts
             continue
+        cases.append(_case_inside_sentence(tokens, k, text))
         word = t.text
         if t.kind == "num":
             word = "<num>"
@@ -398,7 +428,7 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
         words.append((word, pending_boundary))
         pending_boundary = False
     kept = [t for t in tokens if t.kind != "punct"]
-    chosen, conf = _decoder(model).decode(words, mode)
+    chosen, conf = _decoder(model).decode(words, mode, cases)
     for t, wid, c in zip(kept, chosen, conf, strict=True):
         if wid == UNK and t.text in ACRONYMS_WITH_D and t.text != ACRONYMS_WITH_D[t.text]:
             pieces.append((t.start, t.end, ACRONYMS_WITH_D[t.text], 1.0))

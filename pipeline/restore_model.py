@@ -32,7 +32,7 @@ BOS = 0  # sentence boundary
 UNK = 1  # any word that is not a Vietnamese syllable
 NUM = 2  # any number
 N_SPECIAL = 3
-TRANSPARENT = '-–,“”"()'  # punctuation that does not end the n-gram context (in counts and decoding)
+TRANSPARENT = '-–,“”"()/'  # punctuation that does not end the n-gram context (in counts and decoding)
 SHIFT = 16
 # ids < 2**16; n-gram keys pack 2, 3 or 4 ids into one int64 (16 bits each)
 
@@ -167,6 +167,9 @@ class RestoreModel:
     del_cost: np.ndarray  # float32 [C+1] cost of a source char lost by the OCR
     ins_cost: np.ndarray  # float32 [C+1] cost of an extra OCR char
     params: dict
+    # -log10 P(written lower case | syllable) and P(Title case | syllable) inside a sentence
+    # (zeros for the specials, and everywhere for a model built without case counts)
+    case_cost: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.float32), np.zeros(0, np.float32))
 
     @property
     def lm(self) -> tuple:
@@ -185,10 +188,12 @@ DECODER_PARAMS = {
     "unk_cost": 17.0,  # channel cost of keeping a token that is not a syllable
     "cost_margin": 9.0,  # candidates costlier than the best + margin are dropped
     "max_candidates": 80,
-    "beam": 8,  # hypotheses kept per token on accent-stripped text
+    "beam": 12,  # hypotheses kept per token on accent-stripped text (chosen on --dev-own)
     "beam_ocr": 16,  # and on OCR garble (wider candidate lists)
     "order": 3,  # 4: also use 4-gram counts (built with --with-4grams; did not help on dev)
     "quad_backoff": -0.3,  # log10 penalty when the 4-gram is unseen
+    "case_weight": 1.0,  # weight of log10 P(case | syllable) for words inside a sentence
+    "case_prior": 2.0,  # pseudo-count of the overall case rate in that estimate
 }
 
 
@@ -219,8 +224,10 @@ def merge_counts(keys: np.ndarray, columns: list[np.ndarray], extra_keys: np.nda
     return uniq, out
 
 
-def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel:
-    """Load a model directory; `domain` replaces the stored domain counts (held-out benchmarks)."""
+def load_model_from(directory: Path, domain: dict | None = None,
+                    domain_weight: float | None = None) -> RestoreModel:
+    """Load a model directory; `domain` replaces the stored domain counts and `domain_weight`
+    the stored weight (held-out benchmarks and tuning)."""
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     vocab = meta["vocab"]
     lm = np.load(directory / "lm.npz")
@@ -231,7 +238,7 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
     if domain is None:
         dom = np.load(directory / "domain.npz")
         domain = {k: dom[k] for k in dom.files}
-    weight = float(meta["params"]["domain_weight"])
+    weight = float(meta["params"]["domain_weight"] if domain_weight is None else domain_weight)
     unigram = unigram + weight * domain["unigram"].astype(np.float32)
     uni_follow = lm["unigram_followers"].astype(np.float32) + domain["unigram_followers"]
     bi_keys, (bi_counts, bi_follow) = merge_counts(
@@ -249,6 +256,7 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
     else:
         quad_keys = np.zeros(0, dtype=np.int64)
         quad_counts = np.zeros(0, dtype=np.float32)
+    case_cost = case_costs(lm, domain, weight, len(vocab))
     ch = np.load(directory / "channel.npz")
     chars = meta["chars"]
     char_index = {c: i for i, c in enumerate(chars)}
@@ -289,7 +297,29 @@ def load_model_from(directory: Path, domain: dict | None = None) -> RestoreModel
         del_cost=ch["del_cost"].astype(np.float32),
         ins_cost=ch["ins_cost"].astype(np.float32),
         params={**meta["params"], **DECODER_PARAMS},
+        case_cost=case_cost,
     )
+
+
+def case_costs(lm, domain: dict, weight: float, n_vocab: int) -> tuple[np.ndarray, np.ndarray]:
+    """(-log10 P(lower | syllable), -log10 P(Title | syllable)), smoothed towards the overall
+    rate; all zeros when the model has no case counts."""
+    if "case_lower" not in lm.files:
+        zeros = np.zeros(n_vocab, dtype=np.float32)
+        return zeros, zeros
+    lower = lm["case_lower"].astype(np.float64)
+    title = lm["case_title"].astype(np.float64)
+    if "case_lower" in domain:
+        lower = lower + weight * domain["case_lower"].astype(np.float64)
+        title = title + weight * domain["case_title"].astype(np.float64)
+    prior = float(DECODER_PARAMS["case_prior"])
+    p_title = title.sum() / max(title.sum() + lower.sum(), 1.0)
+    total = lower + title + prior
+    cost_lower = -np.log10((lower + prior * (1 - p_title)) / total)
+    cost_title = -np.log10((title + prior * p_title) / total)
+    cost_lower[:N_SPECIAL] = 0.0
+    cost_title[:N_SPECIAL] = 0.0
+    return cost_lower.astype(np.float32), cost_title.astype(np.float32)
 
 
 # ---------------------------------------------------------------- compiled kernels

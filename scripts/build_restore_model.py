@@ -1,9 +1,10 @@
 """Build models/restore/: syllable vocabulary, trigram counts and OCR confusion costs.
 
-Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the clean plans (../shared/plans
-and data/samples except "-blind-" files, all with the same weight), and
-learns per-character OCR confusions from synthetic pages typeset from corpus text, scanned and
-read by `tesseract -l eng`. Reproducible: fixed seeds, sorted iteration. Run:
+Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the domain texts (clean plans of
+../shared/plans, data/samples except "-blind-" files, and the genre documents of data/lm, all with
+the same weight; n-gram and case counts), and learns per-character OCR confusions from
+synthetic pages typeset from corpus text, scanned and read by `tesseract -l eng`.
+Reproducible: fixed seeds, sorted iteration. Run:
     .venv/bin/python scripts/build_restore_model.py [--pages 50] [--work /tmp/restore_build]
 """
 
@@ -44,11 +45,12 @@ SHARED = REPO / ".." / "shared"
 CORPORA = SHARED / "corpora"
 PLANS = SHARED / "plans"
 SAMPLES = REPO / "data" / "samples"  # plans written for the project; "-blind-" ones stay unseen
+LM_TEXTS = REPO / "data" / "lm"  # genre text written for the project, training text only
 OUT = REPO / "models" / "restore"
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 
 LEGAL_WEIGHT = 2  # legal text is closer to plans than Wikipedia
-DOMAIN_WEIGHT = 30.0  # clean sample plans, weighted up at load time
+DOMAIN_WEIGHT = 150.0  # clean plans and genre text, weighted up at load time (chosen on --dev-own)
 MIN_SYLLABLE_COUNT = 3
 VOWEL_PRIOR = 0.5  # prior weight of one vowel read as another (vs 50 for a correct read)
 PRIOR_FLOOR = float(os.environ.get("RESTORE_PRIOR_FLOOR", "0.05"))
@@ -106,6 +108,51 @@ def tokens_of(line: str) -> list[str]:
     return out
 
 
+def case_ids(line: str, word_id: dict[str, int]) -> tuple[list[int], list[int]]:
+    """Vocabulary ids of the syllables written in lower case / Title case right after another
+    word of the same sentence (where case says "common word" or "name"; restore.py asks the
+    same question of its input)."""
+    lower: list[int] = []
+    title: list[int] = []
+    prev_word = False
+    prev_end = 0
+    for m in TOKEN_RE.finditer(line):
+        tok = m.group(0)
+        is_word = tok[0].isalpha()
+        if (is_word and prev_word and len(tok) >= 2
+                and not line[prev_end: m.start()].strip(" \t")):
+            wid = word_id.get(canonical_syllable(tok))
+            if wid is not None:
+                if tok.islower():
+                    lower.append(wid)
+                elif tok[0].isupper() and tok[1:].islower():
+                    title.append(wid)
+        prev_word = is_word
+        prev_end = m.end()
+    return lower, title
+
+
+def case_tables(lines: list[tuple[str, float]], vocab: list[str]) -> dict[str, np.ndarray]:
+    """Weighted counts of each syllable seen in lower case / Title case inside a sentence."""
+    word_id = {w: i for i, w in enumerate(vocab) if i >= N_SPECIAL}
+    lower: list[int] = []
+    lower_w: list[float] = []
+    title: list[int] = []
+    title_w: list[float] = []
+    for line, weight in lines:
+        lo, ti = case_ids(unicodedata.normalize("NFC", line), word_id)
+        lower.extend(lo)
+        lower_w.extend([weight] * len(lo))
+        title.extend(ti)
+        title_w.extend([weight] * len(ti))
+    return {
+        "case_lower": np.bincount(np.array(lower, dtype=np.int64), weights=np.array(lower_w),
+                                  minlength=len(vocab)),
+        "case_title": np.bincount(np.array(title, dtype=np.int64), weights=np.array(title_w),
+                                  minlength=len(vocab)),
+    }
+
+
 def accents_intact(text: str) -> bool:
     """True when most words carry valid Vietnamese accents (not stripped, not OCR-garbled)."""
     words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
@@ -134,6 +181,21 @@ def extra_plan_texts() -> list[tuple[str, str]]:
         if accents_intact(text):
             out.append((path.name, text))
     return out
+
+
+def genre_texts() -> list[tuple[str, str]]:
+    """(name, text) of the administrative documents written for the project in data/lm."""
+    out = []
+    for path in sorted(LM_TEXTS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        if accents_intact(text):
+            out.append((path.name, text))
+    return out
+
+
+def own_texts() -> list[tuple[str, str]]:
+    """The project's own clean texts: data/samples (no "-blind-") and data/lm."""
+    return extra_plan_texts() + genre_texts()
 
 
 def ids_of_lines(lines: list[str], word_id: dict[str, int]) -> np.ndarray:
@@ -201,6 +263,7 @@ def domain_tables(texts: list[str], vocab: list[str]) -> dict[str, np.ndarray]:
         full = np.zeros(len(vocab), dtype=np.float32)
         full[: len(tables[key])] = tables[key]
         tables[key] = full
+    tables.update(case_tables([(ln, 1.0) for ln in lines], vocab))
     return {k: (v.astype(np.float32) if "keys" not in k else v) for k, v in tables.items()}
 
 
@@ -259,6 +322,8 @@ def build_lm(work: Path, with_4grams: bool = False) -> list[str]:
     uni_followers[: len(tables["unigram_followers"])] = tables["unigram_followers"]
     tri_keys = tables["trigram_keys"]
     deltas = np.diff(tri_keys, prepend=np.int64(0))
+    print("  counting case ...", flush=True)
+    cases = case_tables(lines, vocab)
     print(f"  {len(tables['bigram_keys']):,} bigrams, {len(tri_keys):,} trigrams, "
           f"{len(tables['quad_keys']):,} 4-grams", flush=True)
     save_arrays(
@@ -268,6 +333,8 @@ def build_lm(work: Path, with_4grams: bool = False) -> list[str]:
         bigram_counts=np.minimum(tables["bigram_counts"], 2**32 - 1).astype(np.uint32),
         bigram_followers=tables["bigram_followers"].astype(np.uint32),
         unigram_followers=uni_followers.astype(np.uint32),
+        case_lower=np.minimum(cases["case_lower"], 2**32 - 1).astype(np.uint32),
+        case_title=np.minimum(cases["case_title"], 2**32 - 1).astype(np.uint32),
         trigram_key_deltas=deltas,
         **({"quad_key_deltas": np.diff(tables["quad_keys"], prepend=np.int64(0)),
             "quad_counts": np.minimum(tables["quad_counts"], 65535).astype(np.uint16)}
@@ -488,7 +555,7 @@ def main() -> None:
         vocab = json.loads((OUT / "meta.json").read_text(encoding="utf-8"))["vocab"]
     else:
         vocab = build_lm(args.work, args.with_4grams)
-    plans = clean_plan_texts() + extra_plan_texts()
+    plans = clean_plan_texts() + own_texts()
     print("clean plans for domain counts:", [name for name, _ in plans], flush=True)
     save_arrays(OUT / "domain.npz", **domain_tables([t for _, t in plans], vocab))
     chars, stats = learn_channel(args.work, args.pages, vocab, args.vowel_prior, args.smoothing)

@@ -248,3 +248,43 @@ def test_list_item_after_d_is_d_with_stroke(model):
     assert lines[5].startswith("đ) Hỗ trợ thông tin")
     assert lines[6] == "Hộ nghèo theo điểm d) trên."
     check_offsets(raw, res)
+
+
+def test_circular_and_department_acronyms_get_their_d_stroke(model):
+    raw = ("Can cu Thong tu so 07/2021/TT-BLDTBXH ngay 18/7/2021 cua Bo Lao dong - Thuong binh "
+           "va Xa hoi;\nNoi nhan: Phong LD-TB&XH huyen; Phong GDDT huyen.\n")
+    res = restore_text(raw)
+    assert res.mode == "accent_stripped"
+    for word in ("07/2021/TT-BLĐTBXH", "Phòng LĐ-TB&XH", "Phòng GDĐT", "Thông tư số"):
+        assert word in res.text, word
+    check_offsets(raw, res)
+
+
+def test_case_inside_sentence_feeds_the_decoder(model):
+    from pipeline.restore import _case_inside_sentence, _tokens
+
+    text = "UBND xa Pa Vi, huyen\nMeo Vac va TINH"
+    tokens = _tokens(text)
+    cases = {t.text: _case_inside_sentence(tokens, k, text) for k, t in enumerate(tokens)}
+    assert cases == {"UBND": 0, "xa": 1, "Pa": 2, "Vi": 2, ",": 0, "huyen": 0, "Meo": 0,
+                     "Vac": 2, "va": 1, "TINH": 0}
+    cost_lower, cost_title = model.case_cost
+    name, word = model.word_id["nguyễn"], model.word_id["nguyên"]
+    assert cost_title[name] < cost_lower[name]  # a surname: mostly written Title case
+    assert cost_lower[word] < cost_title[word]
+    assert cost_lower[0] == cost_title[0] == 0.0  # specials carry no case cost
+
+
+def test_genre_texts_feed_the_domain_counts():
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import build_restore_model as build
+
+    genre = build.genre_texts()
+    assert len(genre) >= 15
+    names = [name for name, _ in build.own_texts()]
+    assert not any("-blind-" in name for name in names)
+    sample_localities = ("Đức Hợp", "Long Khánh", "Cao Ngọc", "Cam Lộ", "Kim Động")
+    for name, text in genre:
+        assert not any(place in text for place in sample_localities), name
