@@ -203,3 +203,23 @@ def test_new_prefect_home_starts_from_the_machine_template(tmp_path, monkeypatch
     assert server.new_database is None and (second / "prefect.db").is_file()
     server.wait()  # the copied database is one Prefect serves
     server.stop()
+
+
+def test_prefetch_reads_ahead_and_hands_each_document_out_once(data_home, tmp_path):
+    from flows.reading import Prefetch
+    from pipeline import inbox
+
+    plan = _write(tmp_path / "kế hoạch.txt", PLAN)
+    broken = tmp_path / "hỏng.pdf"
+    broken.write_bytes(b"%PDF-1.7 truncated")
+    prefetch = Prefetch([str(broken), str(plan)]).start()
+    sha = inbox.file_sha256(plan)
+    deadline = time.monotonic() + 60
+    while (future := prefetch.take(sha)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the read-ahead thread has not reached the file yet
+    prefetch.stop()
+    assert future is not None, "the readable plan was never read ahead"
+    [page] = future.result()
+    assert "KẾ HOẠCH" in page.text and page.number == 1
+    assert prefetch.take(sha) is None  # handed out once: the flow reads it only once
+    assert prefetch.take(inbox.file_sha256(broken)) is None  # bad files are left to the flow
