@@ -27,6 +27,7 @@ from pipeline.restore_model import (
     apply_case,
     beam_decode,
     canonical_syllable,
+    case_in_sentence,
     channel_costs,
     encode_chars,
     load_model_from,
@@ -389,17 +390,10 @@ def _names_a_letter(tokens: list[_Token], k: int) -> bool:
 
 
 def _case_inside_sentence(tokens: list[_Token], k: int, text: str) -> int:
-    """1: a lower-case word right after another word, 2: a Title-case one ("xã Pa Vi"), else 0
-    (sentence starts, ALL CAPS, single letters: their case says nothing)."""
-    t = tokens[k]
-    if (t.kind != "word" or k == 0 or tokens[k - 1].kind != "word" or len(t.text) < 2
-            or text[tokens[k - 1].end: t.start].strip(" \t")):
-        return 0
-    if t.text.islower():
-        return 1
-    if t.text[0].isupper() and t.text[1:].islower():
-        return 2
-    return 0
+    """restore_model.case_in_sentence for token k: the rule the build counted case with."""
+    after_word = k > 0 and tokens[k].kind == "word" and tokens[k - 1].kind == "word"
+    gap = text[tokens[k - 1].end: tokens[k].start] if k else ""
+    return case_in_sentence(tokens[k].text, after_word, gap)
 
 
 def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,

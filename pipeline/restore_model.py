@@ -115,6 +115,19 @@ def is_syllable_shape(word: str) -> bool:
     return SYLLABLE_SHAPE.match(toneless) is not None
 
 
+def case_in_sentence(word: str, after_word: bool, gap: str) -> int:
+    """1: a lower-case word right after another word, 2: a Title-case one ("xã Pa Vi"), 0: its
+    case says nothing (sentence start, ALL CAPS, single letter). Counted by the build, asked
+    of the input by restore.py: one rule for both."""
+    if not after_word or len(word) < 2 or gap.strip(" \t"):
+        return 0
+    if word.islower():
+        return 1
+    if word[0].isupper() and word[1:].islower():
+        return 2
+    return 0
+
+
 def normalise_text(text: str) -> str:
     """NFC with canonical tone placement on every word (used before counting)."""
     text = unicodedata.normalize("NFC", text)

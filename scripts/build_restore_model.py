@@ -36,6 +36,7 @@ from pipeline.restore_model import (  # noqa: E402
     TRANSPARENT,
     UNK,
     canonical_syllable,
+    case_in_sentence,
     is_syllable_shape,
     save_arrays,
     strip_accents,
@@ -110,26 +111,20 @@ def tokens_of(line: str) -> list[str]:
 
 def case_ids(line: str, word_id: dict[str, int]) -> tuple[list[int], list[int]]:
     """Vocabulary ids of the syllables written in lower case / Title case right after another
-    word of the same sentence (where case says "common word" or "name"; restore.py asks the
-    same question of its input)."""
-    lower: list[int] = []
-    title: list[int] = []
+    word of the same sentence (restore_model.case_in_sentence, the rule restore.py applies)."""
+    found: tuple[list[int], list[int]] = ([], [])
     prev_word = False
     prev_end = 0
     for m in TOKEN_RE.finditer(line):
         tok = m.group(0)
         is_word = tok[0].isalpha()
-        if (is_word and prev_word and len(tok) >= 2
-                and not line[prev_end: m.start()].strip(" \t")):
-            wid = word_id.get(canonical_syllable(tok))
-            if wid is not None:
-                if tok.islower():
-                    lower.append(wid)
-                elif tok[0].isupper() and tok[1:].islower():
-                    title.append(wid)
+        case = case_in_sentence(tok, is_word and prev_word, line[prev_end: m.start()])
+        wid = word_id.get(canonical_syllable(tok)) if case else None
+        if wid is not None:
+            found[case - 1].append(wid)
         prev_word = is_word
         prev_end = m.end()
-    return lower, title
+    return found
 
 
 def case_tables(lines: list[tuple[str, float]], vocab: list[str]) -> dict[str, np.ndarray]:
@@ -161,36 +156,29 @@ def accents_intact(text: str) -> bool:
     return bool(words) and len(valid) / len(words) >= 0.45
 
 
-def clean_plan_texts() -> list[tuple[str, str]]:
-    """(name, text) of the shared sample plans whose accents are intact (measured by the bench)."""
+def _clean_texts(folder: Path) -> list[tuple[str, str]]:
+    """(name, text) of a folder's .txt files whose accents are intact, minus "-blind-" ones."""
     out = []
-    for path in sorted(PLANS.glob("*.txt")):
+    for path in sorted(folder.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        if accents_intact(text):
+        if "-blind-" not in path.name and accents_intact(text):
             out.append((path.name, text))
     return out
+
+
+def clean_plan_texts() -> list[tuple[str, str]]:
+    """The shared sample plans whose accents are intact (measured by the bench)."""
+    return _clean_texts(PLANS)
 
 
 def extra_plan_texts() -> list[tuple[str, str]]:
-    """(name, text) of the repository's clean plans in data/samples, minus the "-blind-" ones."""
-    out = []
-    for path in sorted(SAMPLES.glob("*.txt")):
-        if "-blind-" in path.name:
-            continue
-        text = path.read_text(encoding="utf-8")
-        if accents_intact(text):
-            out.append((path.name, text))
-    return out
+    """The project's plans in data/samples, minus the "-blind-" ones."""
+    return _clean_texts(SAMPLES)
 
 
 def genre_texts() -> list[tuple[str, str]]:
-    """(name, text) of the administrative documents written for the project in data/lm."""
-    out = []
-    for path in sorted(LM_TEXTS.glob("*.txt")):
-        text = path.read_text(encoding="utf-8")
-        if accents_intact(text):
-            out.append((path.name, text))
-    return out
+    """The administrative documents of the genre written for the project in data/lm."""
+    return _clean_texts(LM_TEXTS)
 
 
 def own_texts() -> list[tuple[str, str]]:
