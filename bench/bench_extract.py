@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.extract import extract_document  # noqa: E402
-from pipeline.extract.nlp import fold  # noqa: E402
 from pipeline.records import Extraction, Page  # noqa: E402
+from pipeline.text import fold  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "plans"
 SAMPLES = ROOT / "data" / "samples"

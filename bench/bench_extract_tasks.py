@@ -26,10 +26,11 @@ sys.path.insert(0, str(REPO))
 
 from unidecode import unidecode  # noqa: E402
 
-from pipeline.extract.agencies import agency_code, fold  # noqa: E402
+from pipeline.extract.agencies import agency_code  # noqa: E402
 from pipeline.extract.deadlines import extract_deadlines  # noqa: E402
 from pipeline.extract.responsibilities import extract_responsibilities  # noqa: E402
 from pipeline.records import Page  # noqa: E402
+from pipeline.text import fold_ocr  # noqa: E402
 
 SHARED_PLANS = REPO / ".." / "shared" / "plans"
 SAMPLES = REPO / "data" / "samples"
@@ -180,7 +181,7 @@ def _overlaps(a, b) -> bool:
 
 
 def _tokens(name: str | None) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", fold(name or ""))) - {"va", "cac", "de", "nghi"}
+    return set(re.findall(r"[a-z0-9]+", fold_ocr(name or ""))) - {"va", "cac", "de", "nghi"}
 
 
 def same_agency(pred: str | None, gold: str | None, gold_code: str | None = None) -> bool:

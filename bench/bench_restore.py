@@ -34,8 +34,8 @@ from pipeline.restore_model import (  # noqa: E402
     MODEL_DIR,
     canonical_syllable,
     load_model_from,
-    strip_accents,
 )
+from pipeline.text import strip_accents  # noqa: E402
 
 SHARED = REPO / ".." / "shared"
 GOLD = REPO / "tests" / "fixtures" / "restore" / "plan_english_ocr_gold.tsv"

@@ -440,8 +440,18 @@ def web(
 
     from pipeline.web.app import create_app
 
+    engine = store.get_engine(readonly=True)  # never migrates: a stale schema says so first
     err_console.print(f"http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(store.get_engine()), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+
+
+@app.command()
+@_handles_errors
+def migrate() -> None:
+    """Create the database or bring its schema to this program's version."""
+    revision = store.migrate(store.get_engine())
+    err_console.print(f"Cơ sở dữ liệu đã cập nhật / database at schema {revision}: "
+                      f"{store.database_url()}")
 
 
 if __name__ == "__main__":

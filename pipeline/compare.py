@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import errors
-from pipeline.audit import COMMUNE_LEVELS, DISTRICT_LEVELS, fold
+from pipeline import errors, store
+from pipeline.extract.indicators import INDICATORS
+from pipeline.numbers import format_value
+from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, split_level
+from pipeline.text import fold
 
 COMPARISON_COLUMNS = [
     "locality", "admin_level", "district", "province", "value", "value_max", "comparator",
@@ -32,97 +35,24 @@ NOTES_SHEET = "Nguồn"
 EMPTY_HINT_VI = "Chưa có kế hoạch nào; hãy thêm bằng lệnh: plans ingest ĐƯỜNG_DẪN"
 EMPTY_HINT_EN = "No plans stored yet; add some with: plans ingest PATH"
 
-COMPARATOR_SIGNS = {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ ", "=": ""}
-LEVEL_WORDS = {  # folded prefix -> admin level as written in the records
-    "xa": "xã", "phuong": "phường", "thi tran": "thị trấn", "tt": "thị trấn",
-    "huyen": "huyện", "quan": "quận", "thi xa": "thị xã", "tx": "thị xã",
-    "thanh pho": "thành phố", "tp": "thành phố", "tinh": "tỉnh",
-}
-_LEVEL_RE = re.compile(r"^(" + "|".join(sorted((re.escape(k) for k in LEVEL_WORDS),
-                                                key=len, reverse=True)) + r")\.?\s+(?=\S)")
 LEVEL_ORDER = {"tỉnh": 0, **{lvl: 1 for lvl in DISTRICT_LEVELS},
                **{lvl: 2 for lvl in COMMUNE_LEVELS}}
 
 
-# --------------------------------------------------------------------------- formatting
-
-def _number(value) -> float | None:
-    if value is None:
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) else value
-
-
-def format_number(value: float) -> str:
-    """A number as Vietnamese readers write it: decimal comma, thousands dot ("14.653", "0,5")."""
-    if abs(value - round(value)) < 1e-9:
-        text = f"{round(value):,d}"
-    else:
-        text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def _with_unit(text: str, unit: str | None) -> str:
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit.strip() == "%" else f"{text} {unit.strip()}"
-
-
-def format_value(row: Mapping | pd.Series) -> str:
-    """A target as an auditor reads it: "< 0,5%", "0,5–1%", "giảm 0,56%", "từ 5,21% xuống 3,25%"."""
-    get = row.get
-    comparator = get("comparator") or "="
-    value, value_max = _number(get("value")), _number(get("value_max"))
-    baseline = _number(get("baseline"))
-    unit = get("unit") if isinstance(get("unit"), str) else None
-    if value is None:
-        return "—"
-    v = format_number(value)
-    if comparator == "range" or (comparator == "reduce_by" and value_max is not None):
-        span = f"{v}–{format_number(value_max)}" if value_max is not None else v
-        text = _with_unit(span, unit)
-        return f"giảm {text}" if comparator == "reduce_by" else text
-    if comparator == "reduce_by":
-        return f"giảm {_with_unit(v, unit)}"
-    if comparator == "reduce_to":
-        if baseline is not None:
-            return f"từ {_with_unit(format_number(baseline), unit)} xuống {_with_unit(v, unit)}"
-        return f"xuống {_with_unit(v, unit)}"
-    return COMPARATOR_SIGNS.get(comparator, "") + _with_unit(v, unit)
-
-
 # --------------------------------------------------------------------------- names
-
-def _indicator_table() -> list:
-    """The extraction engineer's indicator table, or nothing when it cannot be imported."""
-    try:
-        from pipeline.extract import indicators  # noqa: PLC0415 - optional at import time
-    except Exception:  # noqa: BLE001 - fall back to the codes found in the database
-        return []
-    return list(getattr(indicators, "INDICATORS", ()))
-
 
 def indicator_labels() -> dict[str, str]:
     """Vietnamese label of each indicator code of the table."""
-    return {ind.code: ind.label for ind in _indicator_table()}
-
-
-def _store():
-    from pipeline import store  # noqa: PLC0415 - store is heavy; compare's pure parts are not
-
-    return store
+    return {ind.code: ind.label for ind in INDICATORS}
 
 
 def _all_targets(session, **filters) -> list[dict]:
-    return _store().query_targets(session, **filters)
+    return store.query_targets(session, **filters)
 
 
 def known_indicators(session) -> list[str]:
     """Indicator codes: those with stored targets first (table order), then the rest of the table."""
-    table = [ind.code for ind in _indicator_table()]
+    table = [ind.code for ind in INDICATORS]
     order = {code: i for i, code in enumerate(table)}
     stored = {t["indicator"] for t in _all_targets(session) if t.get("indicator")}
     with_data = sorted(stored, key=lambda c: (order.get(c, len(order)), c))
@@ -130,17 +60,7 @@ def known_indicators(session) -> list[str]:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", fold(text)[0]).strip(" .")
-
-
-def split_level(name: str) -> tuple[str | None, str]:
-    """("xã", "Cam Thành") from "xã Cam Thành"; (None, name) when no level word leads it."""
-    stripped = re.sub(r"\s+", " ", name).strip()
-    folded = fold(stripped)[0]
-    m = _LEVEL_RE.match(folded)
-    if not m or len(folded) != len(stripped):
-        return None, stripped
-    return LEVEL_WORDS[m.group(1)], stripped[m.end():].strip()
+    return re.sub(r"[\s_\-]+", " ", fold(text)).strip(" .")
 
 
 def display_name(name: str) -> str:
@@ -157,8 +77,8 @@ def resolve_indicator(session, name: str) -> str:
     for code in codes:
         if wanted in (_squash(code), _squash(labels.get(code, ""))):
             return code
-    keyword_hits = [ind.code for ind in _indicator_table()
-                    if any(_squash(k) == wanted for k in getattr(ind, "keywords", ()))]
+    keyword_hits = [ind.code for ind in INDICATORS
+                    if any(_squash(k) == wanted for k in ind.keywords)]
     if keyword_hits:
         return keyword_hits[0]
     stored = {t["indicator"] for t in _all_targets(session)}
@@ -226,7 +146,7 @@ def _localities(session) -> dict[tuple, Locality]:
     if "plans_localities" in session.info:
         return session.info["plans_localities"]
     found: dict[tuple, Locality] = {}
-    for doc in _store().query_documents(session):
+    for doc in store.query_documents(session):
         if doc.get("locality"):
             place = locality_of({"doc_locality": doc["locality"],
                                  "doc_admin_level": doc.get("admin_level"),
@@ -282,7 +202,7 @@ def _sort_key(place: Locality) -> tuple:
     else:
         group = split_level(place.district)[1]
     return (_squash(split_level(place.province or "")[1]), _squash(group),
-            LEVEL_ORDER.get(place.admin_level or "", 2), fold(place.name)[0], place.name)
+            LEVEL_ORDER.get(place.admin_level or "", 2), fold(place.name), place.name)
 
 
 def known_localities(session) -> list[str]:
@@ -432,7 +352,7 @@ def matrix(session, localities: list[str] | None = None, *,
     places.sort(key=_sort_key)
     labels = _labels(_unique(all_places) + places)
     columns = [labels.get(p.key, p.name) for p in places]
-    table_order = {code: i for i, code in enumerate(ind.code for ind in _indicator_table())}
+    table_order = {code: i for i, code in enumerate(ind.code for ind in INDICATORS)}
     codes = sorted({t["indicator"] for _, found in groups.values() for t in found},
                    key=lambda c: (table_order.get(c, len(table_order)), c))
     names = indicator_labels()

@@ -95,6 +95,14 @@ class DatabaseUnreachable(PlanError):
     en = "Cannot reach the database; check PLANS_DB_URL."
 
 
+class SchemaOutdated(PlanError):
+    code = "schema_outdated"
+    exit_code = 5
+    vi = ("Cơ sở dữ liệu chưa có hoặc cũ hơn chương trình; hãy chạy 'plans migrate' "
+          "(hoặc 'plans ingest') trước.")
+    en = "The database is missing or older than this program; run 'plans migrate' (or 'plans ingest') first."
+
+
 class DocumentNotFound(PlanError):
     code = "document_not_found"
     exit_code = 2

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline import errors
 from pipeline.legacy_encodings import fix_legacy, syllable_share
+from pipeline.text import normalise
 
 PAGE_BREAK = "\f"
 RENDER_DPI = 300  # resolution for rendering a scanned PDF page when its image is not usable
@@ -133,8 +134,7 @@ def _viet_score(text: str) -> float:
 
 def _normalise(text: str) -> str:
     """NFC, legacy font encodings converted, line ends unified."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
+    fixed, _ = fix_legacy(normalise(text))
     return fixed
 
 

@@ -5,15 +5,14 @@ Restoration runs only where the text needs it; the raw text is kept beside the r
 
 from __future__ import annotations
 
-import unicodedata
-
 from pipeline import records
 from pipeline.restore import restore_text
+from pipeline.text import normalise
 
 
 def make_page(number: int, raw_text: str, source: str, confidence: float | None = None) -> records.Page:
     """A Page whose `text` is the restored text and `raw_text` what the source gave."""
-    raw = unicodedata.normalize("NFC", raw_text.replace("\r\n", "\n").replace("\r", "\n"))
+    raw = normalise(raw_text)
     restoration = restore_text(raw)
     return records.Page(
         number=number, text=restoration.text, raw_text=raw, source=source,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.decoder import beam_decode, channel_costs, local_confidence
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -25,21 +26,15 @@ from pipeline.restore_model import (
     UNK,
     RestoreModel,
     apply_case,
-    beam_decode,
     canonical_syllable,
     case_in_sentence,
-    channel_costs,
     encode_chars,
     load_model_from,
-    local_confidence,
-    strip_accents,
 )
+from pipeline.text import LOOKALIKE_TRANSLATION, strip_accents
 
 MODES = ("clean", "accent_stripped", "ocr_garbled")
 JUNK = "0123456789€¢&¥‘’|!$@£§"
-BROKEN_LETTER = str.maketrans({"0": "o", "6": "o", "4": "a", "1": "l", "€": "e", "¢": "c",
-                               "&": "a", "¥": "y", "|": "l", "!": "i", "$": "s", "@": "a",
-                               "£": "e", "§": "s", "‘": "", "’": ""})
 _W = r"[^\W\d_]"
 _J = r"[0-9€¢&¥‘’|$@£§]"
 TOKEN_RE = re.compile(
@@ -341,7 +336,7 @@ def _decoder(model: RestoreModel) -> _Decoder:
 
 
 def _fits(word: str, model: RestoreModel) -> bool:
-    return strip_accents(word.lower().translate(BROKEN_LETTER)) in model.stripped
+    return strip_accents(word.lower().translate(LOOKALIKE_TRANSLATION)) in model.stripped
 
 
 def _merge_fragments(tokens: list[_Token], text: str, model: RestoreModel) -> list[_Token]:
@@ -384,7 +379,7 @@ def _names_a_letter(tokens: list[_Token], k: int) -> bool:
     """True for "điểm b khoản 1": a letter that labels a list item, not a broken syllable."""
     def bare(j: int) -> str:
         if 0 <= j < len(tokens) and tokens[j].kind == "word":
-            return strip_accents(tokens[j].text.lower().translate(BROKEN_LETTER))
+            return strip_accents(tokens[j].text.lower().translate(LOOKALIKE_TRANSLATION))
         return ""
     return bare(k - 1) in LETTER_NOUNS or bare(k + 1) in LETTER_NOUNS
 

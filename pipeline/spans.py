@@ -1,8 +1,14 @@
-"""Map spans of restored text back to the raw text they came from (grounding survives restoration)."""
+"""Groundings: spans of stored page text, mapped back to the raw text they came from.
+
+Every record and finding points at its sentence through `ground`; restoration keeps offsets so
+that the span survives it.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_right
+
+from pipeline.records import Grounding, Page
 
 Offsets = list[tuple[int, int, int, int]]  # (text_start, text_end, raw_start, raw_end), sorted
 
@@ -25,3 +31,15 @@ def to_raw_offset(offsets: Offsets, pos: int, *, end: bool = False) -> int:
 def to_raw_span(offsets: Offsets, start: int, end: int) -> tuple[int, int]:
     """Raw span covering the restored span [start, end)."""
     return to_raw_offset(offsets, start), to_raw_offset(offsets, end, end=True)
+
+
+def ground(page: Page, start: int, end: int, document_id: int | None = None) -> Grounding:
+    """The grounding of page.text[start:end]: page, span, quote and, on a restored page, the
+    span of the raw text it came from. Out-of-range spans are clamped to the text."""
+    start = max(0, min(start, len(page.text)))
+    end = max(start, min(end, len(page.text)))
+    raw_start = raw_end = None
+    if page.offsets:
+        raw_start, raw_end = to_raw_span(page.offsets, start, end)
+    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end,
+                     document_id)

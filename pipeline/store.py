@@ -35,9 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
-from unidecode import unidecode
 
 from pipeline import errors, records
+from pipeline.text import fold
 
 PIPELINE_VERSION = "0.1.0"
 
@@ -209,35 +209,70 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-_ENGINES: dict[str, Engine] = {}
+def _sqlite_reader_pragmas(dbapi_connection, _record) -> None:
+    """A reader waits for writers and may not write, whatever a bug asks of it."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """An engine on the migrated database; one per URL and process."""
+_ENGINES: dict[tuple[str, bool], Engine] = {}
+
+
+def get_engine(url: str | None = None, *, readonly: bool = False) -> Engine:
+    """An engine on the migrated database; one per URL, mode and process.
+
+    `readonly`: the web app's engine. It never migrates, opens SQLite with mode=ro and runs
+    every PostgreSQL transaction read-only; a database whose schema is missing or behind
+    raises SchemaOutdated.
+    """
     url = url or database_url()
-    if url in _ENGINES:
-        return _ENGINES[url]
+    if (url, readonly) in _ENGINES:
+        return _ENGINES[(url, readonly)]
+    engine = _reader(url) if readonly else _writer(url)
+    try:
+        revision = schema_revision(engine) if readonly else migrate(engine)
+    except OperationalError as exc:
+        if readonly and engine.dialect.name == "sqlite":
+            raise errors.SchemaOutdated(str(exc.orig)) from exc
+        raise errors.DatabaseUnreachable(str(exc.orig)) from exc
+    if revision != SCHEMA_REVISION:
+        raise errors.SchemaOutdated(f"schema {revision or 'none'}, this program needs {SCHEMA_REVISION}")
+    _ENGINES[(url, readonly)] = engine
+    return engine
+
+
+def _writer(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    try:
-        migrate(engine)
-    except OperationalError as exc:
-        raise errors.DatabaseUnreachable(str(exc.orig)) from exc
-    _ENGINES[url] = engine
     return engine
+
+
+def _reader(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise errors.SchemaOutdated(f"{path}: no database yet")
+        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        event.listen(engine, "connect", _sqlite_reader_pragmas)
+        return engine
+    if url.startswith("postgresql"):
+        return create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
+    return create_engine(url)
 
 
 SCHEMA_REVISION = "0001"  # the newest revision in pipeline/migrations (a test keeps them equal)
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (Alembic is loaded only when needed)."""
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema to the newest Alembic revision; returns the revision it is at."""
     if schema_revision(engine) == SCHEMA_REVISION:
-        return
-    from alembic import command
+        return SCHEMA_REVISION
+    from alembic import command  # loaded only when a migration is due
     from alembic.config import Config
 
     config = Config()
@@ -245,6 +280,7 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    return schema_revision(engine)
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -260,6 +296,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session that only reads: whatever happens in it is rolled back, never committed."""
+    with Session(engine) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -498,14 +544,10 @@ def query_responsibilities(session: Session, *, document=None, agency=None, role
     fields = ("agency", "agency_code", "role", "task", "projects")
     rows = _with_document(session, ResponsibilityRow, fields, *where)
     if agency:  # accent- and case-insensitive, which SQL cannot do portably
-        wanted = _fold(agency)
-        rows = [r for r in rows if wanted in _fold(r["agency"])
+        wanted = fold(agency)
+        rows = [r for r in rows if wanted in fold(r["agency"] or "")
                 or (r["agency_code"] or "").upper() == agency.upper()]
     return rows
-
-
-def _fold(text: str) -> str:
-    return unidecode(text or "").lower()
 
 
 def query_deadlines(session: Session, *, document=None, agency=None, year=None,
@@ -519,7 +561,7 @@ def query_deadlines(session: Session, *, document=None, agency=None, year=None,
     fields = ("kind", "due_date", "period", "recurrence", "agency", "task")
     rows = _with_document(session, DeadlineRow, fields, *where)
     if agency:
-        rows = [r for r in rows if _fold(agency) in _fold(r["agency"])]
+        rows = [r for r in rows if fold(agency) in fold(r["agency"] or "")]
     return rows
 
 

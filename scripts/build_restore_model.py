@@ -39,8 +39,8 @@ from pipeline.restore_model import (  # noqa: E402
     case_in_sentence,
     is_syllable_shape,
     save_arrays,
-    strip_accents,
 )
+from pipeline.text import LOOKALIKE_LETTERS, strip_accents  # noqa: E402
 
 SHARED = REPO / ".." / "shared"
 CORPORA = SHARED / "corpora"
@@ -484,11 +484,6 @@ def learn_channel(work: Path, n_pages: int, vocab: list[str], vowel_prior: float
     return chars, {"pairs": sum(pair_counts.values())}
 
 
-BROKEN_LETTER = {"0": "o", "6": "o", "4": "a", "1": "l", "€": "e", "¢": "c", "&": "a",
-                 "¥": "y", "‘": "", "’": "", "|": "l", "!": "i", "$": "s", "@": "a", "£": "e",
-                 "§": "s"}
-
-
 def normalise_for_channel(text: str) -> str:
     """Lowercase NFC with canonical tones, as the decoder sees tokens."""
     return unicodedata.normalize("NFC", text).lower()
@@ -502,12 +497,12 @@ def smooth_costs(chars: list[str], sub: np.ndarray, dele: np.ndarray, ins: np.nd
     for i, a in enumerate(chars):
         base_a = strip_accents(a)
         for j, b in enumerate(chars):
-            base_b = strip_accents(BROKEN_LETTER.get(b, b))
+            base_b = strip_accents(LOOKALIKE_LETTERS.get(b, b))
             if a == b:
                 prior[i, j] = 50.0
             elif base_a == base_b and base_a.isalpha():
                 prior[i, j] = 3.0
-            elif b in BROKEN_LETTER:
+            elif b in LOOKALIKE_LETTERS:
                 prior[i, j] = 0.3 if base_b == base_a else 0.05
             elif base_a in "aeiouy" and base_b in "aeiouyw":
                 prior[i, j] = vowel_prior  # real scans swap vowels more than synthetic ones

@@ -7,7 +7,7 @@ import csv
 import openpyxl
 import pytest
 
-from pipeline import compare, errors, store
+from pipeline import compare, errors, numbers, store
 from pipeline.records import DocumentFacts, Extraction, Grounding, Page, TargetRecord
 
 DISTRICT_TEXT = (
@@ -240,7 +240,7 @@ def test_matrix_holds_formatted_values_and_parallel_quotes(session):
     ({"comparator": "=", "value": float("nan"), "unit": "%"}, "—"),
 ])
 def test_format_value_writes_vietnamese_numbers(row, text):
-    assert compare.format_value(row) == text
+    assert numbers.format_value(row) == text
 
 
 def test_csv_export_keeps_accents_and_quotes(session, tmp_path):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract import extract_document
-from pipeline.extract.metadata import extract_metadata, extract_references, localities_of
+from pipeline.extract.metadata import extract_metadata, extract_references
+from pipeline.places import localities_of
 from pipeline.records import Page
 
 ROOT = Path(__file__).resolve().parents[1]

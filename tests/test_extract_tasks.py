@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract.agencies import AGENCY_SECTORS, SPAN_PATTERNS, agency_code, fold
+from pipeline.extract.agencies import AGENCY_SECTORS, SPAN_PATTERNS, agency_code
 from pipeline.extract.deadlines import RECURRENCES, extract_deadlines, plan_year
 from pipeline.extract.responsibilities import extract_responsibilities, projects_of, role_of
 from pipeline.records import DEADLINE_KINDS, ROLES, Page
+from pipeline.text import fold_ocr
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "tests" / "fixtures" / "gold"
@@ -80,7 +81,7 @@ def test_sector_table_is_documented_and_patterns_name_known_codes():
 
 def test_fold_keeps_positions_and_reads_ocr_lookalikes():
     text = "C0ng chwc x4 trước ngày 30/9/2024, TB&XH"
-    folded = fold(text)
+    folded = fold_ocr(text)
     assert len(folded) == len(text)
     assert folded.startswith("cong chuc xa truoc ngay 30/9/2024")
     assert folded.endswith("tb&xh")
@@ -467,7 +468,7 @@ Thương binh và Xã hội để tổng hợp./.
 
 
 def test_recurrences_and_dates_survive_hard_wraps_of_accent_stripped_text():
-    text = fold(HEADER) + """III. TO CHUC THUC HIEN
+    text = fold_ocr(HEADER) + """III. TO CHUC THUC HIEN
 
 1. UBND cac xa, thi tran
 - Rasoat, cap nhat danh sach ho ngheo; dinh

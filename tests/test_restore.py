@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.restore_model import MODEL_DIR, strip_accents
+from pipeline.restore_model import MODEL_DIR
+from pipeline.text import strip_accents
 
 if not (MODEL_DIR / "meta.json").is_file():
     pytest.skip("models/restore is missing: run scripts/build_restore_model.py",

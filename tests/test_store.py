@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import InternalError, OperationalError
 
 from pipeline import errors, records, store
 
@@ -112,3 +113,37 @@ def test_schema_revision_is_the_newest_migration(tmp_path):
     assert ScriptDirectory.from_config(config).get_current_head() == store.SCHEMA_REVISION
     engine = store.get_engine(f"sqlite:///{tmp_path / 'new.db'}")
     assert store.schema_revision(engine) == store.SCHEMA_REVISION
+
+
+def _reader_refuses_writes(url: str) -> None:
+    store.get_engine(url)  # created and migrated by a writer
+    reader = store.get_engine(url, readonly=True)
+    with store.read_session(reader) as session:
+        assert store.query_documents(session) == []
+        with pytest.raises((OperationalError, InternalError)):  # "readonly database" / "read-only"
+            session.execute(text("delete from document"))
+            session.flush()
+
+
+def test_web_engine_on_sqlite_is_read_only(tmp_path):
+    _reader_refuses_writes(f"sqlite:///{tmp_path / 'plans.db'}")
+
+
+@pytest.mark.postgres
+def test_web_engine_on_postgres_is_read_only(postgres_url):
+    _reader_refuses_writes(postgres_url)
+
+
+def test_web_engine_never_migrates_and_says_what_to_run(tmp_path):
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    with pytest.raises(errors.SchemaOutdated):  # no database yet: none is created
+        store.get_engine(url, readonly=True)
+    assert not (tmp_path / "plans.db").exists()
+    engine = store.get_engine(url)
+    with engine.begin() as connection:  # a database a newer program will find behind
+        connection.execute(text("update alembic_version set version_num = '0000'"))
+    with pytest.raises(errors.SchemaOutdated) as caught:
+        store.get_engine(url, readonly=True)
+    assert "plans migrate" in caught.value.message and "plans ingest" in caught.value.message
+    with engine.connect() as connection:
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0000"

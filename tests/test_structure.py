@@ -38,7 +38,9 @@ def test_headings_levels_and_sections():
     assert (1, "I", "I. TÌNH HÌNH CHUNG") in heads
     assert (1, "II", "II. MỤC TIÊU") in heads
     assert (2, "1", "1. Mục tiêu chung") in heads
-    assert (3, "a", "a) Tỷ lệ hộ nghèo giảm 1,5%.") in heads
+    # "a)" sits below "1.1.1." (level 6): the walker of responsibilities needs it deeper than
+    # "1.1." and reads the same blocks
+    assert (6, "a", "a) Tỷ lệ hộ nghèo giảm 1,5%.") in heads
     bullet = next(b for b in st.blocks if b.text.startswith("- 100%"))
     assert section_of(bullet) == "II. MỤC TIÊU"
     assert bullet.headings[-2:] == ["2. Mục tiêu cụ thể", "a) Tỷ lệ hộ nghèo giảm 1,5%."]

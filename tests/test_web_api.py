@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline import records, store
+from pipeline import errors, records, store
 from pipeline.web import create_app
 
 DISTRICT = "Huyện Thử Nghiệm"
@@ -414,3 +414,23 @@ def test_document_page_ignores_malformed_span_parameters(filled):
                                   ("span", "1:5:999999")])
     assert response.status_code == 200
     assert 'id="s-' not in response.text
+
+
+def test_plans_web_on_a_stale_schema_says_to_migrate(tmp_path, monkeypatch):
+    from sqlalchemy import text
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    monkeypatch.setenv("PLANS_DB_URL", url)
+    with store.get_engine(url).begin() as connection:
+        connection.execute(text("update alembic_version set version_num = '0000'"))
+    result = CliRunner().invoke(app, ["web", "--port", "1"])
+    assert result.exit_code == errors.SchemaOutdated.exit_code
+    assert "plans migrate" in result.output
+    fresh = f"sqlite:///{tmp_path / 'new.db'}"
+    monkeypatch.setenv("PLANS_DB_URL", fresh)
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert store.schema_revision(store.get_engine(fresh, readonly=True)) == store.SCHEMA_REVISION

@@ -2,7 +2,7 @@
 
 "Phòng Lao động - Thương binh và Xã hội" (district), "Công chức Lao động - TB&XH" (commune) and
 "Sở LĐ-TB&XH" (province) are all `LDTBXH`, so responsibilities compare across localities.
-Matching is accent-insensitive (unidecode), so accent-stripped or restored OCR text still maps.
+Matching is accent-insensitive (text.fold_ocr), so accent-stripped or restored OCR text still maps.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from unidecode import unidecode
+from pipeline.text import fold_ocr
 
 # code -> (what the sector is, regexes searched in the folded name: lower case, no accents).
 # Order matters: the first sector whose pattern occurs in the first agency of a name wins, so
@@ -139,39 +139,6 @@ _GENERIC_LEAD = re.compile(r"^((thu truong|giam doc|lanh dao) )?cac (co quan|don
 _COMPILED = {code: tuple(re.compile(p) for p in pats) for code, (_, pats) in AGENCY_SECTORS.items()}
 
 
-# OCR look-alikes inside words ("C0ng", "x4", "ng&y", "K€"): read as the letter they replace.
-_IN_WORD_LOOKALIKES = {"0": "o", "6": "o", "4": "a", "3": "a", "1": "i", "&": "a", "€": "e",
-                       "¢": "e", "£": "e", "¥": "y", "§": "s", "|": "l"}
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    repl = unidecode(ch)
-    return repl[0].lower() if repl and repl[0].isprintable() else " "
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free copy of `text` with the same length, so positions carry over.
-
-    Besides dropping accents it undoes the commonest OCR confusions of Vietnamese letters:
-    "w" (no Vietnamese word has it) is read as "ư" -> "u", and a digit or symbol glued to a
-    lower-case letter ("C0ng", "x4", "ng&y") as the letter it stands for.
-    """
-    out = [ch.lower() if ord(ch) < 128 else _fold_char(ch) for ch in text]
-    for i, ch in enumerate(text):
-        if ch in _IN_WORD_LOOKALIKES:
-            before = text[i - 1] if i else " "
-            after = text[i + 1] if i + 1 < len(text) else " "
-            glued = before.isalpha() or (after.isalpha() and after.islower())
-            if ch == "&":
-                glued = before.isalpha() and before.islower() and after.isalpha()
-            if glued and not before.isdigit() and not after.isdigit():
-                out[i] = _IN_WORD_LOOKALIKES[ch]
-        elif ch == "w" or ch == "W":
-            out[i] = "u"
-    return "".join(out)
-
-
 def _code_of_segment(segment: str) -> str | None:
     if _GENERIC_LEAD.match(segment):  # "các ngành, đoàn thể ..." is every agency, not one sector
         return "CQ_LIENQUAN"
@@ -184,7 +151,7 @@ def _code_of_segment(segment: str) -> str | None:
 @lru_cache(maxsize=4096)
 def agency_code(name: str) -> str | None:
     """Sector code of an agency name as written (the first agency of a list decides)."""
-    folded = re.sub(r"\s+", " ", fold(name)).strip(" :.-*#")
+    folded = re.sub(r"\s+", " ", fold_ocr(name)).strip(" :.-*#")
     folded = _PREFIX.sub("", folded)
     folded = re.sub(r"[\u2013\u2014]", "-", folded)
     if not folded:

@@ -20,10 +20,11 @@ import calendar
 import re
 from datetime import date
 
-from pipeline.extract.agencies import fold
 from pipeline.extract.responsibilities import walk
-from pipeline.records import DeadlineRecord, Grounding, Page
-from pipeline.spans import to_raw_span
+from pipeline.records import DeadlineRecord, Page
+from pipeline.spans import ground
+from pipeline.structure import Structure
+from pipeline.text import fold_ocr
 
 RECURRENCES = ("weekly", "monthly", "quarterly", "biannual", "yearly")
 
@@ -66,7 +67,7 @@ def plan_year(pages: list[Page]) -> int | None:
     """The plan's own year: the first "năm YYYY" of its opening lines (title or date line)."""
     if not pages:
         return None
-    head = fold("\n".join(pages[0].text.splitlines()[:25]))
+    head = fold_ocr("\n".join(pages[0].text.splitlines()[:25]))
     m = _DOC_YEAR.search(head)
     return int(m.group(1)) if m else None
 
@@ -182,29 +183,26 @@ def _table_deadlines(page: Page, folded: str, item, year: int | None) -> list[De
     task = item.record.task if item.record else None
     records = []
     for kind, due, recurrence, m_start, m_end in found:
-        raw_start = raw_end = None
-        if page.offsets:
-            raw_start, raw_end = to_raw_span(page.offsets, start, end)
         records.append(DeadlineRecord(
             kind=kind, due_date=due, period=re.sub(r"\s+", " ", page.text[m_start:m_end]).strip(),
             recurrence=recurrence, agency=item.owner, task=task,
-            grounding=Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end),
+            grounding=ground(page, start, end),
             confidence=0.8 if due or recurrence else 0.4))
     return records
 
 
-def extract_deadlines(pages: list[Page]) -> list[DeadlineRecord]:
+def extract_deadlines(pages: list[Page], structure: Structure | None = None) -> list[DeadlineRecord]:
     """Every deadline of the plan's task sections with its owner and the clause it stands in."""
     year = plan_year(pages)
     records: list[DeadlineRecord] = []
-    folded_pages = [fold(page.text) for page in pages]
-    for item in walk(pages):
-        para = item.paragraph
-        if para.excluded or para.kind == "table" and item.time_cell is None:
+    folded_pages = {page.number: fold_ocr(page.text) for page in pages}
+    for item in walk(pages, structure):
+        para = item.block
+        if item.excluded or para.kind == "table_row" and item.time_cell is None:
             continue
-        page = pages[para.page_index]
-        folded = folded_pages[para.page_index]
-        if para.kind == "table":
+        page = item.page
+        folded = folded_pages[page.number]
+        if para.kind == "table_row":
             records += _table_deadlines(page, folded, item, year)
             continue
         for kind, due, recurrence, m_start, m_end in _find(folded, para.body_start, para.end,
@@ -214,9 +212,6 @@ def extract_deadlines(pages: list[Page]) -> list[DeadlineRecord]:
                 left += 1
             while right > left and page.text[right - 1] in " \t\r\n":
                 right -= 1
-            raw_start = raw_end = None
-            if page.offsets:
-                raw_start, raw_end = to_raw_span(page.offsets, left, right)
             confidence = {"by_date": 0.9, "period": 0.75, "recurring": 0.8}[kind]
             if due is None and kind != "recurring":
                 confidence = 0.4
@@ -227,7 +222,6 @@ def extract_deadlines(pages: list[Page]) -> list[DeadlineRecord]:
                 period=re.sub(r"\s+", " ", page.text[m_start:m_end]).strip(),
                 recurrence=recurrence, agency=item.owner,
                 task=re.sub(r"\s+", " ", page.text[left:right]).strip(),
-                grounding=Grounding(page.number, left, right, page.text[left:right],
-                                    raw_start, raw_end),
+                grounding=ground(page, left, right),
                 confidence=round(confidence, 2)))
     return records

@@ -3,7 +3,7 @@
 Codes cover the six dimensions / twelve indicators of the multidimensional poverty standard
 (Decree 07/2021/NĐ-CP) and the programme indicators of the national poverty-reduction
 programme (Quyết định 90/QĐ-TTg). Keywords are written folded (lowercase, no accents; see
-nlp.fold) so that they match accent-stripped or partly restored text. Order matters: when
+text.fold) so that they match accent-stripped or partly restored text. Order matters: when
 several keywords stand near one figure, the indicator listed first wins (specific before
 generic), so keep narrow indicators above broad ones.
 
@@ -52,6 +52,16 @@ generic), so keep narrow indicators above broad ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# The six deprivation dimensions (records.DIMENSIONS) as users read them
+DIMENSION_LABELS: dict[str, str] = {
+    "employment": "Việc làm",
+    "health": "Y tế",
+    "education": "Giáo dục",
+    "housing": "Nhà ở",
+    "water_sanitation": "Nước sinh hoạt và vệ sinh",
+    "information": "Thông tin",
+}
 
 
 @dataclass(frozen=True)

@@ -3,25 +3,28 @@
 Reads the header (Số:, place and date line, KẾ HOẠCH + title), the preamble (issuer named in
 "Ủy ban nhân dân xã X ban hành / xây dựng ..."), the signature block (TM. ỦY BAN NHÂN DÂN /
 CHỦ TỊCH / name) and every cited document ("Kế hoạch số 45/KH-UBND ngày 07/3/2024 của ...").
-Patterns run on folded text (nlp.fold) so they survive missing accents; values are cut from
+Patterns run on folded text (text.fold) so they survive missing accents; values are cut from
 the original text. District and province come from the text, checked and completed with the
-gazetteer of the package vietnamadminunits: the pre-2025 units (province, district, commune)
-for plans issued before July 2025, the reorganised ones (no districts) after.
+gazetteer (places.complete_from_gazetteer).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sqlite3
 from collections import Counter
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
-from pipeline.extract.nlp import fold
-from pipeline.records import DocumentFacts, Grounding, Page, Reference
-from pipeline.spans import to_raw_span
+from pipeline.places import (
+    LEVEL_ALTERNATION,
+    LEVEL_FOLD,
+    LEVELS,
+    RANK,
+    complete_from_gazetteer,
+    is_province,
+)
+from pipeline.records import DocumentFacts, Page, Reference
+from pipeline.spans import ground
+from pipeline.text import fold
 
 DOC_TYPES = {
     "ke hoach": "Kế hoạch",
@@ -46,11 +49,6 @@ REF_KINDS = dict(DOC_TYPES, **_EXTRA_REF_KINDS, **{
 })
 CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", "NQ": "Nghị quyết",
               "TTr": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn"}
-LEVELS = {  # folded -> admin level as in ARCHITECTURE.md
-    "thi tran": "thị trấn", "thi xa": "thị xã", "thanh pho": "thành phố", "phuong": "phường",
-    "xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "quan": "quận",
-}
-_LEVEL_ALT = "thi tran|thi xa|thanh pho|phuong|xa|huyen|tinh|quan"
 _UBND = r"(?:uy\s*ban\s*nh[a-z]n\s*d[a-z]n|ubnd)"
 _DATE_LINE_RE = re.compile(
     r"(?m)^[#*\s]*(?P<place>[^\n,]{2,40}),\s*ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*"
@@ -87,12 +85,6 @@ _SIGN_TITLES = ("pho chu tich", "chu tich", "giam doc", "pho giam doc", "truong 
                 "truong ban", "bi thu", "pho bi thu", "chanh van phong")
 
 
-def _g(page: Page, start: int, end: int) -> Grounding:
-    """A grounding for page.text[start:end] (with the raw span for restored pages)."""
-    raw_start = raw_end = None
-    if page.offsets:
-        raw_start, raw_end = to_raw_span(page.offsets, start, end)
-    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end)
 
 
 def _clean(s: str) -> str:
@@ -158,7 +150,7 @@ def extract_metadata(pages: list[Page]) -> DocumentFacts:
             break
     own = fold(facts.number or "")
     facts.references = [r for r in extract_references(pages) if fold(r.number or "") != own]
-    _gazetteer_fill(facts, pages)
+    complete_from_gazetteer(facts)
     return facts
 
 
@@ -239,16 +231,16 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
     # 1. header line "ỦY BAN NHÂN DÂN XÃ TÂN HƯNG" / "UBND HUYỆN BA TƠ" in the first lines;
     # two lines ("UBND HUYỆN X" over "UBND XÃ Y", "UBND TỈNH X" over "SỞ ..."): the lower issues
     top = folded[:600]
-    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", top)
+    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)", top)
     if m:
         below = _line_below(text, folded, m.end())
         if below is not None:
             b_start, b_fold = below
-            mb = re.match(rf"[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)", b_fold)
-            if mb and _RANK[LEVELS[mb.group(1)]] > _RANK[LEVELS[m.group(1)]]:
+            mb = re.match(rf"[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)", b_fold)
+            if mb and RANK[LEVELS[mb.group(1)]] > RANK[LEVELS[m.group(1)]]:
                 got = _name_after(text, m.end(), 4)
                 parent = (LEVELS[m.group(1)], _upper_name(got[0]) if got else None)
-                m = re.compile(rf"[#*\s]*{_UBND}\s+({_LEVEL_ALT})\s+(?=\S)").match(
+                m = re.compile(rf"[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)").match(
                     folded, b_start)
             elif re.match(r"[#*\s]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(
                 text[b_start:b_start + len(b_fold)]
@@ -256,7 +248,7 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
                 agency = _clean(text[b_start:b_start + len(b_fold)]).lstrip("#* ")
     if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
         # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
-        m = re.search(rf"(?m)^[#*\s]*({_LEVEL_ALT})\s+(?=\S)", top)
+        m = re.search(rf"(?m)^[#*\s]*({LEVEL_ALTERNATION})\s+(?=\S)", top)
         if m and not text[m.start(1):m.end(1)].isupper():
             m = None
     if m:
@@ -268,7 +260,7 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
     if level is None:
         body = fold(text)
         for m in re.finditer(
-            rf"{_UBND}\s+({_LEVEL_ALT})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:ban\s+hanh|xay\s+dung|"
+            rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:ban\s+hanh|xay\s+dung|"
             r"xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)", body
         ):
             level = LEVELS[m.group(1)]
@@ -278,7 +270,7 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
     # 3. the title says where: "... trên địa bàn thành phố Bà Rịa năm 2024"
     if facts.title and (name is None):
         tf = fold(facts.title)
-        for m in re.finditer(rf"\b({_LEVEL_ALT})\s+", tf):
+        for m in re.finditer(rf"\b({LEVEL_ALTERNATION})\s+", tf):
             lv = LEVELS[m.group(1)]
             got = _name_after(facts.title, m.end(), 4)
             if got and (level is None or lv == level):
@@ -291,7 +283,7 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
             name = facts.place
     # 2b. the preamble names the issuer one level down from the header: the header was the parent
     pre = _preamble_unit(text)
-    if pre and level and _RANK[pre[0]] > _RANK[level] and pre[1]:
+    if pre and level and RANK[pre[0]] > RANK[level] and pre[1]:
         parent = parent or (level, name)
         level, name = pre
     facts.admin_level = level
@@ -317,19 +309,14 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str, folded: str) -> 
             if attr == "district" and level in ("huyện", "thị xã", "thành phố", "quận", "tỉnh"):
                 continue
             setattr(facts, attr, best)
-    if level == "tỉnh" or (level == "thành phố" and name and _is_province(name)):
+    if level == "tỉnh" or (level == "thành phố" and name and is_province(name)):
         facts.province = name or facts.province
     if parent and parent[1]:  # the unit above the issuer, named in the header
         p_level, p_name = parent
-        if p_level == "tỉnh" or (p_level == "thành phố" and _is_province(p_name)):
+        if p_level == "tỉnh" or (p_level == "thành phố" and is_province(p_name)):
             facts.province = p_name
-        elif p_level in ("huyện", "thị xã", "thành phố", "quận") and _RANK.get(level or "", 0) > 2:
+        elif p_level in ("huyện", "thị xã", "thành phố", "quận") and RANK.get(level or "", 0) > 2:
             facts.district = p_name
-
-
-# Rank of administrative levels, higher is lower in the hierarchy.
-_RANK = {"tỉnh": 1, "huyện": 2, "thị xã": 2, "thành phố": 2, "quận": 2, "xã": 3, "phường": 3,
-         "thị trấn": 3}
 
 
 def _upper_name(name: str) -> str:
@@ -358,16 +345,13 @@ def _preamble_unit(text: str) -> tuple[str, str | None] | None:
     text = text[:first_heading.start()] if first_heading else text
     body = fold(text)
     m = re.search(
-        rf"{_UBND}\s+({_LEVEL_ALT})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:ban\s+hanh|xay\s+dung|"
+        rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:ban\s+hanh|xay\s+dung|"
         r"xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)", body
     )
     if not m:
         return None
     got = _name_after(text, m.start("rest"), 4)
     return LEVELS[m.group(1)], (got[0] if got else None)
-
-
-LEVEL_FOLD = {v: k for k, v in LEVELS.items()}
 
 
 def _period(facts: DocumentFacts, pages: list[Page]) -> None:
@@ -457,125 +441,7 @@ def extract_references(pages: list[Page]) -> list[Reference]:
             if im:
                 issuer = _clean(page.text[rest_start + im.start("iss"):rest_start + im.end("iss")])
                 end = rest_start + im.end("iss")
-            ref = Reference(kind, num, ref_date, issuer or None, _g(page, m.start(), end))
+            ref = Reference(kind, num, ref_date, issuer or None, ground(page, m.start(), end))
             refs.append(ref)
             earlier.append(ref)
     return refs
-
-
-# --- gazetteer -------------------------------------------------------------------------
-
-
-def _dataset() -> Path | None:
-    """The package's SQLite file, found without importing the package (its parser loads ~2 s
-    of tables that this module does not use)."""
-    spec = importlib.util.find_spec("vietnamadminunits")
-    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - optional
-        return None
-    db = Path(spec.submodule_search_locations[0]) / "data" / "dataset.db"
-    return db if db.exists() else None
-
-
-@lru_cache(maxsize=2)
-def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
-    """Administrative units: (province, district, ward, the three folded, district/ward type).
-
-    Before the 2025 reorganisation (the default): provinces, districts, communes. After it
-    (from 1 July 2025) there are no districts: district is "" in every row.
-    """
-    db = _dataset()
-    if db is None:
-        return None
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        if after_2025:
-            rows = con.execute(
-                "select provinceShort, '', wardShort, '', wardType from admin_units"
-            ).fetchall()
-        else:
-            rows = con.execute(
-                "select provinceShort, districtShort, wardShort, districtType, wardType "
-                "from admin_units_legacy"
-            ).fetchall()
-    finally:
-        con.close()
-    out = []
-    for prov, dist, ward, dtype, wtype in rows:
-        if prov and ward and (dist or after_2025):
-            out.append((prov, dist, ward, fold(prov), fold(dist), fold(ward), dtype, wtype))
-    return out
-
-
-def _after_reorganisation(facts: DocumentFacts) -> bool:
-    """Plans issued from July 2025 on use the new units (no districts, merged provinces)."""
-    year = facts.issue_year or facts.period_start
-    if year is None:
-        return False
-    return year > 2025 or (year == 2025 and (facts.issue_month or 0) >= 7)
-
-
-def _is_province(name: str) -> bool:
-    """True when `name` is a province or centrally governed city ("Hà Nội", "Cần Thơ")."""
-    rows = _gazetteer() or []
-    key = fold(name)
-    return any(r[3] == key for r in rows)
-
-
-def _gazetteer_fill(facts: DocumentFacts, pages: list[Page]) -> None:
-    """Complete district/province from the gazetteer when the text leaves them unsaid.
-
-    Only unambiguous matches are used: a commune name found under the district or province the
-    text names, or unique in the country.
-    """
-    if not facts.locality:
-        return
-    loc = fold(facts.locality)
-    level = facts.admin_level
-    if _after_reorganisation(facts):
-        rows = _gazetteer(after_2025=True) or []
-        if level in ("xã", "phường", "thị trấn", "đặc khu"):
-            cands = [r for r in rows if r[5] == loc]
-            if facts.province:
-                cands = [r for r in cands if r[3] == fold(facts.province)] or cands
-            if len({r[0] for r in cands}) == 1:
-                facts.province = facts.province or cands[0][0]
-        return
-    rows = _gazetteer()
-    if not rows:
-        return
-    if level in ("xã", "phường", "thị trấn"):
-        cands = [r for r in rows if r[5] == loc]
-        if facts.district:
-            cands = [r for r in cands if r[4] == fold(facts.district)] or cands
-        if facts.province:
-            cands = [r for r in cands if r[3] == fold(facts.province)] or cands
-        if len({(r[0], r[1]) for r in cands}) == 1:
-            facts.district = facts.district or cands[0][1]
-            facts.province = facts.province or cands[0][0]
-    elif level in ("huyện", "thị xã", "thành phố", "quận"):
-        cands = {(r[0], r[1]) for r in rows if r[4] == loc}
-        if facts.province:
-            cands = {c for c in cands if fold(c[0]) == fold(facts.province)} or cands
-        if len(cands) == 1:
-            facts.province = facts.province or next(iter(cands))[0]
-
-
-def localities_of(names: list[str]) -> tuple[str, str] | None:
-    """(district, province) holding most of these commune names (at least 3 and 60%)."""
-    rows = _gazetteer()
-    if not rows or not names:
-        return None
-    votes: Counter = Counter()
-    found_names = 0
-    for n in names:
-        k = re.sub(r"^(tt|thi tran|xa|phuong)\s+", "", fold(n)).strip()
-        found = {(r[1], r[0]) for r in rows if r[5] == k}
-        if found:
-            found_names += 1
-            votes.update(found)
-    if not votes:
-        return None
-    (best, count), = votes.most_common(1)
-    if count >= 3 and count >= 0.6 * found_names:
-        return best
-    return None

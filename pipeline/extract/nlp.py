@@ -8,40 +8,15 @@ with `python scripts/build_spacy_model.py`; it is loaded once per process.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from unidecode import unidecode
+from pipeline.text import fold
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "spacy_plans"
 SPANS_KEY = "plans"
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-
-
-def _fold_char(ch: str) -> str:
-    low = ch.lower()
-    if len(low) != 1:
-        low = ch
-    if low.isascii():
-        return low
-    out = unidecode(low)
-    if len(out) == 1:
-        return out.lower()
-    if unicodedata.combining(ch):
-        return " "  # a stray combining mark; keep the length
-    return low
-
-
-@lru_cache(maxsize=4096)
-def _fold_cached(ch: str) -> str:
-    return _fold_char(ch)
-
-
-def fold(text: str) -> str:
-    """Lowercase, accents removed, SAME LENGTH as `text` so that spans index both."""
-    return "".join(_fold_cached(ch) for ch in text)
 
 
 def syllables(text: str) -> list[tuple[str, int, int]]:

@@ -11,54 +11,38 @@ the text so accent-stripped or restored OCR text still matches, and spans point 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.extract.agencies import AGENCY_HEAD, agency_code, fold
-from pipeline.records import Grounding, Page, ResponsibilityRecord
-from pipeline.spans import to_raw_span
+from pipeline.extract.agencies import AGENCY_HEAD, agency_code
+from pipeline.records import Page, ResponsibilityRecord
+from pipeline.spans import ground, to_raw_span
+from pipeline.structure import SITUATION_WORDS, Block, Structure, is_part_heading, parse_structure
+from pipeline.text import fold_ocr
 
-# --- the line walker ---------------------------------------------------------------------------
-
-_ROMAN = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|XI{0,3}|Il|lI|ll)\s*[.)/:]?\s+(?=\S)")
-_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)])\s+(?=\D)")
-_LETTER = re.compile(r"^([a-zđ])[.)]\s+(?=\S)")
-_BULLET = re.compile(r"^(?:-\s*\+|[-–—•+]|\*(?!\*))\s*(?=\S)")
-_DECOR = re.compile(r"^[#\s]*(?:\*\*)?\s*")
-_TERMINAL = (".", ";", ":", "!", "?", "/.", ")")
+# --- which blocks can hold tasks ----------------------------------------------------------------
 
 # Section titles (folded, at the start of a heading) whose content is not tasks: objectives,
 # target indicators ("Chỉ tiêu cụ thể", "Chỉ tiêu giao cho các xã", but not "Chỉ tiêu và nhiệm
-# vụ"), scope, budget, situation. Records found there would be targets or background, not duties.
+# vụ"), scope, budget, the situation and results before the plan ("KẾT QUẢ GIẢM NGHÈO NĂM 2023",
+# "ĐÁNH GIÁ TÌNH HÌNH"). Records found there would be targets or background, not duties.
 _SKIP_SECTIONS = re.compile(
     r"^\W*(muc tieu|chi tieu(?![\s,;:-]+(?:va\s+)?(?:nhiem vu|giai phap))|muc dich|doi tuong|"
-    r"pham vi|kinh phi|nguon von|von va nguon von|tinh hinh|"
-    r"thoi gian|ket qua thuc hien|danh gia ket qua|thuc trang|can cu)"
+    r"pham vi|kinh phi|nguon von|von va nguon von|thoi gian|ket qua\b|danh gia\b|"
+    + SITUATION_WORDS + ")"
 )
 _APPENDIX = re.compile(r"^\W*(phu luc|bieu mau|bieu so|bang phan cong|danh muc nhiem vu)\b")
 _END_OF_BODY = re.compile(r"^\W*(noi nh\w{1,2}n|tm\.|kt\.|t/m)\b")
 
 
 @dataclass
-class Paragraph:
-    """A heading, bullet or wrapped text paragraph of one page, with its span in page.text."""
+class WalkedBlock:
+    """A block of the plan with the agency that owns it (enclosing block or inline) and its record."""
 
-    page_index: int
-    start: int  # span of the whole paragraph in page.text
-    end: int
-    body_start: int  # after the numbering or bullet marker
-    kind: str  # heading | bullet | text
-    level: int  # 1 roman / upper-case title, 2 "1.", 3 "1.1.", 4 "1.1.1.", 6 "a)", 7 "-", 8 "+"
-    starts_document: bool = False  # a numbered heading that marks the end of the preamble
-    continuation: bool = False  # rest of a paragraph broken by a page or column gap
-    excluded: bool = False  # inside an objectives / scope / budget section or after "Nơi nhận"
-
-
-@dataclass
-class WalkedParagraph:
-    """A paragraph with the agency that owns it (enclosing block or inline) and its record."""
-
-    paragraph: Paragraph
+    block: Block
+    page: Page
+    excluded: bool = False  # before the first section, in an objectives / budget section, or
+    # after "Nơi nhận" (until an appendix)
     owner: str | None = None
     record: ResponsibilityRecord | None = None
     support: ResponsibilityRecord | None = None  # the "phối hợp" column of an assignment table
@@ -66,121 +50,51 @@ class WalkedParagraph:
 
 
 @dataclass
-class _Block:
+class _Owner:
     agency: str
     level: int
     kind: str
     default_role: str
     has_items: bool = False
-    records: list = field(default_factory=list)
 
 
-def _is_upper_title(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) < 4 or "\t" in line or any(c.isdigit() for c in line):
+def _starts_document(block: Block) -> bool:
+    """A roman section or a "1." heading: the preamble is over."""
+    if block.kind != "heading" or block.label is None:
         return False
-    upper = sum(1 for c in letters if c.isupper())
-    return upper / len(letters) >= 0.85 and len(line.split()) <= 14
+    return block.level == 2 or (block.level == 1 and not is_part_heading(block.text))
 
 
-def _is_table_line(line: str) -> bool:
-    stripped = line.strip()
-    return line.count("\t") >= 2 or (stripped.startswith("|") and stripped.count("|") >= 3)
-
-
-def _classify(line: str) -> tuple[str, int, int, bool] | None:
-    """(kind, level, marker length, starts_document) of a line that opens a paragraph, or None."""
-    if _is_table_line(line):
-        return "table", 10, 0, False
-    decor = _DECOR.match(line)
-    offset = decor.end() if decor else 0
-    rest = line[offset:]
-    m = _ROMAN.match(rest)
-    if m and _is_upper_title(rest[m.end():]) is not False and rest[m.end():m.end() + 1].isupper():
-        return "heading", 1, offset + m.end(), True
-    m = _NUMBER.match(rest)
-    if m:
-        depth = m.group(1).rstrip(".)").count(".")
-        return "heading", 2 + depth, offset + m.end(), depth == 0
-    m = _LETTER.match(rest)
-    if m:
-        return "heading", 6, offset + m.end(), False
-    m = _BULLET.match(rest)
-    if m:
-        level = 8 if "+" in m.group(0) else 7
-        return "bullet", level, offset + m.end(), False
-    stripped = rest.strip(" .*:")
-    if _is_upper_title(stripped):
-        return "heading", 1, offset + (len(rest) - len(rest.lstrip(" .*"))), False
-    return None
-
-
-def _paragraphs(page_index: int, text: str) -> list[Paragraph]:
-    """Split one page into paragraphs: a marker or a blank line starts one; wrapped lines join."""
-    paragraphs: list[Paragraph] = []
-    current: Paragraph | None = None
-    previous_blank = True
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        line_start, pos = pos, pos + len(line)
-        content = line.rstrip("\r\n")
-        if not content.strip():
-            previous_blank = True
-            continue
-        lead = len(content) - len(content.lstrip())
-        first_char_pos = line_start + lead
-        line_end = line_start + len(content.rstrip())
-        opened = _classify(content.lstrip())
-        if opened is None and current is not None and not previous_blank:
-            current.end = line_end
-        elif opened is None and current is not None and _continues(text, current, content):
-            current.end = line_end  # a paragraph cut by a page or column gap
-        else:
-            kind, level, marker, starts = opened or ("text", 9, 0, False)
-            current = Paragraph(page_index, first_char_pos, line_end, first_char_pos + marker,
-                                kind, level, starts)
-            if opened is None and not paragraphs and content.lstrip()[:1].islower():
-                current.continuation = True
-            paragraphs.append(current)
-        previous_blank = False
-    return paragraphs
-
-
-def _continues(text: str, current: Paragraph, content: str) -> bool:
-    first = content.lstrip()[:1]
-    return first.islower() and not text[current.start:current.end].rstrip("* ").endswith(_TERMINAL)
+def walk_blocks(pages: list[Page], structure: Structure) -> list[WalkedBlock]:
+    """Every block in order, each marked excluded when no task can be there."""
+    by_number = {page.number: page for page in pages}
+    result: list[WalkedBlock] = []
+    stack: list[tuple[int, bool]] = []  # (heading level, excluded)
+    started = ended = False
+    for block in structure.blocks:
+        page = by_number[block.page]
+        body = fold_ocr(page.text[block.body_start:block.end])
+        if _END_OF_BODY.match(body):
+            ended = True
+        elif ended and _APPENDIX.match(body) and len(body.split()) <= 40:
+            ended, stack = False, []  # an appendix after the signature: tasks again
+        if block.kind == "heading":
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            stack.append((block.level, bool(_SKIP_SECTIONS.match(body))))
+            started = started or _starts_document(block)
+        excluded = ended or not started or any(skip for _, skip in stack)
+        result.append(WalkedBlock(block, page, excluded))
+    return result
 
 
 @lru_cache(maxsize=32)
 def _folded(text: str) -> str:
-    return fold(text)
+    return fold_ocr(text)
 
 
 def _clean_heading(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" *#:.;-\u2013")
-
-
-def document_paragraphs(pages: list[Page]) -> list[Paragraph]:
-    """All paragraphs of the document in order, each marked excluded when no task can be there."""
-    result: list[Paragraph] = []
-    stack: list[tuple[int, bool]] = []  # (heading level, excluded)
-    started = False
-    ended = False
-    for index, page in enumerate(pages):
-        for para in _paragraphs(index, page.text):
-            body = fold(page.text[para.body_start:para.end])
-            if _END_OF_BODY.match(body):
-                ended = True
-            elif ended and _APPENDIX.match(body) and len(body.split()) <= 40:
-                ended, stack = False, []  # an appendix after the signature: tasks again
-            if para.kind == "heading":
-                while stack and stack[-1][0] >= para.level:
-                    stack.pop()
-                stack.append((para.level, bool(_SKIP_SECTIONS.match(body))))
-                started = started or para.starts_document
-            para.excluded = ended or not started or any(skip for _, skip in stack)
-            result.append(para)
-    return result
 
 
 # --- agencies in running text --------------------------------------------------------------------
@@ -249,7 +163,7 @@ _PROJECT = re.compile(r"\btieu du an\s+(?:\d{1,2}|[ivx]{1,4})\b(?:\s+thuoc\s+du 
 
 def role_of(task: str, default: str = "assigned") -> str:
     """lead / support / assigned from the first clause of a task ("Chủ trì, phối hợp ...")."""
-    folded = fold(task)
+    folded = fold_ocr(task)
     end = _CLAUSE_END.search(folded)
     clause = folded[: end.start()] if end else folded
     found: list[tuple[int, str]] = []
@@ -268,7 +182,7 @@ def role_of(task: str, default: str = "assigned") -> str:
 
 def projects_of(task: str) -> list[str]:
     """Programme projects named in a task, number as written ("Tiểu dự án 1 thuộc Dự án 3")."""
-    folded = fold(task)
+    folded = fold_ocr(task)
     names: list[str] = []
     for m in _PROJECT.finditer(folded):
         name = re.sub(r"\s+", " ", task[m.start():m.end()])
@@ -281,11 +195,6 @@ def projects_of(task: str) -> list[str]:
 # --- the walk ------------------------------------------------------------------------------------
 
 
-def _grounding(page: Page, start: int, end: int) -> Grounding:
-    raw_start = raw_end = None
-    if page.offsets:
-        raw_start, raw_end = to_raw_span(page.offsets, start, end)
-    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end)
 
 
 def _record(page: Page, agency: str, start: int, end: int, default_role: str,
@@ -308,11 +217,11 @@ def _record(page: Page, agency: str, start: int, end: int, default_role: str,
         confidence *= 0.8
     return ResponsibilityRecord(agency=agency, agency_code=code, role=role,
                                 task=task, projects=projects_of(task),
-                                grounding=_grounding(page, start, end),
+                                grounding=ground(page, start, end),
                                 confidence=round(confidence, 2))
 
 
-def _parse_lead(page: Page, para: Paragraph):
+def _parse_lead(page: Page, para: Block):
     """Agency that opens a paragraph: (agency, end of agency, rest start, via assignment word)."""
     text, folded = page.text, _folded(page.text)
     start = para.body_start
@@ -332,7 +241,7 @@ def _parse_lead(page: Page, para: Paragraph):
     return agency, agency_end, stop, via
 
 
-def _heading_agency(page: Page, para: Paragraph):
+def _heading_agency(page: Page, para: Block):
     """An agency heading: (agency, start of an inline task or None, default role) or None."""
     text, folded = page.text, _folded(page.text)
     body_start = para.body_start
@@ -373,65 +282,87 @@ def _heading_agency(page: Page, para: Paragraph):
     return agency, (rest if has_task else None), default
 
 
-def walk(pages: list[Page]) -> list[WalkedParagraph]:
-    """Every paragraph with its owning agency and, for task paragraphs, its responsibility record."""
-    walked: list[WalkedParagraph] = []
-    block: _Block | None = None
-    previous: WalkedParagraph | None = None
-    header: dict[str, int] | None = None  # columns of the assignment table being read
-    for para in document_paragraphs(pages):
-        page = pages[para.page_index]
-        item = WalkedParagraph(para)
-        walked.append(item)
-        if para.excluded:
-            block = None
-            previous = item
-            continue
-        if para.kind == "table":
-            header = _table_row(page, para, header, item)
-            previous = item
-            continue
-        header = None
-        if para.continuation and previous is not None:
+def walk(pages: list[Page], structure: Structure | None = None) -> list[WalkedBlock]:
+    """Every block with its owning agency and, for task blocks, its responsibility record."""
+    walker = _Walker()
+    items = walk_blocks(pages, structure or parse_structure(pages))
+    for item in items:
+        walker.read(item)
+    return items
+
+
+class _Walker:
+    """The state of one walk: the agency block open, the block before, the table header."""
+
+    def __init__(self) -> None:
+        self.owner: _Owner | None = None
+        self.previous: WalkedBlock | None = None
+        self.header: dict[str, int] | None = None  # columns of the assignment table being read
+
+    def read(self, item: WalkedBlock) -> None:
+        previous, self.previous = self.previous, item
+        block = item.block
+        if item.excluded:
+            self.owner = None
+            return
+        if block.kind == "table_row":
+            self.header = _table_row(item, self.header)
+            return
+        self.header = None
+        if block.continues and previous is not None:
             item.owner = previous.owner
-            previous = item
-            continue
-        previous = item
-        if block and para.kind == "heading" and para.level <= block.level:
-            block = None
-        if block and para.kind == "bullet" and block.kind == "bullet" and para.level <= block.level:
-            block = None
-        if block and para.kind == "text" and block.has_items:
-            block = None  # a closing paragraph after the block's bullets
-        if para.kind in ("heading", "bullet"):
-            head = _heading_agency(page, para)
-            if head:
-                agency, task_start, default = head
-                if task_start is not None:
-                    item.record = _record(page, agency, task_start, para.end, default, 0.85)
-                if task_start is None or para.kind == "heading":
-                    block = _Block(agency, para.level, para.kind, default)
-                item.owner = agency
-                continue
-        if block:
-            lead = _parse_lead(page, para) if para.kind != "heading" else None
-            role_start = None
-            if lead and _ROLE_HEADING.match(_folded(page.text), lead[2]):
-                agency, role_start = lead[0], lead[2]  # another agency is the subject
-            else:
-                agency = block.agency
-            item.owner = agency
-            item.record = _record(page, agency, para.body_start, para.end, block.default_role,
-                                  0.9 if para.kind != "text" else 0.85, role_start)
-            block.has_items = block.has_items or para.kind != "text"
-            continue
-        inline = _inline(page, para)
+            return
+        self._close_owner(block)
+        if block.kind in ("heading", "bullet") and self._opens_owner(item):
+            return
+        if self.owner:
+            self._owned_task(item)
+            return
+        inline = _inline(item.page, block)
         if inline:
             item.owner, item.record = inline
-    return walked
+
+    def _close_owner(self, block: Block) -> None:
+        """A heading as high as the agency's, a bullet as high as an agency bullet, or a closing
+        paragraph after the agency's bullets ends what the agency owns."""
+        owner = self.owner
+        if owner is None:
+            return
+        if (block.kind == "heading" and block.level <= owner.level
+                or block.kind == "bullet" and owner.kind == "bullet" and block.level <= owner.level
+                or block.kind == "paragraph" and owner.has_items):
+            self.owner = None
+
+    def _opens_owner(self, item: WalkedBlock) -> bool:
+        """An agency heading or bullet ("1. Phòng Y tế:"): it owns what follows."""
+        block = item.block
+        head = _heading_agency(item.page, block)
+        if not head:
+            return False
+        agency, task_start, default = head
+        if task_start is not None:
+            item.record = _record(item.page, agency, task_start, block.end, default, 0.85)
+        if task_start is None or block.kind == "heading":
+            self.owner = _Owner(agency, block.level, block.kind, default)
+        item.owner = agency
+        return True
+
+    def _owned_task(self, item: WalkedBlock) -> None:
+        """A task under the open agency (or under another agency its sentence names first)."""
+        page, block, owner = item.page, item.block, self.owner
+        lead = _parse_lead(page, block) if block.kind != "heading" else None
+        role_start = None
+        if lead and _ROLE_HEADING.match(_folded(page.text), lead[2]):
+            agency, role_start = lead[0], lead[2]  # another agency is the subject
+        else:
+            agency = owner.agency
+        item.owner = agency
+        item.record = _record(page, agency, block.body_start, block.end, owner.default_role,
+                              0.9 if block.kind != "paragraph" else 0.85, role_start)
+        owner.has_items = owner.has_items or block.kind != "paragraph"
 
 
-def _inline(page: Page, para: Paragraph):
+def _inline(page: Page, para: Block):
     """A task assigned in running text: "Giao Phòng Y tế chủ trì ...", "Đề nghị Hội Nông dân ..."."""
     folded = _folded(page.text)
     lead = _parse_lead(page, para)
@@ -449,7 +380,7 @@ def _inline(page: Page, para: Paragraph):
     return _assigned_from(page, para, para.body_start)
 
 
-def _assigned_from(page: Page, para: Paragraph, start: int):
+def _assigned_from(page: Page, para: Block, start: int):
     text, folded = page.text, _folded(page.text)
     m = _ASSIGN.search(folded, start, para.end)
     if not m:
@@ -471,31 +402,11 @@ _COLUMNS = (("lead", re.compile(r"chu tri|co quan thuc hien|don vi thuc hien|tra
             ("task", re.compile(r"noi dung|nhiem vu|hoat dong|cong viec|giai phap")))
 
 
-def table_cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the cells of one table line (tab- or pipe-separated), stripped."""
-    line = text[start:end]
-    sep = "\t" if line.count("\t") >= 2 else "|"
-    spans, pos = [], start
-    for part in line.split(sep):
-        a, b = pos, pos + len(part)
-        pos = b + 1
-        while a < b and text[a] in " *":
-            a += 1
-        while b > a and text[b - 1] in " *":
-            b -= 1
-        spans.append((a, b))
-    if sep == "|" and line.strip().startswith("|"):
-        spans = spans[1:]
-    if sep == "|" and line.strip().endswith("|"):
-        spans = spans[:-1]
-    return spans
-
-
-def _table_row(page: Page, para: Paragraph, header: dict[str, int] | None,
-               item: WalkedParagraph) -> dict[str, int] | None:
+def _table_row(item: WalkedBlock, header: dict[str, int] | None) -> dict[str, int] | None:
     """Read one table row: a header names the columns; a data row gives lead, support, time."""
+    page = item.page
     text, folded = page.text, _folded(page.text)
-    cells = table_cells(text, para.start, para.end)
+    cells = [_trim_cell(text, c.start, c.end) for c in item.block.cells]
     names = [folded[a:b] for a, b in cells]
     columns: dict[str, int] = {}
     for index, name in enumerate(names):
@@ -505,7 +416,7 @@ def _table_row(page: Page, para: Paragraph, header: dict[str, int] | None,
                 break
     if "lead" in columns and ("task" in columns or "support" in columns):
         return columns  # a header row
-    if header is None or para.excluded or all(set(n) <= set("-: ") for n in names):
+    if header is None or not cells or all(set(n) <= set("-: ") for n in names):
         return header
 
     def cell(column: str) -> tuple[int, int] | None:
@@ -530,9 +441,19 @@ def _table_row(page: Page, para: Paragraph, header: dict[str, int] | None,
     return header
 
 
-def extract_responsibilities(pages: list[Page]) -> list[ResponsibilityRecord]:
+def _trim_cell(text: str, start: int, end: int) -> tuple[int, int]:
+    """A cell's span without the bold marks around it."""
+    while start < end and text[start] in " *":
+        start += 1
+    while end > start and text[end - 1] in " *":
+        end -= 1
+    return start, end
+
+
+def extract_responsibilities(pages: list[Page],
+                             structure: Structure | None = None) -> list[ResponsibilityRecord]:
     """One record per task bullet of the plan, grounded on the bullet's span in page.text."""
     records = []
-    for item in walk(pages):
+    for item in walk(pages, structure):
         records += [r for r in (item.record, item.support) if r is not None]
     return records

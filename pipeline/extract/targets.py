@@ -37,16 +37,16 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.indicators import BY_CODE, PRIORITY, SUBJECTS
-from pipeline.extract.nlp import Mention, find_mentions, fold
-from pipeline.extract.numbers import UNITS, Quantity, canonical_unit, find_quantities, parse_number
-from pipeline.records import DocumentFacts, Grounding, Page, TargetRecord
-from pipeline.spans import to_raw_span
-from pipeline.structure import Block, Structure, Table, parse_structure
+from pipeline.extract.nlp import Mention, find_mentions
+from pipeline.extract.quantities import UNITS, Quantity, canonical_unit, find_quantities
+from pipeline.numbers import parse_value
+from pipeline.places import split_level
+from pipeline.records import DocumentFacts, Page, TargetRecord
+from pipeline.spans import ground
+from pipeline.structure import SITUATION_WORDS, Block, Structure, Table, is_total_label, parse_structure
+from pipeline.text import fold
 
-SITUATION_RE = re.compile(
-    r"tinh hinh|thuc trang|ket qua thuc hien|danh gia ket qua|ket qua dat duoc|can cu"
-    r"|co so xay dung|dac diem|^\W*(?:[ivxlc]+|\d+)?\W*danh gia\b"
-)
+SITUATION_RE = re.compile(SITUATION_WORDS + r"|^\W*(?:[ivxlc]+|\d+)?\W*danh gia\b")
 # "KẾT QUẢ GIẢM NGHÈO NĂM 2023" in a 2024 plan: results of a year before the plan
 RESULTS_RE = re.compile(r"\bket qua\b")
 TARGET_SECTION_RE = re.compile(r"muc tieu|chi tieu")
@@ -86,8 +86,6 @@ POVERTY_FAMILY = {"poverty_rate", "poverty_reduction", "poor_households",
                   "poor_households_reduction", "near_poor_rate", "near_poor_reduction",
                   "near_poor_households", "near_poor_households_reduction", "new_poor_rate",
                   "new_poor_households", "households_escaping"}
-TOTAL_RE = re.compile(r"^(tong cong|tong so|tong|cong|toan huyen|toan xa|toan tinh|toan thanh pho"
-                      r"|toan thi xa|chung)\b")
 UNIT_NAMES = set(UNITS.values())
 
 
@@ -128,11 +126,6 @@ def _only_past_years(folded: str, plan_start: int | None) -> bool:
     return bool(years and plan_start) and max(years) < plan_start
 
 
-def _grounding(page: Page, start: int, end: int) -> Grounding:
-    raw_start = raw_end = None
-    if page.offsets:
-        raw_start, raw_end = to_raw_span(page.offsets, start, end)
-    return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end)
 
 
 def _doc_year(facts: DocumentFacts) -> str | None:
@@ -392,7 +385,7 @@ def _block_targets(page: Page, block: Block, ctx: _Context) -> list[TargetRecord
             unit=q.unit,
             year=year,
             locality=ctx.facts.locality,
-            grounding=_grounding(page, block.start + g_lo, block.start + g_hi),
+            grounding=ground(page, block.start + g_lo, block.start + g_hi),
             confidence=(0.6 if code == "other" else 0.85) * (1.0 if page.text_mode == "clean" else 0.85),
         ))
     return out
@@ -410,7 +403,8 @@ def _year_in(folded_clause: str) -> str | None:
 
 
 def _is_number(s: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:[.,]\d+)*", s.strip()))
+    """A cell holding one unsigned figure ("1.411", "9,92")."""
+    return bool(re.fullmatch(r"\d+(?:[.,]\d+)*", s.strip())) and parse_value(s) is not None
 
 
 def _is_index_row(row: Block) -> bool:
@@ -508,14 +502,14 @@ def _table_targets(pages: dict[int, Page], table: Table, ctx: _Context) -> list[
                 continue
             d = desc[c]
             pct, near = is_pct(d), is_near(d)
-            value = parse_number(cells[c].text)
+            value = parse_value(cells[c].text)
             baseline = None
             if k == "escape":
                 code, comparator = "households_escaping", "="
             elif k == "level":
                 bc = base_col(pct, near)
                 if bc is not None and bc < len(cells) and _is_number(cells[bc].text):
-                    baseline = parse_number(cells[bc].text)
+                    baseline = parse_value(cells[bc].text)
                 code = ("near_poor_rate" if near else "poverty_rate") if pct else (
                     "near_poor_households" if near else "poor_households")
                 comparator = "reduce_to"
@@ -530,7 +524,7 @@ def _table_targets(pages: dict[int, Page], table: Table, ctx: _Context) -> list[
                 subject="hộ cận nghèo" if near else "hộ nghèo",
                 comparator=comparator, value=value, value_max=None, baseline=baseline,
                 unit="%" if pct else "hộ", year=ym.group(1) if ym else ctx.year,
-                locality=locality, grounding=_grounding(pages[r.page], cell.start, cell.end),
+                locality=locality, grounding=ground(pages[r.page], cell.start, cell.end),
                 confidence=0.9,
             ))
     return out
@@ -575,7 +569,7 @@ def _indicator_rows_targets(
         baseline = None
         if base_col is not None and base_col < len(cells):
             bm = _CELL_RE.match(fold(cells[base_col].text))
-            baseline = parse_number(bm.group("num")) if bm else None
+            baseline = parse_value(bm.group("num")) if bm else None
         for c in value_cols:
             if c >= len(cells):
                 continue
@@ -593,7 +587,10 @@ def _indicator_rows_targets(
                 comparator = "reduce_by"
             else:
                 comparator = "reduce_to" if baseline is not None and GIAM_RE.search(fname) else "="
-            q = Quantity(cells[c].start, cells[c].end, parse_number(m.group("num")), cell_unit)
+            value = parse_value(m.group("num"))
+            if value is None:
+                continue
+            q = Quantity(cells[c].start, cells[c].end, value, cell_unit)
             code = _best_indicator(mentions, 0, len(name), 0)
             if cell_unit and ("đồng" in cell_unit):
                 code = code if code in ("credit", "income") else "budget"
@@ -612,7 +609,7 @@ def _indicator_rows_targets(
                 value=q.value, value_max=None,
                 baseline=baseline if comparator == "reduce_to" else None, unit=cell_unit,
                 year=year, locality=ctx.facts.locality,
-                grounding=_grounding(pages[r.page], cells[c].start, cells[c].end),
+                grounding=ground(pages[r.page], cells[c].start, cells[c].end),
                 confidence=0.8 if code != "other" else 0.5,
             ))
     return out
@@ -628,16 +625,9 @@ def _table_unit(text: str) -> str | None:
 
 def _row_locality(name: str, ctx: _Context) -> str | None:
     """The locality a table row is about; the total row is the plan's own locality."""
-    f = fold(name).strip()
-    if not f or TOTAL_RE.match(f):
+    if not name.strip() or is_total_label(name):
         return ctx.facts.locality
-    m = re.match(r"^(tt|thi tran|xa|phuong|p\.|x\.)\s+", f)
-    prefix = ""
-    rest = name.strip()
-    if m:
-        prefix = {"tt": "thị trấn", "thi tran": "thị trấn", "xa": "xã", "phuong": "phường",
-                  "p.": "phường", "x.": "xã"}[m.group(1)]
-        rest = name.strip()[m.end():]
+    level, rest = split_level(name)
     if rest.isupper():
         rest = " ".join(w[:1] + w[1:].lower() for w in rest.split())
-    return f"{prefix} {rest}".strip() if prefix else rest
+    return f"{level} {rest}" if level else rest

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from pipeline import compare, errors, store
+from pipeline import compare, errors, numbers, store
 from pipeline.web import render
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -165,8 +165,8 @@ class ErrorOut(BaseModel):
 # ---------------------------------------------------------------- helpers (no domain logic)
 
 def _session(request: Request) -> Iterator[Session]:
-    """One read session per request, on the engine create_app was given."""
-    with store.session_scope(request.app.state.engine) as session:
+    """One read session per request, on the engine create_app was given (never committed)."""
+    with store.read_session(request.app.state.engine) as session:
         yield session
 
 
@@ -300,7 +300,7 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> HTM
     context.setdefault("labels", render)
     context.setdefault("fmt", render.format_number)
     context.setdefault("indicator_label", render.indicator_label)
-    context.setdefault("value_text", compare.format_value)
+    context.setdefault("value_text", numbers.format_value)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
@@ -475,7 +475,7 @@ def _comparison_views(session: Session, indicator: str | None, dimension: str | 
         units = {r.get("unit") or "" for r in rows if r.get("value") is not None}
         unit = next(iter(units)) if len(units) == 1 else ""
         bars = [render.Bar(str(r.get("locality") or "?"), r.get("value"),
-                           r.get("display") or compare.format_value(r)) for r in rows]
+                           r.get("display") or numbers.format_value(r)) for r in rows]
         chart = render.bar_chart(render.indicator_label(code), bars, unit)
         blocks.append({"indicator": code, "rows": rows, "differs": differs, "chart": chart,
                        "spread": (max(values) - min(values)) if differs else None,

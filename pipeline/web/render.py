@@ -11,14 +11,10 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-DIMENSION_LABELS = {
-    "employment": "Việc làm",
-    "health": "Y tế",
-    "education": "Giáo dục",
-    "housing": "Nhà ở",
-    "water_sanitation": "Nước sinh hoạt và vệ sinh",
-    "information": "Thông tin",
-}
+from pipeline import numbers
+from pipeline.extract.indicators import BY_CODE, DIMENSION_LABELS
+
+__all__ = ["DIMENSION_LABELS", "bar_chart", "format_number", "highlight_text", "indicator_label"]
 
 ROLE_LABELS = {"lead": "Chủ trì", "support": "Phối hợp", "assigned": "Được giao"}
 
@@ -65,20 +61,15 @@ class _Node:
 
 def indicator_label(code: str | None) -> str:
     """The Vietnamese name of an indicator code (the code itself when the table lacks it)."""
-    from pipeline.extract.indicators import BY_CODE
-
     indicator = BY_CODE.get(code or "")
     return indicator.label if indicator else (code or "")
 
 
 def format_number(value: float | None) -> str:
-    """Vietnamese number: decimal comma, thousands dot, no trailing zeros ("14.653", "0,5")."""
+    """A figure as the pages show it ("14.653", "0,5"); nothing for a missing value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    whole, _, frac = f"{value:.4f}".rstrip("0").partition(".")
-    return f"{int(whole):,}".replace(",", ".") + "," + frac
+    return numbers.format_number(value, 4)
 
 
 def _insert(siblings: list[_Node], node: _Node) -> None:

@@ -1,14 +1,16 @@
-"""Vietnamese numbers and quantities: decimal comma, thousands dot, ranges and reductions.
+"""Quantities in plan text: figures with their units, ranges and reductions.
 
-"0,5%" is 0.5, "14.653" is 14653, "từ 0,5 - 1%" is a range, "từ 5,21% xuống 3,25%" a
-reduction to a level with its baseline. Works on folded text (see nlp.fold), so the spans it
-returns index the original text too.
+"0,5%" is 0.5 % (numbers.parse_number reads the figures), "từ 0,5 - 1%" is a range, "từ 5,21%
+xuống 3,25%" a reduction to a level with its baseline. Works on folded text (text.fold), so the
+spans it returns index the original text too.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from pipeline.numbers import parse_value
 
 NUMBER = r"\d+(?:[.,]\d+)*"
 
@@ -79,22 +81,6 @@ FRACTION_RE = re.compile(
 )
 
 
-def parse_number(text: str) -> float:
-    """A Vietnamese number as written: dot groups thousands, comma marks decimals."""
-    s = text.strip()
-    if "," in s and "." in s:  # 1.234,5
-        return float(s.replace(".", "").replace(",", "."))
-    if "," in s:
-        head, _, tail = s.partition(",")
-        return float(f"{head}.{tail.replace(',', '')}")
-    if "." in s:
-        parts = s.split(".")
-        if all(len(p) == 3 for p in parts[1:]):
-            return float("".join(parts))  # 14.653
-        return float(".".join(parts[:2]))  # English-style decimal point, e.g. OCR of "0.5"
-    return float(s)
-
-
 def canonical_unit(folded_unit: str | None) -> str | None:
     """The unit as users read it, from its folded spelling ("trieu  dong" -> "triệu đồng")."""
     if not folded_unit:
@@ -122,55 +108,60 @@ def find_quantities(folded: str) -> list[Quantity]:
 
     Reductions and ranges are taken first; single figures fill what is left. A range or
     reduction whose units are both missing is kept only when a unit follows the last figure.
+    A figure that is no well-formed number ("1.234.5") is left out.
     """
-    taken: list[tuple[int, int]] = []
     found: list[Quantity] = []
+    for finder in (_reductions, _ranges, _fractions, _singles):
+        for q in finder(folded):
+            if all(q.end <= other.start or q.start >= other.end for other in found):
+                found.append(q)
+    found.sort(key=lambda q: q.start)
+    return found
 
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
 
+def _reductions(folded: str) -> list[Quantity]:
+    out = []
     for m in REDUCE_TO_RE.finditer(folded):
         unit = m.group("val_unit") or m.group("base_unit")
-        if not unit:
-            continue
-        if not free(m.start(), m.end()):
-            continue
-        found.append(
-            Quantity(m.start(), m.end(), parse_number(m.group("val")), canonical_unit(unit),
-                     baseline=parse_number(m.group("base")), form="reduce_to")
-        )
-        taken.append((m.start(), m.end()))
+        value, base = parse_value(m.group("val")), parse_value(m.group("base"))
+        if unit and value is not None and base is not None:
+            out.append(Quantity(m.start(), m.end(), value, canonical_unit(unit), baseline=base,
+                                form="reduce_to"))
+    return out
+
+
+def _ranges(folded: str) -> list[Quantity]:
+    out = []
     for m in RANGE_RE.finditer(folded):
         unit = m.group("hi_unit") or m.group("lo_unit")
-        if not unit or not free(m.start(), m.end()):
+        if not unit or _looks_like_date_or_code(folded, m.start(), m.end()):
             continue
-        if _looks_like_date_or_code(folded, m.start(), m.end()):
-            continue
-        lo, hi = parse_number(m.group("lo")), parse_number(m.group("hi"))
-        if hi <= lo:
-            continue
-        found.append(Quantity(m.start(), m.end(), lo, canonical_unit(unit), value_max=hi,
-                              form="range"))
-        taken.append((m.start(), m.end()))
+        lo, hi = parse_value(m.group("lo")), parse_value(m.group("hi"))
+        if lo is not None and hi is not None and hi > lo:
+            out.append(Quantity(m.start(), m.end(), lo, canonical_unit(unit), value_max=hi,
+                                form="range"))
+    return out
+
+
+def _fractions(folded: str) -> list[Quantity]:
+    out = []
     for m in FRACTION_RE.finditer(folded):
-        if not free(m.start(), m.end()) or int(m.group("val")) > int(m.group("total")):
+        if int(m.group("val")) > int(m.group("total")):
             continue
         if re.search(r"\b(so|ngay)\s*:?\s*$", folded[max(0, m.start() - 8):m.start()]):
             continue
-        found.append(Quantity(m.start(), m.end(), float(m.group("val")),
-                              canonical_unit(m.group("val_unit"))))
-        taken.append((m.start(), m.end()))
+        out.append(Quantity(m.start(), m.end(), float(m.group("val")),
+                            canonical_unit(m.group("val_unit"))))
+    return out
+
+
+def _singles(folded: str) -> list[Quantity]:
+    out = []
     for m in SINGLE_RE.finditer(folded):
-        unit = m.group("val_unit")
-        if not unit or not free(m.start(), m.end()):
-            continue
-        if _looks_like_date_or_code(folded, m.start(), m.end()):
-            continue
-        found.append(Quantity(m.start(), m.end(), parse_number(m.group("val")),
-                              canonical_unit(unit)))
-        taken.append((m.start(), m.end()))
-    found.sort(key=lambda q: q.start)
-    return found
+        unit, value = m.group("val_unit"), parse_value(m.group("val"))
+        if unit and value is not None and not _looks_like_date_or_code(folded, m.start(), m.end()):
+            out.append(Quantity(m.start(), m.end(), value, canonical_unit(unit)))
+    return out
 
 
 def _looks_like_date_or_code(folded: str, start: int, end: int) -> bool:

@@ -1,0 +1,171 @@
+"""Places: administrative levels, place-name keys and the gazetteer of official units.
+
+Level words ("xã", "thị trấn", "TP.") are read here and nowhere else; `locality_key` is how
+two spellings of one place compare ("xã Cam Thành", "CAM THÀNH", "Cam Thanh"). The gazetteer
+is the package vietnamadminunits: the units before the 2025 reorganisation (province,
+district, commune) for plans issued before July 2025, the merged ones (no districts) after.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sqlite3
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.records import DocumentFacts
+from pipeline.text import fold
+
+# Folded level word -> the admin level as records write it (ARCHITECTURE.md).
+LEVELS = {
+    "thi tran": "thị trấn", "thi xa": "thị xã", "thanh pho": "thành phố", "phuong": "phường",
+    "xa": "xã", "huyen": "huyện", "tinh": "tỉnh", "quan": "quận",
+}
+LEVEL_FOLD = {v: k for k, v in LEVELS.items()}
+LEVEL_ALTERNATION = "thi tran|thi xa|thanh pho|phuong|xa|huyen|tinh|quan"  # longest first
+# Abbreviations written before names: "TT. Ba Tơ", "TX Hương Trà", "TP. Huế", "P. 3", "X. An Phú"
+ABBREVIATIONS = {"tt": "thị trấn", "tx": "thị xã", "tp": "thành phố", "p": "phường", "x": "xã"}
+COMMUNE_LEVELS = ("xã", "phường", "thị trấn")
+DISTRICT_LEVELS = ("huyện", "thị xã", "thành phố", "quận")
+# Rank of a level in the hierarchy: 1 province, 2 district, 3 commune.
+RANK = {"tỉnh": 1, **{level: 2 for level in DISTRICT_LEVELS},
+        **{level: 3 for level in COMMUNE_LEVELS}}
+
+_WORDS = "|".join(sorted(list(LEVELS) + [k for k in ABBREVIATIONS if len(k) > 1],
+                         key=len, reverse=True))
+# a level word, or an abbreviation (a one-letter one only with its dot), then the name
+_LEVEL_PREFIX = re.compile(rf"^(?:(?P<word>{_WORDS})\.?|(?P<letter>[px])\.)\s*(?<=[\s.])(?=\S)")
+
+
+def split_level(name: str) -> tuple[str | None, str]:
+    """("xã", "Cam Thành") from "xã Cam Thành"; (None, name) when no level word leads it."""
+    stripped = re.sub(r"\s+", " ", name).strip()
+    m = _LEVEL_PREFIX.match(fold(stripped))
+    if not m:
+        return None, stripped
+    key = m.group("word") or m.group("letter")
+    return LEVELS.get(key) or ABBREVIATIONS[key], stripped[m.end():].strip()
+
+
+def locality_key(name: str | None) -> str:
+    """Accent- and case-insensitive key of a place name without its level word."""
+    if not name:
+        return ""
+    return fold(split_level(name)[1])
+
+
+def _dataset() -> Path | None:
+    """The package's SQLite file, found without importing the package (its parser loads ~2 s
+    of tables that this module does not use)."""
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - optional
+        return None
+    db = Path(spec.submodule_search_locations[0]) / "data" / "dataset.db"
+    return db if db.exists() else None
+
+
+@lru_cache(maxsize=2)
+def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
+    """Administrative units: (province, district, ward, the three folded, district/ward type).
+
+    Before the 2025 reorganisation (the default): provinces, districts, communes. After it
+    (from 1 July 2025) there are no districts: district is "" in every row.
+    """
+    db = _dataset()
+    if db is None:
+        return None
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        if after_2025:
+            rows = con.execute(
+                "select provinceShort, '', wardShort, '', wardType from admin_units"
+            ).fetchall()
+        else:
+            rows = con.execute(
+                "select provinceShort, districtShort, wardShort, districtType, wardType "
+                "from admin_units_legacy"
+            ).fetchall()
+    finally:
+        con.close()
+    out = []
+    for prov, dist, ward, dtype, wtype in rows:
+        if prov and ward and (dist or after_2025):
+            out.append((prov, dist, ward, fold(prov), fold(dist), fold(ward), dtype, wtype))
+    return out
+
+
+def after_reorganisation(facts: DocumentFacts) -> bool:
+    """Plans issued from July 2025 on use the new units (no districts, merged provinces)."""
+    year = facts.issue_year or facts.period_start
+    if year is None:
+        return False
+    return year > 2025 or (year == 2025 and (facts.issue_month or 0) >= 7)
+
+
+def is_province(name: str) -> bool:
+    """True when `name` is a province or centrally governed city ("Hà Nội", "Cần Thơ")."""
+    rows = _gazetteer() or []
+    key = fold(name)
+    return any(r[3] == key for r in rows)
+
+
+def complete_from_gazetteer(facts: DocumentFacts) -> None:
+    """Complete district/province from the gazetteer when the text leaves them unsaid.
+
+    Only unambiguous matches are used: a commune name found under the district or province the
+    text names, or unique in the country.
+    """
+    if not facts.locality:
+        return
+    loc = fold(facts.locality)
+    level = facts.admin_level
+    if after_reorganisation(facts):
+        rows = _gazetteer(after_2025=True) or []
+        if level in ("xã", "phường", "thị trấn", "đặc khu"):
+            cands = [r for r in rows if r[5] == loc]
+            if facts.province:
+                cands = [r for r in cands if r[3] == fold(facts.province)] or cands
+            if len({r[0] for r in cands}) == 1:
+                facts.province = facts.province or cands[0][0]
+        return
+    rows = _gazetteer()
+    if not rows:
+        return
+    if level in ("xã", "phường", "thị trấn"):
+        cands = [r for r in rows if r[5] == loc]
+        if facts.district:
+            cands = [r for r in cands if r[4] == fold(facts.district)] or cands
+        if facts.province:
+            cands = [r for r in cands if r[3] == fold(facts.province)] or cands
+        if len({(r[0], r[1]) for r in cands}) == 1:
+            facts.district = facts.district or cands[0][1]
+            facts.province = facts.province or cands[0][0]
+    elif level in ("huyện", "thị xã", "thành phố", "quận"):
+        cands = {(r[0], r[1]) for r in rows if r[4] == loc}
+        if facts.province:
+            cands = {c for c in cands if fold(c[0]) == fold(facts.province)} or cands
+        if len(cands) == 1:
+            facts.province = facts.province or next(iter(cands))[0]
+
+
+def localities_of(names: list[str]) -> tuple[str, str] | None:
+    """(district, province) holding most of these commune names (at least 3 and 60%)."""
+    rows = _gazetteer()
+    if not rows or not names:
+        return None
+    votes: Counter = Counter()
+    found_names = 0
+    for n in names:
+        k = locality_key(n)
+        found = {(r[1], r[0]) for r in rows if r[5] == k}
+        if found:
+            found_names += 1
+            votes.update(found)
+    if not votes:
+        return None
+    (best, count), = votes.most_common(1)
+    if count >= 3 and count >= 0.6 * found_names:
+        return best
+    return None
