@@ -15,7 +15,6 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.records import DocumentFacts
 from pipeline.text import fold
 
 # Folded level word -> the admin level as records write it (ARCHITECTURE.md).
@@ -96,14 +95,6 @@ def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
     return out
 
 
-def after_reorganisation(facts: DocumentFacts) -> bool:
-    """Plans issued from July 2025 on use the new units (no districts, merged provinces)."""
-    year = facts.issue_year or facts.period_start
-    if year is None:
-        return False
-    return year > 2025 or (year == 2025 and (facts.issue_month or 0) >= 7)
-
-
 def is_province(name: str) -> bool:
     """True when `name` is a province or centrally governed city ("Hà Nội", "Cần Thơ")."""
     rows = _gazetteer() or []
@@ -111,43 +102,46 @@ def is_province(name: str) -> bool:
     return any(r[3] == key for r in rows)
 
 
-def complete_from_gazetteer(facts: DocumentFacts) -> None:
-    """Complete district/province from the gazetteer when the text leaves them unsaid.
+@lru_cache(maxsize=4)
+def _names(kind: str) -> dict[str, tuple[str, ...]]:
+    """Folded first word -> folded names of units of one kind (province | district | commune),
+    before and after the 2025 reorganisation, longest first."""
+    names: set[str] = set()
+    for after in (False, True):
+        for row in _gazetteer(after) or []:
+            name = {"province": row[3], "district": row[4], "commune": row[5]}[kind]
+            if name:
+                names.add(name)
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        by_first.setdefault(name.split(" ")[0], []).append(name)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
 
-    Only unambiguous matches are used: a commune name found under the district or province the
-    text names, or unique in the country.
-    """
-    if not facts.locality:
-        return
-    loc = fold(facts.locality)
-    level = facts.admin_level
-    if after_reorganisation(facts):
-        rows = _gazetteer(after_2025=True) or []
-        if level in ("xã", "phường", "thị trấn", "đặc khu"):
-            cands = [r for r in rows if r[5] == loc]
-            if facts.province:
-                cands = [r for r in cands if r[3] == fold(facts.province)] or cands
-            if len({r[0] for r in cands}) == 1:
-                facts.province = facts.province or cands[0][0]
-        return
-    rows = _gazetteer()
-    if not rows:
-        return
-    if level in ("xã", "phường", "thị trấn"):
-        cands = [r for r in rows if r[5] == loc]
-        if facts.district:
-            cands = [r for r in cands if r[4] == fold(facts.district)] or cands
-        if facts.province:
-            cands = [r for r in cands if r[3] == fold(facts.province)] or cands
-        if len({(r[0], r[1]) for r in cands}) == 1:
-            facts.district = facts.district or cands[0][1]
-            facts.province = facts.province or cands[0][0]
-    elif level in ("huyện", "thị xã", "thành phố", "quận"):
-        cands = {(r[0], r[1]) for r in rows if r[4] == loc}
-        if facts.province:
-            cands = {c for c in cands if fold(c[0]) == fold(facts.province)} or cands
-        if len(cands) == 1:
-            facts.province = facts.province or next(iter(cands))[0]
+
+KIND_OF_LEVEL = {"tỉnh": "province", **{lvl: "district" for lvl in DISTRICT_LEVELS},
+                 **{lvl: "commune" for lvl in COMMUNE_LEVELS}}
+
+
+def unit_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | None:
+    """The longest official unit name of this level standing at `pos` ("Quảng Nam", not
+    "Quảng"), as written, and where it ends; None when no gazetteer name stands there."""
+    kinds = [KIND_OF_LEVEL[level]] if level in KIND_OF_LEVEL else ["province", "district"]
+    if level == "thành phố":
+        kinds.append("province")  # a city under the central government
+    window = fold(text[pos:pos + 40])
+    first = re.match(r"[a-z0-9]+", window)
+    if not first:
+        return None
+    best = None
+    for kind in kinds:
+        for name in _names(kind).get(first.group(0), ()):
+            if window.startswith(name) and not window[len(name):len(name) + 1].isalnum():
+                if best is None or len(name) > len(best):
+                    best = name
+                break
+    if best is None:
+        return None
+    return text[pos:pos + len(best)], pos + len(best)
 
 
 def localities_of(names: list[str]) -> tuple[str, str] | None:

@@ -391,6 +391,16 @@ def _case_inside_sentence(tokens: list[_Token], k: int, text: str) -> int:
     return case_in_sentence(tokens[k].text, after_word, gap)
 
 
+def _in_document_code(tokens: list[_Token], k: int) -> bool:
+    """An upper-case word glued by "/" or "-" to what comes before ("2209-KL/TU", "45/KH-UBND"):
+    part of a document number, never a syllable to restore ("TU" is not "từ")."""
+    t = tokens[k]
+    if t.kind != "word" or not t.text.isupper() or k < 2:
+        return False
+    sep, prev = tokens[k - 1], tokens[k - 2]
+    return sep.text in "/-" and sep.end == t.start and prev.end == sep.start
+
+
 def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,
                        pieces: list[tuple[int, int, str, float]]) -> None:
     """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
@@ -416,13 +426,15 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
             word = "<loose>" + word  # a syllable whose vowel the OCR lost ("b tri")
         words.append((word, pending_boundary))
         pending_boundary = False
-    kept = [t for t in tokens if t.kind != "punct"]
+    kept = [k for k, t in enumerate(tokens) if t.kind != "punct"]
     chosen, conf = _decoder(model).decode(words, mode, cases)
-    for t, wid, c in zip(kept, chosen, conf, strict=True):
-        if wid == UNK and t.text in ACRONYMS_WITH_D and t.text != ACRONYMS_WITH_D[t.text]:
+    for k, wid, c in zip(kept, chosen, conf, strict=True):
+        t = tokens[k]
+        is_code = _in_document_code(tokens, k)
+        if (wid == UNK or is_code) and t.text in ACRONYMS_WITH_D and t.text != ACRONYMS_WITH_D[t.text]:
             pieces.append((t.start, t.end, ACRONYMS_WITH_D[t.text], 1.0))
             continue
-        if wid in (UNK, BOS, NUM):
+        if wid in (UNK, BOS, NUM) or is_code:
             continue
         new = apply_case(t.text, model.vocab[wid])
         if new != t.text:

@@ -9,6 +9,7 @@ restoration model is counted on.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -89,6 +90,25 @@ def _reading(ch: str, before: str, after: str, letter: str) -> str:
     return letter
 
 
+# Letters of old Vietnamese fonts that Unicode conversions left as look-alike code points:
+# "ƣ" (latin oi) for ư, the Icelandic eth for Đ/đ.
+BROKEN_FONT_LETTERS = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ"})
+# Line ends a site stored as the four characters "\r\n" (or "\n"), several on a page
+_LITERAL_LINE_END = re.compile(r"(?:\\r\\n|\\n|\\r)[ \t]*")
+# A figure glued to the word after it ("2020của", "2025đạt"), a web address glued to a word
+_GLUED_FIGURE = re.compile(r"(?<![\w/.,])((?:19|20)\d\d)(?=[^\W\d_]{2,})")
+_GLUED_ADDRESS = re.compile(r"(?<=[^\W\d_])(?=https?://)")
+# A year cut by a space inside a date ("16/7/20 21")
+_CUT_YEAR = re.compile(r"(\b\d{1,2}/\d{1,2}/(?:19|20)) (\d\d)\b")
+
+
 def normalise(text: str) -> str:
-    """NFC and one kind of line end: what every stage may assume of a page's text."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """What every stage may assume of a page's text: NFC, one kind of line end, the letters of
+    old fonts read as the letters they show, figures and addresses not glued to words."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if len(_LITERAL_LINE_END.findall(text)) >= 2:
+        text = _LITERAL_LINE_END.sub("\n", text)
+    text = text.translate(BROKEN_FONT_LETTERS)
+    text = _GLUED_FIGURE.sub(r"\1 ", text)
+    text = _GLUED_ADDRESS.sub(" ", text)
+    return _CUT_YEAR.sub(r"\1\2", text)

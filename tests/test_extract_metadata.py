@@ -63,11 +63,12 @@ def test_header_facts():
     assert (f.signer, f.signer_title) == ("Lê Thị Mai", "PHÓ CHỦ TỊCH")
 
 
-def test_gazetteer_completes_district_and_province():
+def test_district_and_province_are_what_the_text_states():
     f = _facts(HEADER)
-    # the text names the district; the gazetteer (pre-2025 units) gives its province
+    # the text names the district; it never names the province, so the fact stays unknown (the
+    # official unit and its province are pipeline/places.py's, not a fact of the text)
     assert f.district == "Sóc Sơn"
-    assert f.province == "Hà Nội"
+    assert f.province is None
 
 
 def test_blank_number_partial_date_and_draft():
@@ -196,11 +197,11 @@ def test_numeric_date_line_action_plan_and_acting_signer():
     assert (f.signer, f.signer_title) == ("Vũ Minh Đức", "CHỦ TỊCH")
 
 
-def test_plans_after_the_2025_reorganisation_use_the_new_units():
+def test_plans_after_the_2025_reorganisation_state_no_district():
     text = ("ỦY BAN NHÂN DÂN\nXÃ TIẾN THẮNG\nSố: 5/KH-UBND\nTiến Thắng, ngày 10 tháng 9 năm 2025\n\n"
             "KẾ HOẠCH\nGiảm nghèo năm 2025\n")
     f = _facts(text)
-    assert (f.locality, f.district, f.province) == ("Tiến Thắng", None, "Hà Nội")
+    assert (f.locality, f.district, f.province) == ("Tiến Thắng", None, None)  # none is stated
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,261 @@
+"""The header of a document: its type, number, place and date, title, draft mark.
+
+Read line by line first ("Số: 45/KH-UBND", "Tân Hưng, ngày 05 tháng 3 năm 2024", "KẾ HOẠCH" over
+its title), then, for what is still unknown, on the flattened header (the text before "Căn cứ"
+with its line ends, column pipes and rules turned into single spaces), since real headers wrap
+anywhere ("Quảng Nam, ngày\\n13 tháng 7", "QUY CHẾ LÀM\\nVIỆC") or stand on one line. A copy
+without a header (a portal page) may still say which document it is ("Ngày 14/9/2021, UBND
+thành phố ban hành Kế hoạch số 105/KH-UBND"); a date of publication is never taken for one.
+Patterns run on folded text (text.fold) so they survive missing accents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.records import DocumentFacts
+from pipeline.text import fold
+
+DOC_TYPES = {
+    "ke hoach": "Kế hoạch",
+    "quyet dinh": "Quyết định",
+    "bao cao": "Báo cáo",
+    "cong van": "Công văn",
+    "to trinh": "Tờ trình",
+    "nghi quyet": "Nghị quyết",
+    "thong bao": "Thông báo",
+    "chuong trinh": "Chương trình",
+    "huong dan": "Hướng dẫn",
+    "chi thi": "Chỉ thị",
+    "de an": "Đề án",
+    "quy che": "Quy chế",
+    "quy dinh": "Quy định",
+}
+CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", "NQ": "Nghị quyết",
+              "TTr": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn"}
+_TYPE_ALTERNATION = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
+_DATE = (r"ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*"
+         r"nam\s*|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)(?P<y>\d{4})")
+_DATE_LINE_RE = re.compile(rf"(?m)^[#*\s]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
+# The same date line anywhere on a header line, when the two header columns are joined on one
+# line ("Số: 7/KH-UBND      Đông Sơn, ngày 9 tháng 4 năm 2024"): the place is the words
+# (single-spaced, up to six) right before the comma.
+_DATE_ANYWHERE_RE = re.compile(rf"(?<!\S)(?P<place>[^\s,][^\s,]*(?: [^\s,]+){{0,5}}),\s*{_DATE}")
+# Header words a joined line may leave before the place ("... Hạnh phúc Đông Sơn, ngày ...")
+_HEADER_TAIL_RE = re.compile(
+    r"\S*/\S*|hanh phuc|viet nam|nhan dan|\b(?:xa|huyen|tinh|phuong|quan) [^\s]+ [^\s]+\s{2,}"
+)
+_NUMBER = r"(?P<num>[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)"
+_NUMBER_RE = re.compile(rf"(?m)^[#*\s]*so\s*[:.]?\s*{_NUMBER}")
+_FLAT_NUMBER_RE = re.compile(rf"\bso\s*[:.]?\s*{_NUMBER}")
+_HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
+# "<issuer> (vừa) ban hành Kế hoạch số 105/KH-UBND", "ban hành kèm theo Quyết định số: 59/QĐ-UBND
+# ngày 22 tháng 7 năm 2021": the act that issued the very document
+_ISSUED_RE = re.compile(
+    rf"\b(?:vua\s+)?ban\s+hanh\s+(?:kem\s+theo\s+)?(?P<type>{_TYPE_ALTERNATION})\b"
+    rf"(?:\s+so\s*[:.]?\s*{_NUMBER})?(?P<rest>.{{0,24}})")
+_ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
+_DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
+# "Căn cứ lập kế hoạch", "xây dựng Kế hoạch": a copy without its header says what it is
+_SAYS_TYPE_RE = re.compile(rf"\b(?:ban\s+hanh|xay\s+dung|lap|trien\s+khai)\s+(?P<type>{_TYPE_ALTERNATION})\b")
+
+
+@dataclass
+class _Flat:
+    """The header with every run of line ends, pipes and rules as one space."""
+
+    text: str
+    folded: str
+
+    @classmethod
+    def of(cls, text: str) -> _Flat:
+        flat = re.sub(r"(?:[\s|]|[-_–—=]{3,})+", " ", text).strip()
+        return cls(flat, fold(flat))
+
+
+def clean_phrase(s: str) -> str:
+    """A phrase of a header without markdown marks, runs of spaces or edge punctuation."""
+    return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-")
+
+
+def _mostly_upper(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+def read_header(facts: DocumentFacts, text: str) -> None:
+    """Fill type, number, place, date, title and draft mark from the start of the first page."""
+    folded = fold(text)
+    end = _HEADER_END_RE.search(folded)
+    head = text[:end.start() if end else min(len(text), 2000)]
+    _number(facts, text, folded)
+    _date(facts, text, folded, len(head))
+    facts.is_draft = bool(re.search(r"(?m)^[#*\s]*du\s*thao\b", folded)) or "(du thao)" in folded
+    _type_and_title(facts, text)
+    flat = _Flat.of(head)
+    if facts.number is None and facts.doc_type is None:
+        _flat_number(facts, flat)
+    if facts.issue_year is None:
+        _flat_date(facts, flat)
+    if facts.doc_type is None:
+        _flat_type_and_title(facts, flat)
+    if facts.doc_type is None or facts.number is None or facts.issue_year is None:
+        _issuing_act(facts, text[:3000])
+    if facts.doc_type is None and facts.number:
+        facts.doc_type = CODE_TYPES.get(facts.number.split("/")[-1].split("-")[0])
+    if facts.doc_type is None:
+        m = _SAYS_TYPE_RE.search(fold(text[:3000]))
+        if m:
+            facts.doc_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+
+
+def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
+    """The number as written without spaces; its code ("KH", "BC") says the type unless a type
+    line said it already (`with_type` False)."""
+    raw = re.sub(r"\s+", "", raw)
+    facts.number = raw if re.match(r"\d", raw) else None
+    code = re.search(r"/([A-Za-zĐđ]+)", raw)
+    if code and with_type:
+        facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) or facts.doc_type
+
+
+def _number(facts: DocumentFacts, text: str, folded: str) -> None:
+    m = _NUMBER_RE.search(folded)
+    if m:
+        _set_number(facts, text[m.start("num"):m.end("num")])
+
+
+def _flat_number(facts: DocumentFacts, flat: _Flat) -> None:
+    m = _FLAT_NUMBER_RE.search(flat.folded)
+    if m:
+        _set_number(facts, flat.text[m.start("num"):m.end("num")])
+
+
+def _set_date(facts: DocumentFacts, m: re.Match, text: str) -> None:
+    facts.issue_date_text = clean_phrase(text[m.start("place"):m.end("y")]).split(",", 1)[-1].strip()
+    y = int(m.group("y"))
+    mo_s, d_s = m.group("m") or m.group("m2"), m.group("d") or m.group("d2")
+    mo = int(mo_s) if mo_s else None
+    d = int(d_s) if d_s else None
+    facts.issue_year = y
+    facts.issue_month = mo if mo and 1 <= mo <= 12 else None
+    if d and facts.issue_month:
+        try:
+            facts.issue_date = date(y, facts.issue_month, d)
+        except ValueError:
+            facts.issue_date = None
+
+
+def _place(text: str, m: re.Match) -> str | None:
+    place = clean_phrase(text[m.start("place"):m.end("place")])
+    if "/" in place:  # "Số: 12/KH-UBND Thạch Đà" when OCR joins the two header columns
+        place = clean_phrase(re.split(r"\S*/\S*", place)[-1])
+    tail = list(_HEADER_TAIL_RE.finditer(fold(place)))
+    if tail:  # "Hạnh phúc Đông Sơn": keep what follows the header words
+        place = clean_phrase(place[tail[-1].end():]).lstrip("-– ").strip()
+    return place if place and len(place.split()) <= 5 else None
+
+
+def _date(facts: DocumentFacts, text: str, folded: str, header_end: int) -> None:
+    """A date line in the header; else one after other text on a joined header line; else a
+    date line anywhere (never "..., ngày 18/01/2022" of a cited decision when the header has it)."""
+    m = (_DATE_LINE_RE.search(folded, 0, header_end)
+         or _DATE_ANYWHERE_RE.search(folded, 0, header_end) or _DATE_LINE_RE.search(folded))
+    if m:
+        facts.place = _place(text, m)
+        _set_date(facts, m, text)
+
+
+def _flat_date(facts: DocumentFacts, flat: _Flat) -> None:
+    m = _DATE_ANYWHERE_RE.search(flat.folded)
+    if m:
+        facts.place = facts.place or _upper_words_before(flat.text, m.end("place"))
+        _set_date(facts, m, flat.text)
+
+
+def _upper_words_before(text: str, end: int, at_most: int = 4) -> str | None:
+    """The capitalised words right before `end` ("... Hạnh phúc Quảng Nam" -> "Quảng Nam")."""
+    words = text[:end].split(" ")
+    taken: list[str] = []
+    for word in reversed(words):
+        if not word[:1].isupper() or len(taken) == at_most or fold(word) in ("phuc", "nam)"):
+            break
+        taken.insert(0, word)
+    place = clean_phrase(" ".join(taken))
+    return place or None
+
+
+def _type_and_title(facts: DocumentFacts, text: str) -> None:
+    """The type line ("KẾ HOẠCH", "KẾ HOẠCH HÀNH ĐỘNG") and the title lines under it."""
+    lines = text.split("\n")
+    for i, raw_line in enumerate(lines):
+        line = clean_phrase(raw_line)
+        key = fold(line)
+        head_type = next((k for k in DOC_TYPES if key == k or key.startswith(k + " ")), None)
+        if not (head_type and _mostly_upper(line) and len(line.split()) <= 6):
+            continue
+        facts.doc_type = DOC_TYPES[head_type]
+        title_parts: list[str] = []
+        for next_line in lines[i + 1:]:
+            t = clean_phrase(next_line)
+            if not t:
+                if title_parts:
+                    break
+                continue
+            if re.match(r"^(can cu|thuc hien|uy ban|ubnd)\b", fold(t)) and title_parts:
+                break
+            title_parts.append(t)
+            if len(title_parts) >= 3 or t.endswith("."):
+                break
+        if title_parts:
+            facts.title = " ".join(title_parts).rstrip(".")
+        return
+
+
+def _flat_type_and_title(facts: DocumentFacts, flat: _Flat) -> None:
+    """A type word in capitals anywhere in the flattened header, the capitals after it its title."""
+    for m in re.finditer(rf"\b(?P<type>{_TYPE_ALTERNATION})\b", flat.folded):
+        written = flat.text[m.start():m.end()]
+        if not written.isupper():
+            continue
+        facts.doc_type = DOC_TYPES[m.group("type")]
+        title = re.match(r"[^a-zà-ỹđ]*(?:[^\W\d_]*[A-ZÀ-ỸĐ][^\W\d_]*[^a-zà-ỹđ]*)*",
+                         flat.text[m.end():])
+        words = clean_phrase(title.group(0) if title else "").split()
+        while words and not words[-1][:1].isupper():
+            words.pop()
+        if words and not facts.title:
+            facts.title = _title_of(" ".join(words))
+        return
+
+
+def _title_of(capitals: str) -> str:
+    """A title written in capitals, as the line-based reader gives it (first letter capital)."""
+    return capitals[:1] + capitals[1:].lower() if capitals.isupper() else capitals
+
+
+def _issuing_act(facts: DocumentFacts, text: str) -> None:
+    """ "ban hành Kế hoạch số 105/KH-UBND" with its date after or before: the document itself."""
+    folded = fold(text)
+    for m in _ISSUED_RE.finditer(folded):
+        if not m.group("num"):
+            continue
+        facts.doc_type = facts.doc_type or DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        number = re.sub(r"\s+", "", text[m.start("num"):m.end("num")])
+        if facts.number is None:
+            _set_number(facts, number, with_type=False)
+        if facts.issue_year is None and fold(number) == fold(facts.number or ""):
+            after = _ISSUED_DATE_RE.match(folded, m.end("num"))
+            before = _DATE_BEFORE_RE.search(folded, max(0, m.start() - 80), m.start())
+            found = after or before
+            if found:
+                y, mo = int(found.group("y")), found.group("m") or found.group("m2")
+                d = found.group("d") or found.group("d2")
+                facts.issue_year, facts.issue_month = y, int(mo) if mo else None
+                try:
+                    facts.issue_date = date(y, int(mo), int(d)) if mo and d else None
+                except ValueError:
+                    facts.issue_date = None
+        return
