@@ -432,17 +432,25 @@ def compare(
 @app.command()
 @_handles_errors
 def web(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        "--allowed-host", help="A host name the app answers to (repeat; '*' for any). "
+        "Default: 127.0.0.1, localhost and the --host address.")] = None,
 ) -> None:
     """The web app and its JSON API (read-only)."""
     import uvicorn
 
     from pipeline.web.app import create_app
+    from pipeline.web.guard import DEFAULT_ALLOWED_HOSTS
 
     engine = store.get_engine(readonly=True)  # never migrates: a stale schema says so first
-    err_console.print(f"http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+    hosts = list(DEFAULT_ALLOWED_HOSTS) + list(allowed_host or [])
+    if host not in ("0.0.0.0", "::", "") and host not in hosts:
+        hosts.append(host)
+    err_console.print(f"http://{host}:{port}/  (Ctrl+C to stop; "
+                      f"tên máy được phục vụ / hosts served: {', '.join(hosts)})")
+    uvicorn.run(create_app(engine, hosts), host=host, port=port, log_level="warning")
 
 
 @app.command()

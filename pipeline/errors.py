@@ -115,3 +115,10 @@ class UnknownName(PlanError):
     exit_code = 2
     vi = "Tên không có trong dữ liệu."
     en = "Unknown name."
+
+
+class BadParameter(PlanError):
+    code = "bad_parameter"
+    exit_code = 2
+    vi = "Tham số không hợp lệ; hãy sửa lại giá trị đã nhập."
+    en = "Invalid parameter; correct the value given."
