@@ -151,6 +151,15 @@ class OcrEngineMissing(PlanError):
     en = "Tesseract or its Vietnamese model is missing; run: apt-get install tesseract-ocr tesseract-ocr-vie."
 
 
+class ModelMissing(PlanError):
+    code = "model_missing"
+    exit_code = 3
+    vi = ("Thiếu mô hình trong models/ (hoặc trong gói đã cài); hãy chạy 'make models', hoặc cài "
+          "lại gói từ mã nguồn đầy đủ.")
+    en = ("A model is missing from models/ (or from the installed package); run 'make models', "
+          "or reinstall the package from a complete checkout.")
+
+
 class OcrTimeout(TooLarge):
     """Every Tesseract pass of one page together (reading, orientation, second reading)."""
 
