@@ -446,8 +446,9 @@ def web(
 
     engine = store.get_engine(readonly=True)  # never migrates: a stale schema says so first
     hosts = list(DEFAULT_ALLOWED_HOSTS) + list(allowed_host or [])
-    if host not in ("0.0.0.0", "::", "") and host not in hosts:
-        hosts.append(host)
+    listening = f"[{host}]" if ":" in host else host  # an IPv6 address, as a Host header has it
+    if host not in ("0.0.0.0", "::", "") and listening not in hosts:
+        hosts.append(listening)
     err_console.print(f"http://{host}:{port}/  (Ctrl+C to stop; "
                       f"tên máy được phục vụ / hosts served: {', '.join(hosts)})")
     uvicorn.run(create_app(engine, hosts), host=host, port=port, log_level="warning")

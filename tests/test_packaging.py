@@ -97,8 +97,10 @@ def test_non_editable_install_carries_its_models_and_runs(tmp_path):
     work = tmp_path / "elsewhere"  # no checkout here: imports must come from the venv
     work.mkdir()
     (work / "kế hoạch.txt").write_text(PLAN, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PLANS_DB_URL")}
-    env["PLANS_HOME"] = str(tmp_path / "home")
+    # its own data and Prefect home; no Prefect server of this test run (PREFECT_API_URL)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PLANS_DB_URL", "PREFECT_API_URL")}
+    env.update(PLANS_HOME=str(tmp_path / "home"), PREFECT_HOME=str(tmp_path / "prefect"))
     where = subprocess.run(
         [python, "-c", "import pipeline, flows; from pipeline.restore_model import MODEL_DIR as r;"
          " from pipeline.extract.nlp import MODEL_DIR as s; print(pipeline.__file__);"

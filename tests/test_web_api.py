@@ -572,6 +572,10 @@ def test_plans_web_serves_its_host_and_the_allowed_ones(tmp_path, monkeypatch):
         for host, status in (("127.0.0.1", 200), ("localhost", 200), ("10.1.2.3:8000", 200),
                              ("plans.lan", 200), ("evil.example", 400)):
             assert client.get("/api/documents", headers={"host": host}).status_code == status
+    assert CliRunner().invoke(app, ["web", "--host", "::1"]).exit_code == 0
+    with TestClient(started["app"]) as client:
+        assert client.get("/api/documents", headers={"host": "[::1]:8000"}).status_code == 200
+        assert client.get("/api/documents", headers={"host": "plans.lan"}).status_code == 400
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
