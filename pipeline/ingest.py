@@ -423,15 +423,15 @@ def _pdf_page(document, page, number: int, limits: Limits, where: str) -> PageIn
     or refused (PageTooLarge).
     """
     text = page.get_text("text")
-    oversized = [(w, h) for _, _, w, h, *_ in page.get_images(full=True)
-                 if w * h > limits.page_pixels]  # sizes from the PDF, nothing decoded
+    sizes = [(w, h) for _, _, w, h, *_ in page.get_images(full=True)]  # nothing decoded
+    oversized = sum(w * h for w, h in sizes) > limits.page_pixels
     images = [] if oversized else _placed_images(page)
     fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
     if text_layer_problem(fixed, has_images=bool(images or oversized)) is None:
         return PageInput(number, fixed.strip("\n") if fixed.strip() else fixed, None,
                          "text-layer")
-    if oversized:
-        limits_module.check_pixels(f"{where}, image", *oversized[0], limits)
+    if oversized:  # rendering would decode every image of the page
+        limits_module.check_image_pixels(where, sizes, limits)
     return PageInput(number, None, _pdf_page_image(document, page, images, limits, where), "ocr")
 
 

@@ -132,6 +132,16 @@ def check_pixels(where: str, width: int, height: int, limits: Limits) -> None:
                                   f"> {limits.page_pixels / 1e6:g} Mpx")
 
 
+def check_image_pixels(where: str, sizes: list[tuple[int, int]], limits: Limits) -> None:
+    """The images of one PDF page together (rendering decodes them all)."""
+    if len(sizes) == 1:
+        check_pixels(f"{where}, image", *sizes[0], limits)
+    pixels = sum(int(w) * int(h) for w, h in sizes)
+    if pixels > limits.page_pixels:
+        raise errors.PageTooLarge(f"{where}: {len(sizes)} images, {pixels / 1e6:.0f} Mpx "
+                                  f"> {limits.page_pixels / 1e6:g} Mpx")
+
+
 def open_image(source, where: str, limits: Limits):
     """Pillow's Image.open of a file, path or bytes stream, refused (PageTooLarge) when the
     header announces more pixels than the limit; Pillow's own decompression-bomb warning and

@@ -84,20 +84,26 @@ def _write_pdf(path: Path, objects: list[bytes]) -> Path:
     return path
 
 
-def pdf_with_image(path: Path, side: int, page_points: tuple[float, float] = (595, 842)) -> Path:
-    """One page whose only content is a 1-bit `side` x `side` px image covering it (a scan)."""
+def pdf_with_image(path: Path, side: int, page_points: tuple[float, float] = (595, 842),
+                   count: int = 1) -> Path:
+    """One page whose only content is `count` 1-bit `side` x `side` px images in a row
+    covering it (a scan)."""
     width, height = page_points
     pixels = _deflate(_zeros(side * ((side + 7) // 8)))
-    content = b"q %g 0 0 %g 0 0 cm /Im0 Do Q" % (width, height)
+    strip = width / count
+    content = b" ".join(b"q %g 0 0 %g %g 0 cm /Im%d Do Q" % (strip, height, i * strip, i)
+                        for i in range(count))
+    names = b" ".join(b"/Im%d %d 0 R" % (i, 5 + i) for i in range(count))
+    image = (b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /BitsPerComponent 1 "
+             b"/ColorSpace /DeviceGray /Filter /FlateDecode /Length %d >>\nstream\n"
+             % (side, side, len(pixels)) + pixels + b"\nendstream")
     return _write_pdf(path, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %g %g] /Resources << /XObject "
-        b"<< /Im0 5 0 R >> >> /Contents 4 0 R >>" % (width, height),
+        b"<< %s >> >> /Contents 4 0 R >>" % (width, height, names),
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /BitsPerComponent 1 "
-        b"/ColorSpace /DeviceGray /Filter /FlateDecode /Length %d >>\nstream\n"
-        % (side, side, len(pixels)) + pixels + b"\nendstream",
+        *[image] * count,
     ])
 
 

@@ -71,6 +71,12 @@ def test_pdf_embedding_a_huge_image_is_refused_without_decoding_it(tmp_path, sid
     assert time.monotonic() - started < 5  # decoding 1.6 Gpx would take far longer
 
 
+def test_pdf_page_of_many_images_counts_them_together(tmp_path):
+    path = hostile.pdf_with_image(tmp_path / "nhieu-anh.pdf", 6_000, count=4)  # 4 x 36 Mpx
+    with pytest.raises(errors.PageTooLarge, match="4 images, 144 Mpx"):
+        list(open_document(path).pages())
+
+
 def test_big_pdf_pages_are_rendered_within_the_pixel_limit_or_refused(tmp_path):
     with pytest.raises(errors.PageTooLarge, match="200 x 200 in"):
         list(open_document(hostile.pdf_big_page(tmp_path / "200in.pdf", 200)).pages())
