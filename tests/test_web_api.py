@@ -610,7 +610,8 @@ def test_real_server_refuses_foreign_hosts_and_huge_requests(filled):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(filled[0].app, host="127.0.0.1", port=port,
+    app = create_app(filled[0].app.state.engine)  # its own app: the test client keeps its own
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                           log_level="critical", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
