@@ -6,7 +6,7 @@ PLANS := $(VENV)/bin/plans
 SHARED := ../shared
 DEMO_HOME ?= data
 
-.PHONY: setup demo test bench models lint clean-demo
+.PHONY: setup demo test bench models lint lock lock-upgrade clean-demo
 
 setup:
 	scripts/setup.sh all
@@ -35,3 +35,19 @@ models: setup
 
 lint: setup
 	$(VENV)/bin/ruff check pipeline flows tests scripts bench
+
+## requirements.lock: every Python package at an exact version with its hashes, which
+## `make setup` installs. `make lock` follows pyproject.toml's changes and keeps the other pins;
+## `make lock-upgrade` moves every package to the newest version pyproject.toml allows.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres --generate-hashes \
+	--python-version 3.11 --native-tls --quiet --custom-compile-command "make lock" -o requirements.lock
+
+lock:
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv
+	$(LOCK)
+
+lock-upgrade:
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv
+	$(LOCK) --upgrade

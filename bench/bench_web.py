@@ -134,7 +134,7 @@ def main() -> None:
         started = time.perf_counter()
         names = build(url, args.plans)
         build_s = time.perf_counter() - started
-        client = TestClient(create_app(store.get_engine(url)))
+        client = TestClient(create_app(store.get_engine(url)), base_url="http://127.0.0.1")
         rows = []
         for what, template, goal in CASES:
             median, slowest = measure(client, template.format(**names))

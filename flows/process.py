@@ -84,6 +84,8 @@ def finish_document(pages: list[records.Page], sha256: str, file_name: str,
 def _as_plan_error(exc: BaseException, debug: bool) -> errors.PlanError:
     if isinstance(exc, errors.PlanError):
         return exc
+    if isinstance(exc, MemoryError):
+        return errors.MemoryLimitExceeded(f"MemoryError: {exc}")
     detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
     return errors.PlanError(detail, vi="Lỗi nội bộ khi xử lý tệp; hãy báo lại kèm tệp này.",
                             en="Internal error while processing the file; please report it.")

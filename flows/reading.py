@@ -12,7 +12,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import inbox, ingest, ocr, progress, records, store
+from pipeline import errors, inbox, ingest, ocr, progress, records, store
+from pipeline import limits as limits_module
+from pipeline.limits import Deadline, Limits
 from pipeline.pages import make_page
 
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
@@ -20,16 +22,26 @@ _OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
 
 
-def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
+def _ocr_and_free_slot(image: bytes, limits: Limits, deadline: Deadline) -> ocr.OcrResult:
     try:
-        return ocr.ocr_image(image)
+        return ocr.ocr_image(image, limits=limits, file_deadline=deadline)
     finally:
         _IMAGE_SLOTS.release()
 
 
+def _abandon(reading: dict[int, Future]) -> None:
+    """Drop the pages of a failed file that have not started OCR (their slots freed)."""
+    for future in reading.values():
+        if future.cancel():
+            _IMAGE_SLOTS.release()
+
+
 def read_pages_now(path: Path) -> list[records.Page]:
-    """Every page of a file as stored text: text layers as they are, images OCR'd, restored."""
-    source = ingest.open_document(path)
+    """Every page of a file as stored text: text layers as they are, images OCR'd, restored;
+    within the limits of pipeline/limits.py (the file's time checked page by page)."""
+    limits = limits_module.current()
+    deadline = Deadline(limits.file_seconds, errors.FileTimeout, f"{path.name}: ")
+    source = ingest.open_document(path, limits=limits)
     name, total = path.name, source.page_count
     progress.report("document", name, 0, total)
     done, lock = itertools.count(1), threading.Lock()
@@ -40,19 +52,27 @@ def read_pages_now(path: Path) -> list[records.Page]:
 
     pages: dict[int, records.Page] = {}
     reading: dict[int, Future] = {}
-    for page_input in source.pages():
-        if page_input.text is not None:
-            pages[page_input.number] = make_page(page_input.number, page_input.text,
-                                                 page_input.source)
-            page_done()
-            continue
-        _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
-        future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image)
-        future.add_done_callback(page_done)
-        reading[page_input.number] = future
-    for number, future in reading.items():
-        result = future.result()
-        pages[number] = make_page(number, result.text, "ocr", result.confidence)
+    try:
+        for page_input in source.pages():
+            deadline.remaining()
+            if page_input.text is not None:
+                pages[page_input.number] = make_page(page_input.number, page_input.text,
+                                                     page_input.source)
+                page_done()
+                continue
+            _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
+            future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image, limits, deadline)
+            future.add_done_callback(page_done)
+            reading[page_input.number] = future
+        for number, future in reading.items():
+            try:
+                result = future.result(timeout=deadline.remaining())
+            except TimeoutError as exc:
+                raise errors.FileTimeout(f"{name}: > {limits.file_seconds:g} s") from exc
+            pages[number] = make_page(number, result.text, "ocr", result.confidence)
+    except BaseException:
+        _abandon(reading)
+        raise
     return [pages[n] for n in sorted(pages)]
 
 

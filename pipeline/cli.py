@@ -6,10 +6,8 @@ Vietnamese and English with a non-zero exit code, and a traceback only with --de
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
-import io
 import json
 import sys
 from datetime import date, datetime
@@ -22,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import errors, store
+from pipeline import errors, exports, store
 
 app = typer.Typer(
     help="Kế hoạch giảm nghèo -> bản ghi có dẫn chứng. Plans in, grounded records out.",
@@ -103,10 +101,8 @@ def _emit(rows: list[dict], fmt: Format, columns: list[str], title: str,
         return
     if fmt is Format.csv:
         keys = list(rows[0].keys()) if rows else columns
-        writer = csv.DictWriter(sys.stdout, fieldnames=keys, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in keys})
+        exports.write_csv([{k: _csv_value(row.get(k)) for k in keys} for row in rows], keys,
+                          sys.stdout)
         return
     if not rows:
         console.print(f"{title}: không có bản ghi nào / no records.")
@@ -121,6 +117,12 @@ def _emit(rows: list[dict], fmt: Format, columns: list[str], title: str,
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in columns])
     console.print(table)
+
+
+def _csv_value(value):
+    """Numbers stay numbers (exports.write_csv leaves them bare); the rest as _cell shows it."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) \
+        else _cell(value)
 
 
 def _cell(value) -> str:
@@ -410,9 +412,7 @@ def compare(
             comparing.export_csv(frame, out)
             err_console.print(f"Đã ghi / written: {out}")
         else:
-            buffer = io.StringIO()
-            frame.to_csv(buffer, index=False)
-            sys.stdout.write(buffer.getvalue())
+            exports.frame_csv(frame, sys.stdout)
         return
     if frame.empty:
         console.print("Không có dữ liệu để so sánh / nothing to compare.")
@@ -432,17 +432,26 @@ def compare(
 @app.command()
 @_handles_errors
 def web(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        "--allowed-host", help="A host name the app answers to (repeat; '*' for any). "
+        "Default: 127.0.0.1, localhost and the --host address.")] = None,
 ) -> None:
     """The web app and its JSON API (read-only)."""
     import uvicorn
 
     from pipeline.web.app import create_app
+    from pipeline.web.guard import DEFAULT_ALLOWED_HOSTS
 
     engine = store.get_engine(readonly=True)  # never migrates: a stale schema says so first
-    err_console.print(f"http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+    hosts = list(DEFAULT_ALLOWED_HOSTS) + list(allowed_host or [])
+    listening = f"[{host}]" if ":" in host else host  # an IPv6 address, as a Host header has it
+    if host not in ("0.0.0.0", "::", "") and listening not in hosts:
+        hosts.append(listening)
+    err_console.print(f"http://{host}:{port}/  (Ctrl+C to stop; "
+                      f"tên máy được phục vụ / hosts served: {', '.join(hosts)})")
+    uvicorn.run(create_app(engine, hosts), host=host, port=port, log_level="warning")
 
 
 @app.command()

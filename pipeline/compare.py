@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import errors, store
+from pipeline import errors, exports, store
 from pipeline.extract.indicators import INDICATORS
 from pipeline.numbers import format_value
 from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, split_level
@@ -396,10 +396,10 @@ def matrix_quotes(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- exports
 
 def export_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """The frame as UTF-8 CSV with a byte-order mark, so spreadsheet programs read the accents."""
+    """The frame as UTF-8 CSV with a byte-order mark, so spreadsheet programs read the accents;
+    no cell a spreadsheet would run as a formula (pipeline.exports)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    exports.frame_csv(frame, path)
     return path
 
 
@@ -447,7 +447,7 @@ def export_xlsx(views: Mapping[str, pd.DataFrame], path: str | Path,
             return
         where = (f"{g.get('document')}, trang {g.get('page')}, "
                  f"ký tự {g.get('char_start')}–{g.get('char_end')}")
-        comment = Comment(f"{quote}\n— {where}", "plans")
+        comment = Comment(exports.xlsx_text(f"{quote}\n— {where}"), "plans")
         comment.width, comment.height = 420, 160
         cell.comment = comment
         if notes_title is None:
@@ -463,11 +463,12 @@ def export_xlsx(views: Mapping[str, pd.DataFrame], path: str | Path,
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in views.items():
             title = _sheet_title(name, taken)
-            out = frame.copy()
+            out = exports.xlsx_frame(frame)
             out.to_excel(writer, sheet_name=title, index=False)
             ws = writer.sheets[title]
+            exports.protect_sheet(ws)
             _format_sheet(ws, out, Font, PatternFill, Alignment, get_column_letter)
-            columns = list(out.columns)
+            columns = list(frame.columns)  # the names the groundings are keyed by
             if "groundings" in frame.attrs:  # a matrix
                 groundings = frame.attrs["groundings"]
                 for r, code in enumerate(out["indicator"], start=2):
@@ -489,9 +490,10 @@ def export_xlsx(views: Mapping[str, pd.DataFrame], path: str | Path,
         if notes_title is not None:
             header = ["#", "sheet", "cell", "indicator", "locality", "value", "document",
                       "page", "char_start", "char_end", "quote"]
-            notes_frame = pd.DataFrame(note_rows, columns=header)
+            notes_frame = exports.xlsx_frame(pd.DataFrame(note_rows, columns=header))
             notes_frame.to_excel(writer, sheet_name=notes_title, index=False)
             ws = writer.sheets[notes_title]
+            exports.protect_sheet(ws)
             _format_sheet(ws, notes_frame, Font, PatternFill, Alignment, get_column_letter)
             for r, row in enumerate(note_rows, start=2):  # each note links back to its cell
                 cell = ws.cell(row=r, column=3)

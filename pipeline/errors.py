@@ -70,9 +70,78 @@ class NoText(PlanError):
 
 
 class TooLarge(PlanError):
+    """Base of the limits of pipeline/limits.py: the file is not broken, it is too big (or too
+    slow) to read safely. Each message names the setting that moves the limit."""
+
     code = "too_large"
-    vi = "Tệp vượt quá giới hạn kích thước hoặc số trang cho phép."
-    en = "The file exceeds the allowed size or page count."
+    vi = "Tệp vượt quá giới hạn cho phép."
+    en = "The file exceeds an allowed limit."
+
+
+class FileTooLarge(TooLarge):
+    code = "file_too_large"
+    vi = ("Tệp quá lớn; hãy tách thành các tệp nhỏ hơn, hoặc nâng giới hạn bằng biến "
+          "PLANS_MAX_FILE_MB.")
+    en = "The file is too large; split it into smaller files, or raise PLANS_MAX_FILE_MB."
+
+
+class TooManyPages(TooLarge):
+    code = "too_many_pages"
+    vi = "Tài liệu có quá nhiều trang; hãy tách thành nhiều tệp, hoặc nâng PLANS_MAX_PAGES."
+    en = "The document has too many pages; split it into several files, or raise PLANS_MAX_PAGES."
+
+
+class PageTooLarge(TooLarge):
+    code = "page_too_large"
+    vi = ("Một trang (hoặc ảnh) quá lớn để đọc an toàn: quá nhiều điểm ảnh; hãy quét lại khổ A4 "
+          "ở 300 dpi, hoặc nâng PLANS_MAX_PAGE_MEGAPIXELS.")
+    en = ("A page (or image) is too large to read safely: too many pixels; rescan it on A4 at "
+          "300 dpi, or raise PLANS_MAX_PAGE_MEGAPIXELS.")
+
+
+class ArchiveTooLarge(TooLarge):
+    code = "archive_too_large"
+    vi = ("Tệp DOCX khi giải nén quá lớn; hãy lưu lại tài liệu không kèm ảnh lớn, hoặc nâng "
+          "PLANS_MAX_UNZIPPED_MB.")
+    en = ("The DOCX file unpacks to too much data; save the document again without large "
+          "pictures, or raise PLANS_MAX_UNZIPPED_MB.")
+
+
+class CompressionTooHigh(TooLarge):
+    code = "compression_too_high"
+    vi = ("Tệp DOCX nén bất thường (giống một 'bom nén'); hãy mở và lưu lại bằng Word, hoặc "
+          "nâng PLANS_MAX_ZIP_RATIO nếu chắc chắn tệp an toàn.")
+    en = ("The DOCX file is compressed abnormally (like a zip bomb); open and save it again in "
+          "Word, or raise PLANS_MAX_ZIP_RATIO if you trust the file.")
+
+
+class TextTooLarge(TooLarge):
+    code = "text_too_large"
+    vi = "Văn bản quá dài; hãy tách thành nhiều tệp, hoặc nâng PLANS_MAX_TEXT_CHARS."
+    en = "The text is too long; split it into several files, or raise PLANS_MAX_TEXT_CHARS."
+
+
+class LineTooLong(TooLarge):
+    code = "line_too_long"
+    vi = ("Văn bản có một dòng quá dài (không phải văn bản kế hoạch thông thường); hãy lưu lại "
+          "với các dòng xuống hàng, hoặc nâng PLANS_MAX_LINE_CHARS.")
+    en = ("The text has a line far too long for a plan; save it again with its line breaks, or "
+          "raise PLANS_MAX_LINE_CHARS.")
+
+
+class MemoryLimitExceeded(TooLarge):
+    code = "memory_limit"
+    vi = ("Đọc tệp cần nhiều bộ nhớ hơn giới hạn; hãy quét lại ở 300 dpi, hoặc nâng "
+          "PLANS_MAX_OCR_MEMORY_MB.")
+    en = ("Reading the file needs more memory than allowed; rescan it at 300 dpi, or raise "
+          "PLANS_MAX_OCR_MEMORY_MB.")
+
+
+class FileTimeout(TooLarge):
+    code = "file_timeout"
+    vi = ("Đọc tệp quá thời gian cho phép; hãy tách thành nhiều tệp, hoặc nâng "
+          "PLANS_FILE_SECONDS.")
+    en = "Reading the file took longer than allowed; split it, or raise PLANS_FILE_SECONDS."
 
 
 class OcrEngineMissing(PlanError):
@@ -82,10 +151,23 @@ class OcrEngineMissing(PlanError):
     en = "Tesseract or its Vietnamese model is missing; run: apt-get install tesseract-ocr tesseract-ocr-vie."
 
 
-class OcrTimeout(PlanError):
+class ModelMissing(PlanError):
+    code = "model_missing"
+    exit_code = 3
+    vi = ("Thiếu mô hình trong models/ (hoặc trong gói đã cài); hãy chạy 'make models', hoặc cài "
+          "lại gói từ mã nguồn đầy đủ.")
+    en = ("A model is missing from models/ (or from the installed package); run 'make models', "
+          "or reinstall the package from a complete checkout.")
+
+
+class OcrTimeout(TooLarge):
+    """Every Tesseract pass of one page together (reading, orientation, second reading)."""
+
     code = "ocr_timeout"
-    vi = "Nhận dạng chữ (OCR) một trang quá thời gian cho phép."
-    en = "OCR of a page took longer than allowed."
+    vi = ("Nhận dạng chữ (OCR) một trang quá thời gian cho phép; hãy quét lại rõ hơn ở 300 dpi, "
+          "hoặc nâng PLANS_PAGE_SECONDS.")
+    en = ("OCR of a page took longer than allowed; rescan it more cleanly at 300 dpi, or raise "
+          "PLANS_PAGE_SECONDS.")
 
 
 class DatabaseUnreachable(PlanError):
@@ -115,3 +197,10 @@ class UnknownName(PlanError):
     exit_code = 2
     vi = "Tên không có trong dữ liệu."
     en = "Unknown name."
+
+
+class BadParameter(PlanError):
+    code = "bad_parameter"
+    exit_code = 2
+    vi = "Tham số không hợp lệ; hãy sửa lại giá trị đã nhập."
+    en = "Invalid parameter; correct the value given."

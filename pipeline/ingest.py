@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import errors
+from pipeline import limits as limits_module
 from pipeline.legacy_encodings import fix_legacy, syllable_share
+from pipeline.limits import Limits
 from pipeline.text import normalise
 
 PAGE_BREAK = "\f"
@@ -103,10 +105,36 @@ def decode_text(data: bytes) -> str:
         return _normalise(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    # 8-bit: Windows-1258 (tone marks as combining characters) or a legacy font encoding read
-    # through Windows-1252; keep the reading that gives the most Vietnamese syllables.
-    candidates = [_normalise(_decode_8bit(data, "cp1258")), _normalise(_decode_8bit(data, "cp1252"))]
-    return max(candidates, key=lambda text: _viet_score(text))
+    lines = data.split(b"\n")
+    utf8_lines = [_utf8_or_none(line) for line in lines]
+    if not any(text is not None and not text.isascii() for text in utf8_lines):
+        return _normalise(_decode_legacy(data))
+    # Some lines are UTF-8, others 8-bit (a file pasted together from two sources): each line
+    # in its own encoding, the 8-bit lines read together so that their code page is judged on
+    # all of them.
+    others = [i for i, text in enumerate(utf8_lines) if text is None]
+    legacy = _decode_legacy(b"\n".join(lines[i] for i in others)).split("\n")
+    for index, text in zip(others, legacy, strict=True):
+        utf8_lines[index] = text
+    return _normalise("\n".join(utf8_lines))
+
+
+def _utf8_or_none(line: bytes) -> str | None:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_legacy(data: bytes) -> str:
+    """8-bit text: Windows-1258 (tone marks as combining characters) or a legacy font encoding
+    read through Windows-1252, whichever reading gives the more Vietnamese syllables; NFC, legacy
+    fonts converted, as many lines as `data`."""
+    as_1258, _ = fix_legacy(_decode_8bit(data, "cp1258"))
+    as_1252, legacy = fix_legacy(_decode_8bit(data, "cp1252"))
+    # a tie goes to the legacy font encoding: it is defined over the cp1252 reading
+    return max((_viet_score(as_1258), False, as_1258), (_viet_score(as_1252), bool(legacy),
+                                                        as_1252))[2]
 
 
 def _decode_8bit(data: bytes, codec: str) -> str:
@@ -179,13 +207,16 @@ class DocumentSource:
 class TextSource(DocumentSource):
     kind = "text"
 
-    def __init__(self, path: Path, data: bytes):
+    def __init__(self, path: Path, limits: Limits):
         super().__init__(path)
-        text = decode_text(data)
+        limits_module.check_text_bytes(path.name, path.stat().st_size, limits)
+        text = decode_text(path.read_bytes())
         if not text.strip():
             raise errors.EmptyFile(path.name)
         self._pages = text.split(PAGE_BREAK) if PAGE_BREAK in text else [text]
         self.page_count = len(self._pages)
+        limits_module.check_page_count(path.name, self.page_count, limits)
+        limits_module.check_text(path.name, self._pages, limits)
 
     def pages(self) -> Iterator[PageInput]:
         for number, text in enumerate(self._pages, start=1):
@@ -195,10 +226,11 @@ class TextSource(DocumentSource):
 class DocxSource(DocumentSource):
     kind = "docx"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: Limits):
         super().__init__(path)
         import docx  # python-docx, imported here: only .docx files need it
 
+        limits_module.check_zip(path, limits)  # before python-docx inflates anything
         try:
             document = docx.Document(str(path))
         except Exception as exc:  # python-docx raises many kinds on a broken package
@@ -207,6 +239,8 @@ class DocxSource(DocumentSource):
         if not any(page.strip() for page in self._pages):
             raise errors.EmptyFile(path.name)
         self.page_count = len(self._pages)
+        limits_module.check_page_count(path.name, self.page_count, limits)
+        limits_module.check_text(path.name, self._pages, limits)
 
     def pages(self) -> Iterator[PageInput]:
         for number, text in enumerate(self._pages, start=1):
@@ -264,36 +298,34 @@ def _docx_pages(document) -> list[str]:
 class ImageSource(DocumentSource):
     kind = "image"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: Limits):
         super().__init__(path)
-        from PIL import Image
-
+        self.limits = limits
         try:
-            with Image.open(path) as image:
+            with limits_module.open_image(path, path.name, limits) as image:
                 self.page_count = getattr(image, "n_frames", 1)
+                limits_module.check_page_count(path.name, self.page_count, limits)
                 self._format = image.format
                 image.load()  # a truncated or broken image fails here, up front
-        except Image.DecompressionBombError as exc:
-            raise errors.TooLarge(f"{path.name}: {exc}") from exc
         except (OSError, SyntaxError, ValueError) as exc:
             raise errors.CorruptFile(f"{path.name}: {exc}") from exc
 
     def pages(self) -> Iterator[PageInput]:
-        from PIL import Image
-
         if self.page_count == 1 and self._format in ("PNG", "JPEG"):
             data = self.path.read_bytes()
-            with Image.open(io.BytesIO(data)) as image:
+            with limits_module.open_image(io.BytesIO(data), self.path.name, self.limits) as image:
                 if _image_is_plain(image):
                     yield PageInput(1, None, data, "ocr")
                     return
-        with Image.open(self.path) as image:
+        with limits_module.open_image(self.path, self.path.name, self.limits) as image:
             for index in range(self.page_count):
+                where = f"{self.path.name}, frame {index + 1}"
                 try:
                     image.seek(index)
+                    limits_module.check_pixels(where, image.width, image.height, self.limits)
                     frame = _prepared_frame(image)
                 except (OSError, EOFError, ValueError) as exc:
-                    raise errors.CorruptFile(f"{self.path.name}, frame {index + 1}: {exc}") from exc
+                    raise errors.CorruptFile(f"{where}: {exc}") from exc
                 yield PageInput(index + 1, None, _png_bytes(frame, image.info.get("dpi")), "ocr")
                 del frame
 
@@ -334,9 +366,11 @@ def _png_bytes(image, dpi) -> bytes:
 class PdfSource(DocumentSource):
     kind = "pdf"
 
-    def __init__(self, path: Path, *, max_pages: int):
+    def __init__(self, path: Path, limits: Limits):
         super().__init__(path)
         import pymupdf
+
+        self.limits = limits
 
         with path.open("rb") as handle:
             handle.seek(0, 2)
@@ -355,8 +389,7 @@ class PdfSource(DocumentSource):
                 if document.is_repaired:
                     raise errors.CorruptFile(f"{path.name}: no readable page")
                 raise errors.NoPages(path.name)
-            if document.page_count > max_pages:
-                raise errors.TooLarge(f"{path.name}: {document.page_count} pages > {max_pages}")
+            limits_module.check_page_count(path.name, document.page_count, limits)
             self.page_count = document.page_count
         finally:
             document.close()
@@ -369,7 +402,8 @@ class PdfSource(DocumentSource):
             for index in range(document.page_count):
                 try:
                     page = document.load_page(index)
-                    page_input = _pdf_page(document, page, index + 1)
+                    page_input = _pdf_page(document, page, index + 1, self.limits,
+                                           f"{self.path.name}, page {index + 1}")
                 except errors.PlanError:
                     raise
                 except Exception as exc:
@@ -382,15 +416,23 @@ class PdfSource(DocumentSource):
             document.close()
 
 
-def _pdf_page(document, page, number: int) -> PageInput:
-    """Text layer when usable, else the page image (embedded if good enough, else rendered)."""
+def _pdf_page(document, page, number: int, limits: Limits, where: str) -> PageInput:
+    """Text layer when usable, else the page image (embedded if good enough, else rendered).
+
+    An image over the pixel limit is never decoded: the page is then read from its text layer
+    or refused (PageTooLarge).
+    """
     text = page.get_text("text")
-    images = _placed_images(page)
+    sizes = [(w, h) for _, _, w, h, *_ in page.get_images(full=True)]  # nothing decoded
+    oversized = sum(w * h for w, h in sizes) > limits.page_pixels
+    images = [] if oversized else _placed_images(page)
     fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
-    if text_layer_problem(fixed, has_images=bool(images)) is None:
+    if text_layer_problem(fixed, has_images=bool(images or oversized)) is None:
         return PageInput(number, fixed.strip("\n") if fixed.strip() else fixed, None,
                          "text-layer")
-    return PageInput(number, None, _pdf_page_image(document, page, images), "ocr")
+    if oversized:  # rendering would decode every image of the page
+        limits_module.check_image_pixels(where, sizes, limits)
+    return PageInput(number, None, _pdf_page_image(document, page, images, limits, where), "ocr")
 
 
 def _placed_images(page) -> list[dict]:
@@ -410,7 +452,7 @@ def _placed_images(page) -> list[dict]:
 _READABLE_EXTENSIONS = {"png", "jpeg", "jpg", "tif", "tiff", "pnm", "pbm", "pgm", "ppm"}
 
 
-def _pdf_page_image(document, page, images: list[dict]) -> bytes:
+def _pdf_page_image(document, page, images: list[dict], limits: Limits, where: str) -> bytes:
     """The page's one scanned image when it covers the page upright at a usable resolution."""
     import pymupdf
 
@@ -437,34 +479,36 @@ def _pdf_page_image(document, page, images: list[dict]) -> bytes:
             pixmap = pymupdf.Pixmap(pymupdf.csRGB, pixmap)
         pixmap.set_dpi(round(dpi), round(dpi))
         return pixmap.tobytes("png")
-    pixmap = page.get_pixmap(dpi=RENDER_DPI, colorspace=pymupdf.csGRAY)
+    dpi = limits_module.render_dpi(page_rect.width / 72, page_rect.height / 72, RENDER_DPI,
+                                   where, limits)
+    pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY)
     return pixmap.tobytes("png")
 
 
 # --- entry point ---------------------------------------------------------------------------------
-def open_document(path: Path, *, max_bytes: int = 200 * 2**20,
-                  max_pages: int = 2000) -> DocumentSource:
-    """Validate a file and return its page source; raises the typed errors of pipeline.errors."""
+def open_document(path: Path, *, limits: Limits | None = None) -> DocumentSource:
+    """Validate a file and return its page source; raises the typed errors of pipeline.errors.
+
+    `limits`: those of pipeline/limits.py (default: as the environment sets them).
+    """
     path = Path(path)
+    limits = limits or limits_module.current()
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
         raise errors.CorruptFile(f"{path.name}: file not found") from exc
     if size == 0:
         raise errors.EmptyFile(path.name)
-    if size > max_bytes:
-        raise errors.TooLarge(f"{path.name}: {size} bytes > {max_bytes}")
+    limits_module.check_file_size(path.name, size, limits)
     kind = sniff_type(path)
     if kind == "pdf":
-        return PdfSource(path, max_pages=max_pages)
+        return PdfSource(path, limits)
     if kind == "image":
-        source: DocumentSource = ImageSource(path)
+        source: DocumentSource = ImageSource(path, limits)
     elif kind == "docx":
-        source = DocxSource(path)
+        source = DocxSource(path, limits)
     else:
-        source = TextSource(path, path.read_bytes())
+        source = TextSource(path, limits)
     if source.page_count == 0:
         raise errors.NoPages(path.name)
-    if source.page_count > max_pages:
-        raise errors.TooLarge(f"{path.name}: {source.page_count} pages > {max_pages}")
     return source

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shutil
+import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,7 +25,9 @@ import pytesseract
 from PIL import Image
 
 from pipeline import errors
+from pipeline import limits as limits_module
 from pipeline.legacy_encodings import syllable_share
+from pipeline.limits import Deadline, Limits
 
 # One Tesseract thread per process: pages already run in parallel, one process per worker,
 # and Tesseract's own OpenMP threads would fight over the cores (several times slower).
@@ -57,6 +62,19 @@ class OcrResult:
 
 
 @dataclass
+class Budget:
+    """What the OCR of one page may spend: the page's time (every Tesseract pass together),
+    what is left of the file's, and each Tesseract process's memory."""
+
+    page: Deadline
+    file: Deadline | None
+    memory_bytes: int
+
+    def seconds(self) -> float:
+        return self.page.within(self.file)
+
+
+@dataclass
 class PageGeometry:
     """What the cheap look at a page image found before OCR."""
 
@@ -76,15 +94,22 @@ def check_engine(lang: str = "vie") -> None:
         raise errors.OcrEngineMissing(f"language model missing: {', '.join(missing)}")
 
 
-def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float = 180,
-              dpi: int | None = None) -> OcrResult:
+def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float | None = None,
+              dpi: int | None = None, limits: Limits | None = None,
+              file_deadline: Deadline | None = None) -> OcrResult:
     """Read one page image (encoded bytes or a PIL image) with Tesseract.
 
-    Raises OcrTimeout when one Tesseract run exceeds `timeout` seconds and OcrEngineMissing when
-    Tesseract cannot run. An image without text gives empty text and confidence None.
+    Every Tesseract pass of the page shares `timeout` seconds (default: the page limit of
+    pipeline/limits.py) and what is left of `file_deadline`: OcrTimeout (FileTimeout) once spent.
+    PageTooLarge for an image over the pixel limit, MemoryLimitExceeded when Tesseract needs
+    more memory than allowed, OcrEngineMissing when it cannot run. An image without text gives
+    empty text and confidence None.
     """
+    limits = limits or limits_module.current()
+    budget = Budget(Deadline(timeout or limits.page_seconds, errors.OcrTimeout, "page "),
+                    file_deadline, limits.ocr_memory_bytes)
     data = image if isinstance(image, bytes) else None
-    header = _open(image, full=False)
+    header = _open(image, full=False, limits=limits)
     if dpi is None:
         dpi = _declared_dpi(header)
     geometry = measure_page(_skew_sample(image), full_width=header.width)
@@ -99,18 +124,18 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
                                  Image.Resampling.BILINEAR)
         dpi = round(dpi * scale) if dpi else None
     result = _read(upright if upright is not None else (data or _gray(_open(image))), lang,
-                   timeout, dpi)
+                   budget, dpi)
     result.skew = skew
     if _reads_badly(result):
         if upright is None:
             upright = _gray(_open(image))
-        rotation = _detect_rotation(upright, timeout, dpi)
+        rotation = _detect_rotation(upright, budget, dpi)
         if rotation:
             turned = upright.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
             turned_skew = estimate_skew(turned)
             if abs(turned_skew) >= MIN_SKEW_DEGREES:
                 turned = _rotate(turned, -turned_skew)
-            second = _read(turned, lang, timeout, dpi)
+            second = _read(turned, lang, budget, dpi)
             if (second.confidence or 0) > (result.confidence or 0):
                 second.rotation, second.skew = rotation, turned_skew
                 result = second
@@ -144,12 +169,15 @@ def _skew_sample(image: bytes | Image.Image) -> Image.Image:
     return _gray(picture)
 
 
-def _open(image: bytes | Image.Image, *, full: bool = True) -> Image.Image:
-    """The image decoded (full=False: only its header read)."""
+def _open(image: bytes | Image.Image, *, full: bool = True,
+          limits: Limits | None = None) -> Image.Image:
+    """The image decoded (full=False: only its header read, and checked against the pixel
+    limit: the first thing ocr_image does)."""
     if isinstance(image, Image.Image):
         return image
     try:
-        picture = Image.open(io.BytesIO(image))
+        picture = limits_module.open_image(io.BytesIO(image), "page image",
+                                           limits or limits_module.current())
         if full:
             picture.load()
     except (OSError, SyntaxError, ValueError) as exc:
@@ -167,9 +195,9 @@ def _declared_dpi(picture: Image.Image) -> int | None:
     return value if value and value >= 100 else None
 
 
-def _read(image: bytes | Image.Image, lang: str, timeout: float, dpi: int | None) -> OcrResult:
+def _read(image: bytes | Image.Image, lang: str, budget: Budget, dpi: int | None) -> OcrResult:
     """One Tesseract run over a temporary file; text rebuilt from blocks, paragraphs, lines."""
-    config = TESSERACT_CONFIG + (f" --dpi {dpi}" if dpi else "")
+    arguments = ["-l", lang, *TESSERACT_CONFIG.split(), *(["--dpi", str(dpi)] if dpi else [])]
     with tempfile.TemporaryDirectory(prefix="plans-ocr-") as folder:
         if isinstance(image, bytes):
             path = Path(folder) / "page.img"
@@ -177,20 +205,62 @@ def _read(image: bytes | Image.Image, lang: str, timeout: float, dpi: int | None
         else:  # uncompressed: PNG would spend ~0.1 s per page compressing what Tesseract unpacks
             path = Path(folder) / "page.pnm"
             (image if image.mode in ("1", "L", "RGB") else image.convert("RGB")).save(path, "PPM")
-        try:
-            data = pytesseract.image_to_data(str(path), lang=lang, config=config,
-                                             timeout=timeout, output_type=pytesseract.Output.DICT)
-        except RuntimeError as exc:
-            if "timeout" in str(exc).lower():
-                raise errors.OcrTimeout(f"> {timeout:g} s") from exc
-            raise
-        except pytesseract.TesseractNotFoundError as exc:
-            raise errors.OcrEngineMissing(str(exc)) from exc
-        except pytesseract.TesseractError as exc:
-            if "traineddata" in str(exc) or "language" in str(exc).lower():
-                raise errors.OcrEngineMissing(str(exc)) from exc
-            raise
-    return _result_from_data(data)
+        tsv = run_tesseract(path, [*arguments, "tsv"], budget)
+    return _result_from_data(_tsv_columns(tsv))
+
+
+# Leptonica and the C++ runtime, out of memory, say so on stderr (Tesseract may still exit 0
+# with an empty page); the dynamic loader says so when even the libraries do not fit.
+_OUT_OF_MEMORY = re.compile(r"malloc fail|not made|bad_alloc|Cannot allocate memory|"
+                            r"failed to map segment|out of memory", re.IGNORECASE)
+
+
+def run_tesseract(path: Path, arguments: list[str], budget: Budget) -> str:
+    """`tesseract PATH stdout ARGUMENTS` within the page's time and memory; its standard output.
+
+    The memory limit is the process's address space, set by util-linux's prlimit.
+    """
+    command = ["tesseract", str(path), "stdout", *arguments]
+    if shutil.which("prlimit"):
+        command = ["prlimit", f"--as={budget.memory_bytes}", "--", *command]
+    seconds = budget.seconds()
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired as exc:
+        budget.seconds()  # FileTimeout when it was the file's time that ran out
+        raise errors.OcrTimeout(f"> {budget.page.seconds:g} s") from exc
+    except FileNotFoundError as exc:
+        raise errors.OcrEngineMissing(str(exc)) from exc
+    stderr = done.stderr.decode("utf-8", errors="replace")
+    if _OUT_OF_MEMORY.search(stderr):
+        raise errors.MemoryLimitExceeded(
+            f"Tesseract > {budget.memory_bytes / limits_module.MB:g} MB")
+    if done.returncode != 0:
+        if "traineddata" in stderr or "language" in stderr.lower():
+            raise errors.OcrEngineMissing(stderr.strip()[-300:])
+        raise errors.CorruptFile(f"tesseract: {stderr.strip()[-300:]}",
+                                 vi="Tesseract không đọc được ảnh trang này; hãy quét lại.",
+                                 en="Tesseract could not read this page image; scan it again.")
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+_TSV_NUMBERS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left",
+                "top", "width", "height")
+
+
+def _tsv_columns(tsv: str) -> dict[str, list]:
+    """Tesseract's TSV as columns (what pytesseract's Output.DICT gives): numbers as numbers."""
+    lines = [line.split("\t") for line in tsv.splitlines() if line.strip()]
+    if not lines:
+        return {name: [] for name in (*_TSV_NUMBERS, "conf", "text")}
+    header, rows = lines[0], lines[1:]
+    columns: dict[str, list] = {name: [] for name in header}
+    for row in rows:
+        row = row + [""] * (len(header) - len(row))
+        for name, value in zip(header, row, strict=False):
+            columns[name].append(int(value) if name in _TSV_NUMBERS else
+                                 float(value) if name == "conf" else value)
+    return columns
 
 
 def _result_from_data(data: dict) -> OcrResult:
@@ -239,7 +309,7 @@ def _reads_badly(result: OcrResult) -> bool:
     return share is not None and share < MIN_SYLLABLE_SHARE and len(result.words) >= 5
 
 
-def _detect_rotation(gray: Image.Image, timeout: float, dpi: int | None) -> int:
+def _detect_rotation(gray: Image.Image, budget: Budget, dpi: int | None) -> int:
     """Clockwise degrees (0/90/180/270) to turn the page upright, by Tesseract's OSD."""
     config = "--psm 0 -c min_characters_to_try=10" + (f" --dpi {dpi}" if dpi else "")
     small = gray
@@ -249,11 +319,12 @@ def _detect_rotation(gray: Image.Image, timeout: float, dpi: int | None) -> int:
                             Image.Resampling.BILINEAR)
         config = config.split(" --dpi")[0]
     try:
-        osd = pytesseract.image_to_osd(small, config=config, timeout=timeout,
+        osd = pytesseract.image_to_osd(small, config=config, timeout=budget.seconds(),
                                        output_type=pytesseract.Output.DICT)
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
-            raise errors.OcrTimeout(f"orientation > {timeout:g} s") from exc
+            budget.seconds()  # FileTimeout when it was the file's time that ran out
+            raise errors.OcrTimeout(f"> {budget.page.seconds:g} s (orientation)") from exc
         raise
     except pytesseract.TesseractError:
         return 0  # too few characters to decide: leave the page as it is

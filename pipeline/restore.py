@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
 from pipeline.restore_model import (
     BOS,
@@ -81,9 +82,7 @@ class _Token:
 def load_model() -> RestoreModel:
     """The restoration model from models/restore (loaded once per process)."""
     if not model_available():
-        raise FileNotFoundError(
-            f"restoration model missing in {MODEL_DIR}: run `make models` "
-            "(scripts/build_restore_model.py)")
+        raise errors.ModelMissing(str(MODEL_DIR))
     return load_model_from(MODEL_DIR)
 
 

@@ -12,13 +12,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.text import strip_accents
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "restore"
+# models/ ships inside the package (pipeline/models links to it in a checkout), so an installed
+# copy finds its model where a checkout does
+MODEL_DIR = Path(str(resources.files("pipeline") / "models" / "restore"))
 
 BOS = 0  # sentence boundary
 UNK = 1  # any word that is not a Vietnamese syllable

@@ -468,8 +468,8 @@ def find_document(session: Session, id_or_name: str | int) -> DocumentRow:
     """A document by id, file name or SHA-256 prefix; raises DocumentNotFound."""
     key = str(id_or_name).strip()
     conditions = [DocumentRow.file_name == key, DocumentRow.file_name == Path(key).name]
-    if key.isdigit():
-        conditions.append(DocumentRow.id == int(key))
+    if (doc_id := as_id(key)) is not None:
+        conditions.append(DocumentRow.id == doc_id)
     if len(key) >= 8 and all(c in "0123456789abcdef" for c in key.lower()):
         conditions.append(DocumentRow.sha256.startswith(key.lower()))
     doc = session.scalars(select(DocumentRow).where(or_(*conditions))).first()
@@ -504,17 +504,39 @@ def _with_document(session: Session, model, fields: tuple[str, ...], *where) -> 
     return out
 
 
+def as_id(text: str | int) -> int | None:
+    """A row id typed by a user, or None: ASCII digits only ("²" is a digit to Python) and
+    within the 64-bit integers every database stores."""
+    text = str(text).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
+def year_number(year: str | int) -> int:
+    """A year typed by a user (2024), or errors.BadParameter saying what a year looks like."""
+    text = str(year).strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise errors.BadParameter(f"year={text[:40]!r}", vi="Năm phải có dạng 2024.",
+                                  en="A year looks like 2024.")
+    return int(text)
+
+
 def _document_filter(document: str | None) -> list:
     if not document:
         return []
     conditions = [DocumentRow.file_name == document]
-    if str(document).isdigit():
-        conditions.append(DocumentRow.id == int(document))
+    if (doc_id := as_id(document)) is not None:
+        conditions.append(DocumentRow.id == doc_id)
     return [or_(*conditions)]
 
 
-def _like(column, text: str):
-    return func.lower(column).contains(text.lower())
+def _like(column, text: str, *, ignore_case: bool = True):
+    """`column` contains `text` as typed: % and _ match themselves, not any characters (LIKE
+    escaping by SQLAlchemy's autoescape). The one LIKE of the store; every filter uses it."""
+    if ignore_case:
+        return func.lower(column).contains(text.lower(), autoescape=True)
+    return column.contains(text, autoescape=True)
 
 
 def query_targets(session: Session, *, document=None, locality=None, indicator=None,
@@ -528,7 +550,7 @@ def query_targets(session: Session, *, document=None, locality=None, indicator=N
     if dimension:
         where.append(TargetRow.dimension == dimension)
     if year:
-        where.append(TargetRow.year.contains(str(year)))
+        where.append(_like(TargetRow.year, str(year), ignore_case=False))
     fields = ("indicator", "dimension", "subject", "comparator", "value", "value_max",
               "baseline", "unit", "year", "locality")
     return _with_document(session, TargetRow, fields, *where)
@@ -554,8 +576,8 @@ def query_deadlines(session: Session, *, document=None, agency=None, year=None,
                     locality=None) -> list[dict]:
     where = _document_filter(document)
     if year:
-        where.append(or_(func.extract("year", DeadlineRow.due_date) == int(year),
-                         DeadlineRow.period.contains(str(year))))
+        where.append(or_(func.extract("year", DeadlineRow.due_date) == year_number(year),
+                         _like(DeadlineRow.period, str(year), ignore_case=False)))
     if locality:
         where.append(_like(DocumentRow.locality, locality))
     fields = ("kind", "due_date", "period", "recurrence", "agency", "task")

@@ -93,6 +93,8 @@ def _reading(ch: str, before: str, after: str, letter: str) -> str:
 # Letters of old Vietnamese fonts that Unicode conversions left as look-alike code points:
 # "ƣ" (latin oi) for ư, the Icelandic eth for Đ/đ.
 BROKEN_FONT_LETTERS = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ"})
+# C0 controls and DEL, but tab, line feed, form feed (a page break) and carriage return
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 # Line ends a site stored as the four characters "\r\n" (or "\n"), several on a page
 _LITERAL_LINE_END = re.compile(r"(?:\\r\\n|\\n|\\r)[ \t]*")
 # A figure glued to the word after it ("2020của", "2025đạt"), a web address glued to a word
@@ -103,9 +105,11 @@ _CUT_YEAR = re.compile(r"(\b\d{1,2}/\d{1,2}/(?:19|20)) (\d\d)\b")
 
 
 def normalise(text: str) -> str:
-    """What every stage may assume of a page's text: NFC, one kind of line end, the letters of
-    old fonts read as the letters they show, figures and addresses not glued to words."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """What every stage may assume of a page's text: NFC, one kind of line end, no control
+    characters but tab and form feed (a NUL, which PostgreSQL refuses, is dropped), the letters
+    of old fonts read as the letters they show, figures and addresses not glued to words."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\v", "\n")
+    text = unicodedata.normalize("NFC", _CONTROL_CHARACTERS.sub("", text))
     if len(_LITERAL_LINE_END.findall(text)) >= 2:
         text = _LITERAL_LINE_END.sub("\n", text)
     text = text.translate(BROKEN_FONT_LETTERS)

@@ -26,9 +26,12 @@ python_env() {
     "$PY" -m venv .venv
   fi
   stamp=.venv/.installed
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
     .venv/bin/pip install -q --upgrade pip
-    .venv/bin/pip install -q -e '.[dev]'
+    # exact versions, each checked against its hash (refresh with `make lock`), then the
+    # project itself, editable, with nothing more to fetch
+    .venv/bin/pip install -q --require-hashes -r requirements.lock
+    .venv/bin/pip install -q --no-deps --no-build-isolation -e .
     touch "$stamp"
   fi
 }

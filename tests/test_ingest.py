@@ -16,6 +16,7 @@ from PIL import Image
 from pipeline import errors
 from pipeline.ingest import PageInput, open_document, sniff_type, text_layer_problem
 from pipeline.legacy_encodings import unicode_to_tcvn3
+from pipeline.limits import Limits
 from tests.scans import (
     A4,
     PLAN_TEXT,
@@ -28,6 +29,7 @@ from tests.scans import (
     write_image_pdf,
     write_tiff,
 )
+from tests.test_legacy_encodings import to_cp1258
 
 SHORT = "KẾ HOẠCH\nThực hiện mục tiêu giảm nghèo bền vững năm 2025 trên địa bàn xã."
 
@@ -255,6 +257,69 @@ def test_password_protected_pdf(tmp_path):
     assert "qpdf" in raised.value.message
 
 
+def test_pdf_encrypted_without_a_user_password_is_read(tmp_path):
+    """Only an owner password (printing, copying restricted): it opens, its text is kept."""
+    document = pymupdf.open(stream=text_pdf([SHORT]), filetype="pdf")
+    path = tmp_path / "owner-only.pdf"
+    document.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="chu-so-huu",
+                  permissions=pymupdf.PDF_PERM_PRINT)
+    [page] = pages_of(path)
+    assert "giảm nghèo" in page.text
+
+
+def test_pdf_with_a_broken_cross_reference_table_is_repaired(tmp_path):
+    data = bytearray(text_pdf([PLAN_TEXT, SHORT]))
+    xref = data.rindex(b"xref\n")
+    for offset in range(xref + 5, len(data) - 1):
+        if data[offset:offset + 1].isdigit() and data[offset - 1:offset] in (b"\n", b" "):
+            data[offset:offset + 1] = b"9"  # every offset of the table now points elsewhere
+    path = tmp_path / "xref.pdf"
+    path.write_bytes(bytes(data))
+    pages = pages_of(path)
+    assert len(pages) == 2 and "giảm nghèo" in pages[1].text
+
+
+def test_random_bytes_named_txt(tmp_path):
+    import random
+
+    path = tmp_path / "ke-hoach.txt"
+    path.write_bytes(random.Random(7).randbytes(20_000))
+    with pytest.raises(errors.UnsupportedType):
+        open_document(path)
+
+
+def test_nul_and_other_controls_inside_text_are_dropped(tmp_path):
+    path = tmp_path / "nul.txt"
+    path.write_bytes(f"Kế hoạch\x00 giảm nghèo\x01\n{PLAN_TEXT}\x00\x00".encode() + bytes(3))
+    [page] = pages_of(path)
+    assert page.text == f"Kế hoạch giảm nghèo\n{PLAN_TEXT}".strip("\n")
+    from pipeline.pages import make_page
+
+    stored = make_page(1, "Tỷ lệ\x00 hộ nghèo\x1b dưới 2%", "plain")
+    assert "\x00" not in stored.raw_text and "\x00" not in stored.text
+
+
+def test_mixed_utf8_and_windows_1258_lines_are_each_decoded(tmp_path):
+    lines = ["KẾ HOẠCH giảm nghèo năm 2024", "Phấn đấu giảm tỷ lệ hộ nghèo xuống dưới 1,5%.",
+             "Huy động nguồn lực thực hiện các chương trình.", "Đảm bảo 100% hộ nghèo có BHYT."]
+    data = b"\n".join(to_cp1258(line) if i % 2 else line.encode("utf-8")
+                      for i, line in enumerate(lines))
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # really mixed
+    path = tmp_path / "tron.txt"
+    path.write_bytes(data)
+    [page] = pages_of(path)
+    assert page.text.split("\n") == lines
+
+
+def test_mixed_utf8_and_tcvn3_lines_are_each_decoded(tmp_path):
+    unicode_line, legacy_line = "Kế hoạch giảm nghèo năm 2024", "Báo cáo kết quả thực hiện"
+    path = tmp_path / "tron-tcvn3.txt"
+    path.write_bytes(unicode_line.encode() + b"\n" + unicode_to_tcvn3(legacy_line))
+    [page] = pages_of(path)
+    assert page.text == unicode_line + "\n" + legacy_line
+
+
 def _zero_page_pdf() -> bytes:
     """A well-formed PDF whose page tree is empty (pymupdf refuses to save one)."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
@@ -307,9 +372,9 @@ def test_too_large(tmp_path):
     path = tmp_path / "plan.pdf"
     text_pdf([SHORT] * 5, path)
     with pytest.raises(errors.TooLarge):
-        open_document(path, max_pages=4)
+        open_document(path, limits=Limits(pages=4))
     with pytest.raises(errors.TooLarge):
-        open_document(path, max_bytes=100)
+        open_document(path, limits=Limits(file_bytes=100))
 
 
 # --- streaming ----------------------------------------------------------------------------------------

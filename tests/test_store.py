@@ -61,6 +61,17 @@ def _exercise(engine) -> None:
             store.find_document(session, "không có.pdf")
         docs = store.query_documents(session)
         assert docs[0]["target_count"] == 1 and docs[0]["finding_count"] == 1
+        # what a user types is matched as typed: no LIKE wildcards, no id a database overflows on
+        for pattern in ("%", "_", "m_u", "%mẫu"):
+            assert store.query_targets(session, locality=pattern) == [], pattern
+            assert store.query_responsibilities(session, locality=pattern) == [], pattern
+        assert store.query_targets(session, year="20_4") == []
+        for bad_id in ("99999999999999999999999", "²", "١", "-1"):
+            assert store.query_targets(session, document=bad_id) == [], bad_id
+            with pytest.raises(errors.DocumentNotFound):
+                store.find_document(session, bad_id)
+        with pytest.raises(errors.BadParameter, match="2024"):
+            store.query_deadlines(session, year="abc")
 
 
 def test_sqlite_store_roundtrip(data_home):

@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 from datetime import date
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -18,6 +19,7 @@ from pipeline.web import create_app
 DISTRICT = "Huyện Thử Nghiệm"
 PROVINCE = "Tỉnh Mẫu"
 HOSTILE = "<script>alert('xss')</script>"
+LOCAL = "http://127.0.0.1"  # the app serves only the hosts it was told (127.0.0.1, localhost)
 
 
 def _grounded(text: str, quote: str, page: int = 1) -> records.Grounding:
@@ -75,7 +77,7 @@ def _save(engine, name: str, locality: str, admin_level: str, text: str, found: 
 @pytest.fixture()
 def empty_client(tmp_path):
     engine = store.get_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    with TestClient(create_app(engine)) as client:
+    with TestClient(create_app(engine), base_url=LOCAL) as client:
         yield client
 
 
@@ -96,7 +98,7 @@ def filled(tmp_path):
                               groundings=[_grounded(text_b, finding_quote)])
     ids["b"] = _save(engine, "ke-hoach-tan-lap.txt", "Tân Lập", "xã", text_b, found_b,
                      [finding])
-    with TestClient(create_app(engine)) as client:
+    with TestClient(create_app(engine), base_url=LOCAL) as client:
         yield client, ids, {"a": text_a, "b": text_b}
 
 
@@ -434,3 +436,207 @@ def test_plans_web_on_a_stale_schema_says_to_migrate(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
     assert store.schema_revision(store.get_engine(fresh, readonly=True)) == store.SCHEMA_REVISION
+
+
+# ---------------------------------------------------------------- hostile requests
+
+# every parameter of every route; the document routes are given an existing id below
+HOSTILE_ROUTES = {
+    "/": [], "/targets": ["indicator", "dimension", "locality", "year", "document", "sort", "order"],
+    "/targets/export.csv": ["indicator", "locality", "year", "document", "sort", "order"],
+    "/targets/export.xlsx": ["dimension", "locality", "year", "document"],
+    "/compare": ["indicator", "dimension", "locality", "district", "year"],
+    "/compare/export.csv": ["indicator", "dimension", "locality", "district", "year"],
+    "/compare/export.xlsx": ["indicator", "locality", "district", "year"],
+    "/findings": ["kind", "document"],
+    "/api/documents": [],
+    "/api/targets": ["indicator", "dimension", "locality", "year", "document"],
+    "/api/responsibilities": ["document", "agency", "role", "locality"],
+    "/api/deadlines": ["document", "agency", "year"],
+    "/api/compare": ["indicator", "dimension", "locality", "district", "year"],
+    "/api/findings": ["document", "kind"],
+    "/documents/{a}": ["span"], "/api/documents/{a}/text": ["raw"],
+}
+HOSTILE_VALUES = [
+    "abc", "²", "99999999999999999999999", "-1", "%", "_", "' OR '1'='1",
+    "1; DROP TABLE target; --", "../../etc/passwd", "1:2:99999999999999999999999", "²:1:1",
+    "%00", "%ff%fe", "%c0%ae%c0%ae", "x" * 50_000,
+]
+
+
+def _said_why(response) -> bool:
+    """A 400 or 404 explains itself: a JSON message or the error page's sentence."""
+    if response.headers["content-type"].startswith("application/json"):
+        return bool(response.json().get("message"))
+    return 'id="error-message"' in response.text
+
+
+def test_hostile_parameters_get_400_or_404_with_a_message_never_500(filled):
+    client, ids, _ = filled
+    wrong = []
+    for route, names in HOSTILE_ROUTES.items():
+        path = route.format(a=ids["a"])
+        for name in names:
+            for value in HOSTILE_VALUES:
+                raw = value if value.startswith("%") else quote(value)
+                response = client.get(f"{path}?{name}={raw}")
+                if response.status_code not in (200, 400, 404) or (
+                        response.status_code != 200 and not _said_why(response)):
+                    wrong.append((path, name, value[:20], response.status_code))
+    assert not wrong
+    assert client.get("/api/deadlines?year=abc").json()["error"] == "bad_parameter"
+    assert client.get("/api/documents/1/text?raw=abc").status_code == 400
+    assert client.get("/api/targets?locality=%ff").json()["error"] == "bad_parameter"
+
+
+@pytest.mark.parametrize("path", [
+    "/documents/99999999999999999999999", "/api/documents/99999999999999999999999",
+    "/documents/²", "/api/documents/²/text", "/documents/-1", "/documents/..%2f..%2fetc%2fpasswd",
+    "/api/documents/'%20OR%201=1%20--", "/documents/%e2%80%ae"])
+def test_hostile_document_ids_are_404(filled, path):
+    response = filled[0].get(path)
+    assert response.status_code == 404 and _said_why(response)
+
+
+def _asgi_get(app, raw_path: bytes, query: bytes, host: bytes = b"127.0.0.1") -> tuple[int, bytes]:
+    """One GET straight into the ASGI app: query strings longer than any HTTP client sends."""
+    import asyncio
+    from urllib.parse import unquote
+
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": unquote(raw_path.decode()), "raw_path": raw_path,
+             "query_string": query, "root_path": "", "headers": [(b"host", host)],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], body
+
+
+@pytest.mark.parametrize("size", [100_000, 1_000_000])
+def test_huge_query_strings_are_refused_with_a_message(filled, size):
+    app = filled[0].app
+    for path in (b"/api/targets", b"/targets", b"/compare/export.csv"):
+        status, body = _asgi_get(app, path, b"locality=" + b"a" * size)
+        assert status == 400 and "bad_parameter" in body.decode() or "Tham số" in body.decode()
+    status, _ = _asgi_get(app, b"/api/documents/" + b"a" * size, b"")
+    assert status == 400
+
+
+def test_like_metacharacters_match_themselves(filled):
+    client, _, _ = filled
+    assert len(client.get("/api/targets", params={"locality": "An"}).json()) == 3
+    for pattern in ("%", "_", "An%", "A_ Bình", "%Bình"):
+        assert client.get("/api/targets", params={"locality": pattern}).json() == [], pattern
+        assert client.get("/api/responsibilities", params={"locality": pattern}).json() == []
+    assert client.get("/api/targets", params={"year": "20_4"}).json() == []
+    assert client.get("/api/deadlines", params={"year": "2024"}).json()
+
+
+def test_only_the_configured_hosts_are_served(filled, tmp_path):
+    client, _, _ = filled
+    assert client.get("/api/documents").status_code == 200
+    assert client.get("/api/documents", headers={"host": "localhost:8000"}).status_code == 200
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.",
+                 "0.0.0.0"):
+        response = client.get("/api/documents", headers={"host": host})
+        assert response.status_code == 400, host
+        assert "tân lập" not in response.text.lower()
+    named = create_app(store.get_engine(f"sqlite:///{tmp_path / 'named.db'}"), ["plans.lan"])
+    with TestClient(named, base_url="http://plans.lan") as other:
+        assert other.get("/api/documents").status_code == 200
+        assert other.get("/api/documents", headers={"host": "127.0.0.1"}).status_code == 400
+
+
+def test_plans_web_serves_its_host_and_the_allowed_ones(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    monkeypatch.setenv("PLANS_DB_URL", f"sqlite:///{tmp_path / 'plans.db'}")
+    store.get_engine()
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda asgi, **options: started.update(app=asgi, **options))
+    result = CliRunner().invoke(app, ["web", "--host", "10.1.2.3", "--allowed-host", "plans.lan"])
+    assert result.exit_code == 0, result.output
+    assert "plans.lan" in result.output
+    with TestClient(started["app"]) as client:
+        for host, status in (("127.0.0.1", 200), ("localhost", 200), ("10.1.2.3:8000", 200),
+                             ("plans.lan", 200), ("evil.example", 400)):
+            assert client.get("/api/documents", headers={"host": host}).status_code == status
+    assert CliRunner().invoke(app, ["web", "--host", "::1"]).exit_code == 0
+    with TestClient(started["app"]) as client:
+        assert client.get("/api/documents", headers={"host": "[::1]:8000"}).status_code == 200
+        assert client.get("/api/documents", headers={"host": "plans.lan"}).status_code == 400
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"])
+@pytest.mark.parametrize("path", ["/", "/targets", "/api/targets", "/api/documents/1",
+                                  "/targets/export.csv", "/static/app.css"])
+def test_other_methods_are_405(filled, method, path):
+    assert filled[0].request(method, path).status_code == 405
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static/%2e%2e%2fapp.py",
+    "/static/..%5capp.py", "/static/%252e%252e/app.py", "/static//etc/passwd",
+    "/static/%2fetc%2fpasswd", "/static/%c0%ae%c0%ae/app.py", "/static/....//app.py",
+    "/static/app.css%00.py", "/static/..;/app.py", "/../pipeline/web/app.py",
+    "/targets/export.%2e%2e%2fapp.py", "/documents/..%2f..%2f..%2fetc%2fpasswd",
+])
+def test_path_traversal_variants_serve_no_file(filled, path):
+    response = filled[0].get(path)
+    assert response.status_code in (400, 404), path
+    assert "create_app" not in response.text and "root:" not in response.text
+
+
+def test_real_server_refuses_foreign_hosts_and_huge_requests(filled):
+    """Through uvicorn as `plans web` runs it: the Host header and the request line as sent."""
+    import http.client
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(filled[0].app.state.engine)  # its own app: the test client keeps its own
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                          log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+
+    def get(target: str, host: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.putrequest("GET", target, skip_host=True)
+            connection.putheader("Host", host)
+            connection.endheaders()
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    try:
+        assert get("/api/documents", f"127.0.0.1:{port}") == 200
+        assert get("/api/documents", f"localhost:{port}") == 200
+        assert get("/api/documents", "attacker.example") == 400
+        for size in (100_000, 1_000_000):
+            assert get("/api/targets?locality=" + "a" * size, f"127.0.0.1:{port}") == 400
+        assert get("/api/targets?locality=%ff%fe", f"127.0.0.1:{port}") == 400
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -2,7 +2,7 @@
 
 models/spacy_plans is a blank Vietnamese pipeline (no pyvi) with a SpanRuler whose token
 patterns match the folded form (lowercase, accents removed) held in each token's NORM. Build it
-with `python scripts/build_spacy_model.py`; it is loaded once per process.
+with `python scripts/build_spacy_model.py` (`make models`); it is loaded once per process.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
+from pipeline import errors
 from pipeline.text import fold
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "spacy_plans"
+MODEL_DIR = Path(str(resources.files("pipeline") / "models" / "spacy_plans"))  # package data
 SPANS_KEY = "plans"
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
@@ -41,14 +43,11 @@ class Mention:
 
 @lru_cache(maxsize=1)
 def load_pipeline():
-    """The saved pipeline (built if missing, so a fresh checkout still works)."""
+    """The saved pipeline, shipped in the package (models/ in a checkout)."""
     import spacy
 
-    if not (MODEL_DIR / "config.cfg").exists():  # fresh checkout: build it from the tables
-        import runpy
-
-        script = MODEL_DIR.parents[1] / "scripts" / "build_spacy_model.py"
-        runpy.run_path(str(script))["build"](MODEL_DIR)
+    if not (MODEL_DIR / "config.cfg").exists():
+        raise errors.ModelMissing(str(MODEL_DIR))
     return spacy.load(MODEL_DIR)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,19 +25,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from pipeline import compare, errors, numbers, store
-from pipeline.web import render
+from pipeline.web import guard, render
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-
-# Content-Security-Policy: everything from this server, no inline script, no outside host.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; object-src 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 TARGET_SORT_KEYS = ("document", "indicator", "dimension", "locality", "year", "value",
                     "comparator", "page", "confidence")
@@ -248,8 +240,9 @@ def _parse_spans(spans: list[str]) -> list[tuple[int, int, int]]:
     parsed = []
     for item in spans:
         parts = item.split(":")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            parsed.append((int(parts[0]), int(parts[1]), int(parts[2])))
+        numbers = [store.as_id(p) for p in parts]
+        if len(parts) == 3 and None not in numbers:
+            parsed.append((numbers[0], numbers[1], numbers[2]))
     return parsed
 
 
@@ -586,8 +579,12 @@ def _error_response(request: Request, exc: errors.PlanError, status: int) -> Res
     return _page(request, "error.html", status_code=status, error=body, active="")
 
 
-def create_app(engine: sqlalchemy.Engine) -> FastAPI:
-    """The FastAPI application over this engine: pages, JSON API, /openapi.json, /static."""
+def create_app(engine: sqlalchemy.Engine,
+               allowed_hosts: Sequence[str] = guard.DEFAULT_ALLOWED_HOSTS) -> FastAPI:
+    """The FastAPI application over this engine: pages, JSON API, /openapi.json, /static.
+
+    Only requests whose Host header names one of `allowed_hosts` are served ("*": any).
+    """
     app = FastAPI(title="Kế hoạch giảm nghèo: API chỉ đọc",
                   description="Read-only JSON API over Vietnamese local-government plans: "
                               "documents, targets, responsibilities, deadlines, comparisons "
@@ -613,11 +610,5 @@ def create_app(engine: sqlalchemy.Engine) -> FastAPI:
     def plan_error(request: Request, exc: errors.PlanError) -> Response:
         return _error_response(request, exc, 400 if exc.exit_code == 2 else 500)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    guard.protect(app, allowed_hosts, _error_response)
     return app
