@@ -278,6 +278,15 @@ def test_targets_match_gold(path):
     assert matched / max(predicted, 1) >= 0.9, (matched, predicted)
 
 
+@pytest.mark.parametrize("path", _params(_gold_plans()))
+def test_gold_quotes_stand_in_their_plans(path):
+    """A gold quote is the clause a reader marks in the plan: it must stand in the plan's text."""
+    bench = _bench()
+    pages = bench.load_pages(path, restore=False)
+    for g in json.loads((GOLD / "targets" / f"{path.stem}.json").read_text(encoding="utf-8")):
+        assert any(bench.quote_spans(p, g["quote"]) for p in pages), g["quote"]
+
+
 def test_restated_shares_equivalents_and_parts():
     text = (
         "II. MỤC TIÊU\n"
