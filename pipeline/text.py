@@ -90,6 +90,26 @@ def _reading(ch: str, before: str, after: str, letter: str) -> str:
     return letter
 
 
+_TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+
+
+def tone_key(text: str) -> str:
+    """`text` in lower case with each syllable's tone mark moved to its end, so that the old and
+    the new placement of a tone compare equal ("Hoà" and "Hòa", "THUỶ" and "thủy") while the
+    accents themselves still count ("Phú" is not "Phù")."""
+    out, tones = [], []
+    for ch in unicodedata.normalize("NFD", text.lower()) + " ":
+        if ch in _TONE_MARKS:
+            tones.append(_TONE_MARKS[ch])
+        elif unicodedata.category(ch)[0] in "LMN":
+            out.append(ch)
+        else:  # a syllable ends: its tone goes after it
+            out.extend(tones)
+            tones = []
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out[:-1]))
+
+
 # Letters of old Vietnamese fonts that Unicode conversions left as look-alike code points:
 # "ƣ" (latin oi) for ư, the Icelandic eth for Đ/đ.
 BROKEN_FONT_LETTERS = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ"})

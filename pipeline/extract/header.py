@@ -33,8 +33,10 @@ DOC_TYPES = {
     "quy che": "Quy chế",
     "quy dinh": "Quy định",
 }
+# The type code of a number ("45/KH-UBND", "12-NQ/TU"), folded and in capitals
 CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", "NQ": "Nghị quyết",
-              "TTr": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn"}
+              "TTR": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn",
+              "DA": "Đề án", "CTR": "Chương trình", "QC": "Quy chế"}
 _TYPE_ALTERNATION = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _DATE = (r"ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*"
          r"nam\s*|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)(?P<y>\d{4})")
@@ -42,12 +44,16 @@ _DATE_LINE_RE = re.compile(rf"(?m)^[#*\s]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
 # The same date line anywhere on a header line, when the two header columns are joined on one
 # line ("Số: 7/KH-UBND      Đông Sơn, ngày 9 tháng 4 năm 2024"): the place is the words
 # (single-spaced, up to six) right before the comma.
+_LONE_DATE_RE = re.compile(rf"(?m)^[#*\s|]*(?P<place>){_DATE}[\s|]*$")
+_WEEKDAY_RE = re.compile(r"\b(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)\b")
 _DATE_ANYWHERE_RE = re.compile(rf"(?<!\S)(?P<place>[^\s,][^\s,]*(?: [^\s,]+){{0,5}}),\s*{_DATE}")
 # Header words a joined line may leave before the place ("... Hạnh phúc Đông Sơn, ngày ...")
 _HEADER_TAIL_RE = re.compile(
     r"\S*/\S*|hanh phuc|viet nam|nhan dan|\b(?:xa|huyen|tinh|phuong|quan) [^\s]+ [^\s]+\s{2,}"
 )
-_NUMBER = r"(?P<num>[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)"
+# "45/KH-UBND", "21/2022/NQ-HĐND", "  /KH-UBND" (a draft), and a party's "12-NQ/TU"
+_NUMBER = (r"(?P<num>[0-9]+\s*-\s*[a-z]{2,5}\s*/\s*[a-z0-9đ\-–&]+"
+           r"|[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)")
 _NUMBER_RE = re.compile(rf"(?m)^[#*\s]*so\s*[:.]?\s*{_NUMBER}")
 _FLAT_NUMBER_RE = re.compile(rf"\bso\s*[:.]?\s*{_NUMBER}")
 _HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
@@ -104,7 +110,8 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
         _issuing_act(facts, text[:3000])
     if facts.doc_type is None and facts.number:
-        facts.doc_type = CODE_TYPES.get(facts.number.split("/")[-1].split("-")[0])
+        code = re.match(r"\d+-([^/]+)/", facts.number) or re.search(r"/([^/\d][^/-]*)", facts.number)
+        facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) if code else None
     if facts.doc_type is None:
         m = _SAYS_TYPE_RE.search(fold(text[:3000]))
         if m:
@@ -116,7 +123,7 @@ def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
     line said it already (`with_type` False)."""
     raw = re.sub(r"\s+", "", raw)
     facts.number = raw if re.match(r"\d", raw) else None
-    code = re.search(r"/([A-Za-zĐđ]+)", raw)
+    code = re.match(r"\d+-([A-Za-zĐđ]+)/", raw) or re.search(r"/([A-Za-zĐđ]+)", raw)
     if code and with_type:
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) or facts.doc_type
 
@@ -161,15 +168,27 @@ def _place(text: str, m: re.Match) -> str | None:
 def _date(facts: DocumentFacts, text: str, folded: str, header_end: int) -> None:
     """A date line in the header; else one after other text on a joined header line; else a
     date line anywhere (never "..., ngày 18/01/2022" of a cited decision when the header has it)."""
-    m = (_DATE_LINE_RE.search(folded, 0, header_end)
-         or _DATE_ANYWHERE_RE.search(folded, 0, header_end) or _DATE_LINE_RE.search(folded))
+    m = (_dated_place(_DATE_LINE_RE, folded, 0, header_end)
+         or _dated_place(_DATE_ANYWHERE_RE, folded, 0, header_end)
+         or _dated_place(_DATE_LINE_RE, folded, 0, len(folded)))
+    if m is None and _NUMBER_RE.search(folded, 0, header_end):
+        m = _LONE_DATE_RE.search(folded, 0, header_end)  # "Số: 15/KH-UBND" ... "Ngày 05 tháng 3 năm 2024"
     if m:
         facts.place = _place(text, m)
         _set_date(facts, m, text)
 
 
+def _dated_place(pattern: re.Pattern, folded: str, lo: int, hi: int) -> re.Match | None:
+    """The first "<place>, ngày ..." whose place is no weekday: "Thứ hai, ngày 11/11/2024" is
+    when a portal posted the page, not where and when the document was signed."""
+    for m in pattern.finditer(folded, lo, hi):
+        if not _WEEKDAY_RE.search(m.group("place")):
+            return m
+    return None
+
+
 def _flat_date(facts: DocumentFacts, flat: _Flat) -> None:
-    m = _DATE_ANYWHERE_RE.search(flat.folded)
+    m = _dated_place(_DATE_ANYWHERE_RE, flat.folded, 0, len(flat.folded))
     if m:
         facts.place = facts.place or _upper_words_before(flat.text, m.end("place"))
         _set_date(facts, m, flat.text)
