@@ -101,7 +101,7 @@ def test_figures_that_are_not_quantities():
         ("- Bảo đảm diện tích nhà ở tối thiểu 8 m²/người.", "housing_area", ">=", 8, "m²/người"),
         ("- Tổng kinh phí dự kiến 1.200 triệu đồng.", "budget", "=", 1200, "triệu đồng"),
         ("- 100% cán bộ làm công tác giảm nghèo được tập huấn.", "staff_trained", "=", 100, "%"),
-        ("- Có thêm 3 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 3, "xã"),
+        ("- Có thêm 3 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "increase_by", 3, "xã"),
         ("- Đến năm 2025 có 8/10 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 8, "xã"),
         ("- 100% hộ nghèo có nhu cầu được vay vốn Ngân hàng Chính sách xã hội.", "credit", "=",
          100, "%"),

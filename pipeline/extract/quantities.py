@@ -55,6 +55,8 @@ UNITS: dict[str, str] = {
     "lop": "lớp",
     "mo hinh": "mô hình",
     "can nha": "căn nhà",
+    "ngoi nha": "căn nhà",
+    "can": "căn nhà",
     "nha": "nhà",
     "cong trinh": "công trình",
     "du an": "dự án",
@@ -66,8 +68,9 @@ _UNIT_ALT = "|".join(
     for u in sorted(UNITS, key=len, reverse=True)
     if u != "%"
 )
-# a unit word must end at a word boundary ("hộ" but not "hỗ" folded to "ho" ... "hotro")
-UNIT_RE = rf"(?:\s*%|\s*(?:{_UNIT_ALT})(?![a-z0-9]))"
+# a unit word must end at a word boundary ("hộ" but not "hỗ" folded to "ho" ... "hotro"); "72
+# triệu" with "đồng" left out ends its clause
+UNIT_RE = rf"(?:\s*%|\s*(?:{_UNIT_ALT})(?![a-z0-9])|\s*trieu(?=\s*(?:[;,.)]|$)))"
 
 _Q = rf"(?P<{{name}}>{NUMBER})(?P<{{name}}_unit>{UNIT_RE})?"
 
@@ -92,6 +95,12 @@ SINGLE_RE = re.compile(rf"{_ALONE}{_q('val')}")
 FRACTION_RE = re.compile(
     rf"{_ALONE}(?P<val>\d+)\s*/\s*(?P<total>\d+)(?P<val_unit>\s*(?:{_UNIT_ALT})(?![a-z0-9]))"
 )
+# "giảm 1/2 số hộ nghèo", "một nửa số hộ", "2/3 số xã": a share of a count, kept as the fraction
+# it is (unit "phần"), not a rate in %
+SHARE_OF_COUNT_RE = re.compile(
+    rf"{_ALONE}(?:(?P<num>\d+)\s*/\s*(?P<den>\d+)|(?P<half>mot nua))(?=\s+(?:tong\s+)?so\s+[a-z])"
+)
+SHARE_UNIT = "phần"
 
 
 def canonical_unit(folded_unit: str | None) -> str | None:
@@ -100,6 +109,8 @@ def canonical_unit(folded_unit: str | None) -> str | None:
         return None
     key = re.sub(r"\s+", " ", folded_unit.strip())
     key = re.sub(r"\s*/\s*", "/", key)
+    if key == "trieu":
+        return "triệu đồng"
     return UNITS.get(key, key or None)
 
 
@@ -124,7 +135,7 @@ def find_quantities(folded: str) -> list[Quantity]:
     A figure that is no well-formed number ("1.234.5") is left out.
     """
     found: list[Quantity] = []
-    for finder in (_reductions, _ranges, _fractions, _singles):
+    for finder in (_reductions, _ranges, _shares, _fractions, _singles):
         for q in finder(folded):
             if all(q.end <= other.start or q.start >= other.end for other in found):
                 found.append(q)
@@ -165,6 +176,15 @@ def _fractions(folded: str) -> list[Quantity]:
             continue
         out.append(Quantity(m.start(), m.end(), float(m.group("val")),
                             canonical_unit(m.group("val_unit"))))
+    return out
+
+
+def _shares(folded: str) -> list[Quantity]:
+    out = []
+    for m in SHARE_OF_COUNT_RE.finditer(folded):
+        num, den = (1, 2) if m.group("half") else (int(m.group("num")), int(m.group("den")))
+        if 0 < num < den:
+            out.append(Quantity(m.start(), m.end(), num / den, SHARE_UNIT))
     return out
 
 

@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.indicators import BY_CODE
-from pipeline.extract.mood import Figure, is_reported
+from pipeline.extract.mood import Figure, is_reported, sentence_bounds
 from pipeline.extract.nlp import find_mentions
-from pipeline.extract.quantities import Quantity, find_quantities
+from pipeline.extract.quantities import SHARE_UNIT, Quantity, find_quantities
 from pipeline.extract.target_rules import (
     CLAUSE_BREAK_RE,
     COUNTERPART,
@@ -140,10 +140,13 @@ def _elliptical(gap: str) -> bool:
 
 def _continues_list(gap: str) -> bool:
     """The figure after `gap` goes on with the verb of the figure before: only its subject and
-    "và", "," or "(trong đó" between ("giảm 5.238 hộ, tỷ lệ khoảng 37,96%")."""
+    "và", ",", ";" or "(trong đó" between ("giảm 5.238 hộ, tỷ lệ khoảng 37,96%", "giảm tỷ lệ
+    hộ nghèo 1,5%/năm; hộ cận nghèo 1%/năm")."""
     gap = re.sub(r"\(\s*trong\s+do\s*:?", ",", gap)
-    if len(gap) > 45 or re.search(r"[;:.]", gap) or _OWN_VERB.search(gap):
+    if len(gap) > 45 or re.search(r"[:.]", gap) or _OWN_VERB.search(gap):
         return False
+    if ";" in gap:  # a new clause goes on only with a subject of its own before the figure
+        return bool(re.search(r"[a-z]", gap.rsplit(";", 1)[1]))
     return bool(re.search(r"\bva\b|,|\bty le\b", gap))
 
 
@@ -155,10 +158,11 @@ def _comparator(
     if q.form == "range":
         return "range"
     b = before.rstrip()
-    bound = bound_before(b)
+    # "tối thiểu mỗi nhà 10 triệu đồng": the bound stands before a per-unit phrase
+    bound = bound_before(b) or bound_before(re.sub(r"\b(?:cho\s+)?moi\s+[a-z]+\s*$", "", b))
     if bound:
         return bound
-    if re.match(r"^\s*(?:(?:ke hoach|chi tieu)\s+)?tro len\b", after):
+    if re.match(r"^\s*(?:(?:ke hoach|chi tieu|du toan|so voi \S+(?: \S+)?)\s+)?tro len\b", after):
         return ">="
     if re.match(r"^\s*tro xuong", after):
         return "<="
@@ -168,6 +172,9 @@ def _comparator(
         return "reduce_to" if GIAM_RE.search(sentence_before or clause_before) else "="
     if re.search(r"\bcon\s+lai\b[^;]*\bla\s*$", b):  # "tỷ lệ còn lại đến cuối năm là 1,52%"
         return "reduce_to"
+    if re.search(r"\bthem\s*$", b) or (re.search(r"\btang\s*$", b) and q.unit not in (
+            "%", "lần", SHARE_UNIT)):
+        return "increase_by"  # "tăng thêm 20 thôn", "có thêm 2 xã", "tăng 3 triệu đồng"
     if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
         return "reduce_by"
     if q.unit == "%" and re.search(r"\b(?:ty le|chi tieu|muc) giam ngheo\b", clause_before):
@@ -229,6 +236,54 @@ def _resolve_indicator(
 
 
 
+# Where the next item of a list begins after a figure: a new measure after a comma
+_NEXT_ITEM_RE = re.compile(r"\s*[,;]\s*(?:va\s+)?(?:ty le|ti le|so|tong|thu nhap|muc|toc do)\b")
+# "còn 63 nhà tạm ... quyết tâm xóa hết số nhà tạm này": the plan sets the whole stock to go
+_ELIMINATES_RE = re.compile(
+    r"\b(?:phan dau|quyet tam|muc tieu|ke hoach|chi tieu)\b[^.;]*\b(?:xoa|giai quyet|xu ly)\s+"
+    r"(?:het|toan bo|dut diem)\b")
+_FORWARD_SECTION_RE = re.compile(r"muc tieu|chi tieu|phuong huong|nhiem vu|ke hoach")
+
+
+def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
+           ctx: TargetContext) -> list[str]:
+    """Per figure: "set" (a target), "reported" (a result, an estimate, a baseline) or
+    "eliminated" (a stock the sentence sets to clear). A figure in a parenthesis takes the mood
+    of the figure it details; one said in the same breath as a result is a result too."""
+    report = ctx.facts.doc_type == "Báo cáo"  # a report of results: its targets are announced
+    section = fold(block.section)
+    in_targets = bool(TARGET_SECTION_RE.search(section) or (
+        report and _FORWARD_SECTION_RE.search(section)))
+    figures = [Figure(q.start, q.end, q.value) for q in quantities]
+    moods: list[str] = []
+    for i, q in enumerate(quantities):
+        before = folded[max(quantities[i - 1].end if i else 0, q.start - 40):q.start]
+        restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
+        parent = _parenthesis_parent(folded, quantities, i)
+        reported = is_reported(text, folded, figures, i, plan_start=ctx.facts.period_start,
+                               in_target_section=in_targets, reports_by_default=report)
+        reported = reported or (parent is not None and moods[parent] == "reported") or (
+            i > 0 and moods[i - 1] == "reported" and (
+                restates or _elliptical(folded[quantities[i - 1].end:q.start])))
+        s_hi = sentence_bounds(folded, q.start, q.end)[1]
+        if reported and re.search(r"\bcon\s*$", before) and _ELIMINATES_RE.search(
+                folded[q.end:s_hi]):
+            moods.append("eliminated")
+        else:
+            moods.append("reported" if reported else "set")
+    return moods
+
+
+def _said_again(folded: str, offset: int, earlier: TargetRecord, code: str, comparator: str,
+                q: Quantity) -> bool:
+    """The same target said again in other words ("... xuống còn 24,91% hoặc tỷ lệ hộ nghèo
+    giảm còn 24,91%"): one record."""
+    same = (earlier.indicator, earlier.comparator, earlier.value, earlier.unit) == (
+        code, comparator, q.value, q.unit)
+    between = folded[max(0, earlier.grounding.char_start - offset):q.start]
+    return same and bool(re.search(r"\bhoac\b", between)) and "." not in between
+
+
 def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetRecord]:
     """Targets of one paragraph, bullet or heading: one per figure with a unit."""
     text = page.text[block.start:block.end]
@@ -240,23 +295,13 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
     out: list[TargetRecord] = []
     prev: tuple[Quantity, str, str] | None = None  # quantity, comparator, clause of the last one
     prev_code: str | None = None
-    figures = [Figure(q.start, q.end, q.value) for q in quantities]
-    reported_at: list[bool] = []
-    reported_before = False
+    moods = _moods(text, folded, quantities, block, ctx)
     for i, q in enumerate(quantities):
         lo = quantities[i - 1].end if i else 0
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
         before = folded[max(lo, q.start - 40):q.start]
         after = folded[q.end:min(hi, q.end + 40)]
-        restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
-        parent = _parenthesis_parent(folded, quantities, i)
-        reported = is_reported(text, folded, figures, i, plan_start=ctx.facts.period_start,
-                               in_target_section=bool(TARGET_SECTION_RE.search(fold(block.section))))
-        reported = reported or (parent is not None and reported_at[parent]) or (
-            reported_before and (restates or _elliptical(folded[quantities[i - 1].end:q.start])))
-        reported_at.append(reported)
-        reported_before = reported
-        if reported or _is_support_rate(q, before, after):
+        if moods[i] == "reported" or _is_support_rate(q, before, after):
             continue
         share_of_prev = False
         if SITUATION_BEFORE_RE.search(before):
@@ -266,6 +311,9 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
             share_of_prev = True
         c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
         t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
+        next_item = _NEXT_ITEM_RE.search(folded, q.end, t_hi)
+        if next_item:  # "..., tỷ lệ hộ cận nghèo là 12%": the next figure's subject begins
+            t_hi = next_item.start()
         clause = folded[t_lo:t_hi]
         inherited = prev is not None and (share_of_prev or RESTATES_RE.search(before))
         if inherited and prev is not None:
@@ -273,11 +321,15 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
             if q.form == "single" and re.search(r"\bgiam\s*$", before):
                 comparator = "reduce_by"
             clause = prev[2] + " " + clause
+        elif moods[i] == "eliminated":
+            comparator = "reduce_by"  # "còn 63 nhà tạm ..., quyết tâm xóa hết": all of the stock
         else:
+            s_lo = sentence_bounds(folded, q.start, q.end)[0]
             comparator = _comparator(q, before, after, folded[t_lo:q.start],
-                                     folded[c_lo:q.start])
+                                     folded[min(s_lo, c_lo):q.start])
             if comparator == "=" and prev is not None and _continues_list(
-                    folded[prev[0].end:q.start]) and prev[1] in ("reduce_by", "reduce_to"):
+                    folded[prev[0].end:q.start]) and prev[1] in (
+                        "reduce_by", "reduce_to", "increase_by"):
                 comparator = prev[1]  # "giảm 0,35% tỷ lệ hộ nghèo và 0,2% tỷ lệ hộ cận nghèo"
         tight = best_indicator(mentions, t_lo, t_hi, q.start)
         if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
@@ -301,6 +353,8 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
         g_hi = t_hi - (len(folded[t_lo:t_hi]) - len(folded[t_lo:t_hi].rstrip(" .,;:\t\n")))
         if g_hi <= g_lo:
             g_lo, g_hi = q.start, q.end
+        if any(_said_again(folded, block.start, t, code, comparator, q) for t in out):
+            continue
         ind = BY_CODE.get(code)
         out.append(TargetRecord(
             indicator=code,
