@@ -153,7 +153,8 @@ HEADERS = [
     ("a news page is no document: nothing guessed",
      "Tin tức - Sự kiện\nCập nhật lúc 08:15 ngày 05/04/2023\nUBND huyện Mù Cang Chải tổ chức hội "
      "nghị triển khai nhiệm vụ giảm nghèo năm 2023. Năm 2022, toàn huyện giảm 7,2% hộ nghèo.\n",
-     dict(doc_type=None, number=None, issue_date=None, admin_level=None, locality=None)),
+     dict(doc_type=None, number=None, issue_date=None, admin_level=None, locality=None,
+          district=None, province=None)),
     ("the posting day of a portal is not the document's",
      "Trang thông tin điện tử xã Hoằng Lộc\nThứ hai, ngày 11/11/2024\nKẾ HOẠCH Thực hiện giảm "
      "nghèo năm 2024\nCăn cứ ...\n",
@@ -197,6 +198,48 @@ HEADERS = [
      "ỦY BAN NHÂN DÂN\nHUYỆN TRÀ CÚ\n\nSố: 45/KH-UBND\n\nTrà Cú, ngày 10 tháng 01 năm 2025\n\n"
      "KẾ HOẠCH\nThực hiện ... trên địa bàn huyện Trà Cú, tỉnh Trà Vinh năm 2025\n",
      dict(admin_level="huyện", locality="Trà Cú", province="Trà Vinh", district=None)),
+    ("a district portal's news that a commune drew up its plan",
+     "Xã Hoằng Lộc xây dựng kế hoạch giảm nghèo năm 2020\nCập nhật: 10/03/2020\nThực hiện Kế hoạch "
+     "số 25/KH-UBND ngày 15/02/2020 của UBND huyện Hoằng Hóa về giảm nghèo bền vững năm 2020, UBND "
+     "xã Hoằng Lộc đã xây dựng Kế hoạch số 08/KH-UBND ngày 05/3/2020 với mục tiêu giảm tỷ lệ hộ "
+     "nghèo xuống còn 2,5%.",
+     dict(doc_type="Kế hoạch", number="08/KH-UBND", issue_date="2020-03-05", admin_level="xã",
+          locality="Hoằng Lộc", district="Hoằng Hóa")),
+    ("a portal copy that starts at its title",
+     "KẾ HOẠCH Phát triển kinh tế - xã hội năm 2023 xã Trường Đông\nCăn cứ Nghị quyết số "
+     "05/NQ-HĐND ngày 20/12/2022 của HĐND xã Trường Đông;\nUBND xã Trường Đông xây dựng kế hoạch "
+     "như sau:\nI. MỤC TIÊU\n",
+     dict(doc_type="Kế hoạch", number=None, issue_date=None, admin_level="xã",
+          locality="Trường Đông")),
+    ("an en dash in the number",
+     "ỦY BAN NHÂN DÂN\nHUYỆN U MINH THƯỢNG\nSố: 120/KH–UBND\nU Minh Thượng, ngày 15 tháng 6 năm "
+     "2021\nKẾ HOẠCH\n", dict(number="120/KH-UBND")),
+    ("abbreviated level words",
+     "UBND TP. HỒ CHÍ MINH\nSố: 4249/QĐ-UBND\nTP. Hồ Chí Minh, ngày 10 tháng 8 năm 2016\nQUYẾT "
+     "ĐỊNH\n", dict(doc_type="Quyết định", admin_level="thành phố", locality="Hồ Chí Minh",
+                    province="Hồ Chí Minh", issue_date="2016-08-10")),
+    ("a date with dashes",
+     "ỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\nSố: 140/KH-UBND\nPhú Yên, ngày 25-8-2016\nKẾ HOẠCH\n",
+     dict(issue_date="2016-08-25")),
+    ("the commune line under its district without UBND",
+     "UBND HUYỆN HOẰNG HÓA\nXÃ HOẰNG LỘC\nSố: 10/KH-UBND\nHoằng Lộc, ngày 3 tháng 3 năm 2020\n"
+     "KẾ HOẠCH\n", dict(admin_level="xã", locality="Hoằng Lộc", district="Hoằng Hóa")),
+    ("People's Council of a city, columns flattened",
+     "HỘI ĐỒNG NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTHÀNH PHỐ HẢI PHÒNG | Độc lập - Tự "
+     "do - Hạnh phúc\n------- | ---------------\nSố: 55/NQ-HĐND | Hải Phòng, ngày 09 tháng 12 năm "
+     "2022\nNGHỊ QUYẾT\nVề ...\n",
+     dict(doc_type="Nghị quyết", number="55/NQ-HĐND", issue_date="2022-12-09",
+          admin_level="thành phố", locality="Hải Phòng", province="Hải Phòng")),
+    ("a plan attached to its decision",
+     "ỦY BAN NHÂN DÂN\nTỈNH HÒA BÌNH\n-------\nKẾ HOẠCH\nThực hiện Chương trình giảm nghèo\n(Kèm "
+     "theo Quyết định số 816/QĐ-UBND ngày 10 tháng 4 năm 2017 của Ủy ban nhân dân tỉnh)\n",
+     dict(doc_type="Kế hoạch", number="816/QĐ-UBND", issue_date="2017-04-10", admin_level="tỉnh",
+          locality="Hòa Bình", province="Hòa Bình")),
+    ("a steering committee under its commune, a draft",
+     "UBND XÃ TRƯỜNG ĐÔNG\nBAN CHỈ ĐẠO GIẢM NGHÈO\nSố:  /KH-BCĐ\nTrường Đông, ngày  tháng 01 năm "
+     "2023\nKẾ HOẠCH\nGiảm nghèo năm 2023\n\nCăn cứ ... của UBND thị xã Hòa Thành, tỉnh Tây Ninh;\n",
+     dict(doc_type="Kế hoạch", number=None, issue_date=None, admin_level="xã",
+          locality="Trường Đông", district="Hòa Thành", province="Tây Ninh")),
     ("no issuing unit at all",
      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nKẾ HOẠCH\nGiảm nghèo năm "
      "2024\n\nI. MỤC TIÊU\n- Tỷ lệ hộ nghèo giảm 1%.\n",

@@ -39,7 +39,7 @@ CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", 
               "DA": "Đề án", "CTR": "Chương trình", "QC": "Quy chế"}
 _TYPE_ALTERNATION = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _DATE = (r"ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*"
-         r"nam\s*|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)(?P<y>\d{4})")
+         r"nam\s*|(?P<d2>\d{1,2})\s*[/.-]\s*(?P<m2>\d{1,2})\s*[/.-]\s*)(?P<y>\d{4})")
 _DATE_LINE_RE = re.compile(rf"(?m)^[#*\s]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
 # The same date line anywhere on a header line, when the two header columns are joined on one
 # line ("Số: 7/KH-UBND      Đông Sơn, ngày 9 tháng 4 năm 2024"): the place is the words
@@ -60,7 +60,8 @@ _HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?
 # "<issuer> (vừa) ban hành Kế hoạch số 105/KH-UBND", "ban hành kèm theo Quyết định số: 59/QĐ-UBND
 # ngày 22 tháng 7 năm 2021": the act that issued the very document
 _ISSUED_RE = re.compile(
-    rf"\b(?:vua\s+)?ban\s+hanh\s+(?:kem\s+theo\s+)?(?P<type>{_TYPE_ALTERNATION})\b"
+    rf"(?:\b(?:vua\s+|da\s+)?(?:ban\s+hanh|xay\s+dung)\s+(?:kem\s+theo\s+)?|\(\s*kem\s+theo\s+)"
+    rf"(?P<type>{_TYPE_ALTERNATION})\b"
     rf"(?:\s+so\s*[:.]?\s*{_NUMBER})?(?P<rest>.{{0,24}})")
 _ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
 _DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
@@ -121,7 +122,7 @@ def read_header(facts: DocumentFacts, text: str) -> None:
 def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
     """The number as written without spaces; its code ("KH", "BC") says the type unless a type
     line said it already (`with_type` False)."""
-    raw = re.sub(r"\s+", "", raw)
+    raw = re.sub(r"\s+", "", raw).replace("–", "-")
     facts.number = raw if re.match(r"\d", raw) else None
     code = re.match(r"\d+-([A-Za-zĐđ]+)/", raw) or re.search(r"/([A-Za-zĐđ]+)", raw)
     if code and with_type:

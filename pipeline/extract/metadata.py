@@ -17,6 +17,7 @@ from collections import Counter
 from pipeline.extract.header import clean_phrase, read_header
 from pipeline.extract.references import extract_references
 from pipeline.places import (
+    ABBREVIATIONS,
     COMMUNE_LEVELS,
     DISTRICT_LEVELS,
     LEVEL_ALTERNATION,
@@ -41,7 +42,10 @@ _PARTY_LEVELS = {"tinh": "tỉnh", "huyen": "huyện", "thanh": "thành phố", 
                  "quan": "quận"}
 # What may follow the unit's name on a header line: nothing, a rule, the other column
 _HEADER_REST_RE = re.compile(r"\s*(?:$|\||[-_–—*]{2,}|\s{2,}|cong\s+hoa|doc\s+lap|so\s*:)")
-_UNIT_RE = re.compile(rf"[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)")
+# A level word of a header, or its abbreviation ("TP. HỒ CHÍ MINH", "TX HƯƠNG TRÀ"), then a name
+_HEAD_LEVEL = rf"(?P<lv>(?:{LEVEL_ALTERNATION})\s+|t[pxt]\b\.?\s*)(?=\S)"
+_UNIT_RE = re.compile(rf"[#*\s]*{_UBND}\s+{_HEAD_LEVEL}")
+_LEVEL_LINE_RE = re.compile(rf"[#*\s]*{_HEAD_LEVEL}")
 _PREAMBLE_RE = re.compile(
     rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:vua\s+)?(?:ban\s+hanh|"
     r"xay\s+dung|xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)")
@@ -162,36 +166,43 @@ def _body(folded: str) -> str:
 
 def _header_unit(text: str, folded: str):
     """(level, name, parent unit, agency) of the header's issuing unit ("ỦY BAN NHÂN DÂN / XÃ
-    TÂN HƯNG"); of two units ("UBND HUYỆN X" over "UBND XÃ Y", "UBND TỈNH X" over "SỞ ..."),
-    the lower one issues."""
+    TÂN HƯNG", "UBND TP. HỒ CHÍ MINH"); of two units ("UBND HUYỆN X" over "UBND XÃ Y" or "XÃ Y",
+    "UBND TỈNH X" over "SỞ ..."), the lower one issues."""
     parent: tuple[str, str | None] | None = None
     agency: str | None = None
     top = folded[:600]
-    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)", top)
+    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+{_HEAD_LEVEL}", top)
     if m:
         below = _line_below(folded, m.end())
         if below is not None:
             b_start, b_fold = below
-            mb = _UNIT_RE.match(b_fold)
-            if mb and RANK[LEVELS[mb.group(1)]] > RANK[LEVELS[m.group(1)]]:
-                got = _name_after(text, m.end(), LEVELS[m.group(1)])
-                parent = (LEVELS[m.group(1)], _as_written(got[0]) if got else None)
-                m = _UNIT_RE.match(folded, b_start)
-            elif re.match(r"[#*\s]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(
-                    text[b_start:b_start + len(b_fold)]):
-                agency = clean_phrase(text[b_start:b_start + len(b_fold)]).lstrip("#* ")
+            b_text = text[b_start:b_start + len(b_fold)]
+            mb = _UNIT_RE.match(b_fold) or (
+                _LEVEL_LINE_RE.match(b_fold) if _mostly_upper(b_text) else None)
+            if mb and RANK[_level(mb)] > RANK[_level(m)]:
+                got = _name_after(text, m.end(), _level(m))
+                parent = (_level(m), _as_written(got[0]) if got else None)
+                m = _UNIT_RE.match(folded, b_start) or _LEVEL_LINE_RE.match(folded, b_start)
+            elif re.match(r"[#*\s]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(b_text):
+                agency = clean_phrase(b_text).lstrip("#* ")
     if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
         # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
-        m = re.search(rf"(?m)^[#*\s]*({LEVEL_ALTERNATION})\s+(?=\S)", top)
-        if m and not text[m.start(1):m.end(1)].isupper():
+        m = re.search(rf"(?m)^[#*\s]*{_HEAD_LEVEL}", top)
+        if m and not text[m.start("lv"):m.end("lv")].isupper():
             m = None
     if m is None:
         return (*_party_unit(text, top), parent, agency)
-    level = LEVELS[m.group(1)]
+    level = _level(m)
     got = _name_after(text, m.end(), level)
-    if not _reads_as_header(text, folded, m.start(1), got):
+    if not _reads_as_header(text, folded, m.start("lv"), got):
         return None, None, None, None  # "UBND huyện X tổ chức hội nghị ...": a sentence
     return level, (_as_written(got[0]) if got else None), parent, agency
+
+
+def _level(m: re.Match) -> str:
+    """The admin level a match's "lv" group names ("huyen", "tp." -> "huyện", "thành phố")."""
+    word = re.sub(r"\s+", " ", m.group("lv")).rstrip(". ")
+    return LEVELS.get(word) or ABBREVIATIONS[word]
 
 
 def _reads_as_header(text: str, folded: str, level_at: int, got: tuple[str, int] | None) -> bool:
@@ -258,8 +269,10 @@ def _district_and_province(facts: DocumentFacts, pages: list[Page],
     Tĩnh", "thành phố Hà Nội"), the unit above the issuer in the header, a province that is its
     own locality. A fact the text does not state stays unknown."""
     level, name = facts.admin_level, facts.locality
+    if level is None:
+        return  # whose district or province would it be? unknown, not guessed
     named = _units_named(" ".join(p.text for p in pages))
-    if level in COMMUNE_LEVELS or level is None:
+    if level in COMMUNE_LEVELS:
         facts.district = _most_named(named, lambda lv, n: lv in DISTRICT_LEVELS and not (
             lv == "thành phố" and is_central_city(n)))
     facts.province = _most_named(named, lambda lv, n: lv == "tỉnh" or (
