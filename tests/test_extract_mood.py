@@ -3,7 +3,7 @@
 Every sentence here is written for the test in the way Vietnamese plans, reports and portal news
 write (no line of ../shared/real is copied); a line is read as a one-line document, with no
 section and no plan year, as bench/bench_real.py reads the real target lines. The last test
-checks the seen part of ../shared/real (skipped when absent) against the issue's goals.
+checks the seen part of ../shared/real (skipped when absent) against the issue"s goals.
 """
 
 from __future__ import annotations
@@ -65,7 +65,23 @@ REPORTS = [
     "(TTXVN) - Năm 2022, thành phố đã hỗ trợ 1.200 lao động tìm được việc làm.",
     "Thu nhập bình quân đầu người năm 2023 đạt 52 triệu đồng, tăng 6 triệu đồng so với năm 2022.",
     "Đến cuối năm 2022, toàn tỉnh có 512 xã đạt chuẩn nông thôn mới, tăng 35 xã so với cuối năm "
-    "2021.",
+    "2021.",    "Tính đến cuối năm 2023, toàn tỉnh còn 8.500 hộ nghèo, chiếm 2,1%.",
+    "Toàn tỉnh hiện có 3.200 hộ nghèo (chiếm 1,5%) và 4.100 hộ cận nghèo (chiếm 2%).",
+    "Kết quả rà soát cuối năm 2022, toàn huyện có 1.250 hộ nghèo, giảm 320 hộ so với đầu năm.",
+    "Trong giai đoạn 2016-2020, tỉnh đã huy động được 2.500 tỷ đồng cho công tác giảm nghèo.",
+    "Với những giải pháp trên, năm 2023 huyện đã giảm được 450 hộ nghèo, đạt 112% kế hoạch.",
+    "Tỷ lệ hộ nghèo năm 2023 giảm 1,2% so với năm 2022.",
+    "Đến nay, toàn tỉnh có 85/120 xã đạt chuẩn nông thôn mới, đạt 70,8%.",
+    "Nguồn vốn giải ngân được 85% kế hoạch vốn giao.",
+    "Năm 2023, tỉnh được Trung ương phân bổ 120 tỷ đồng; trong đó vốn đầu tư phát triển 80 tỷ đồng.",
+    "Năm 2023, tỉnh được phân bổ 120 tỷ đồng vốn sự nghiệp. Trong đó, tỉnh đã giải ngân 95 tỷ "
+    "đồng, còn lại 25 tỷ đồng.",
+    "Huyện vừa hoàn thành xây dựng 120 căn nhà đại đoàn kết cho hộ nghèo.",
+    "Sau 3 năm thực hiện Nghị quyết, tỷ lệ hộ nghèo toàn huyện giảm từ 12,5% xuống còn 6,2%.",
+    "Năm 2022, có 2.340 lượt hộ nghèo được vay vốn với tổng dư nợ 95 tỷ đồng.",
+    "Bình quân giai đoạn 2016 - 2020, mỗi năm giảm 1,8% hộ nghèo.",
+    "Thu nhập bình quân đầu người năm 2023 của huyện ước đạt 55 triệu đồng.",
+    "Hiện tỷ lệ hộ nghèo của xã là 3,5%.",
 ]
 
 
@@ -131,6 +147,27 @@ TARGETS = [
     ("- Tổng thu ngân sách đạt 100% dự toán trở lên.", [(100, "%", {">="})]),
     ("Tỷ lệ hộ nghèo giảm xuống còn 4,5% hoặc tỷ lệ hộ nghèo còn 4,5% theo chuẩn mới.",
      [(4.5, "%", {"reduce_to"})]),
+    ("Hiện tỷ lệ hộ nghèo của xã là 3,5%, mục tiêu đến năm 2025 còn dưới 2%.",
+     [(2, "%", {"<", "reduce_to"})]),
+    ("- Tỷ lệ hộ nghèo giảm 1,5% so với năm 2023.",
+     [(1.5, "%", {"reduce_by"})]),
+    ("Cụ thể, năm 2024 tỉnh đặt mục tiêu giảm 1% tỷ lệ hộ nghèo.",
+     [(1, "%", {"reduce_by"})]),
+    ("Theo kế hoạch, năm 2024 huyện phấn đấu giảm 150 hộ nghèo, trong đó 100 hộ là đồng bào dân "
+     "tộc thiểu số.",
+     [(150, "hộ", {"reduce_by"}), (100, "hộ", {"reduce_by"})]),
+    ("- Toàn xã có 95% hộ dân sử dụng nước sạch.",
+     [(95, "%", {"="})]),
+    ("Năm 2023, toàn tỉnh giảm 2,1% hộ nghèo; năm 2024 phấn đấu giảm 1,5%.",
+     [(1.5, "%", {"reduce_by"})]),
+    ("Để hoàn thành mục tiêu đã đề ra, năm 2024 huyện phấn đấu giảm 200 hộ nghèo.",
+     [(200, "hộ", {"reduce_by"})]),
+    ("- Phấn đấu 100% hộ nghèo có nhu cầu được vay vốn; dư nợ tăng thêm 20 tỷ đồng.",
+     [(100, "%", {"="}), (20, "tỷ đồng", {"increase_by"})]),
+    ("- Nâng tỷ lệ che phủ rừng lên 62%.",
+     [(62, "%", {"="})]),
+    ("UBND huyện vừa ban hành kế hoạch, theo đó phấn đấu năm 2024 giảm 1,2% hộ nghèo.",
+     [(1.2, "%", {"reduce_by"})]),
 ]
 
 

@@ -34,7 +34,7 @@ _REPORTS = re.compile(
     r"giam\s+duoc|tang\s+duoc|dat\s+duoc|duoc\s+keo\s+giam|bao\s+cao\s+cua|theo\s+bao\s+cao|"
     r"thong\s+ke|nam\s+qua|trong\s+nhung\s+nam\s+qua|vua\s+qua|thoi\s+gian\s+qua|luy\s+ke|"
     r"tinh\s+chung|ket\s+thuc\s+nam|nho\s+do|nho\s+vay|qua\s+do|nhu\s+vay|giai\s+ngan|"
-    r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu)\b")
+    r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua)\b")
 _SETS = re.compile(
     r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|du\s+kien|"
     r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|nham\s+dat|de\s+dat|"
@@ -52,7 +52,7 @@ _ACHIEVED_BEFORE = re.compile(r"\b(?:dat|bang|vuot|hoan\s+thanh)\s*(?:duoc\s*)?(
 _ACHIEVED_AFTER = re.compile(
     r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|chi\s+tieu|kh\b|nghi\s+quyet|du\s+toan|cung\s+ky|"
     r"nam\s+truoc|muc\s+tieu)")
-_NAMES_TARGET_AFTER = re.compile(r"^\s*(?:\S+\s+){0,1}(?:muc\s+tieu|chi\s+tieu)\b")
+_NAMES_TARGET_AFTER = re.compile(r"^\s*(?:[^\s,;.]+\s+){0,1}(?:muc\s+tieu|chi\s+tieu)\b")
 # a result clause after the figure: "giảm 1,5%/năm, vượt mục tiêu Nghị quyết đề ra"
 _RESULT_AFTER = re.compile(
     r"^[^.;]{0,40}?\b(?:vuot|hoan\s+thanh(?:\s+vuot)?|dat)\s+(?:muc\s+)?(?:muc\s+tieu|ke\s+hoach|"
@@ -62,13 +62,15 @@ _BASELINE_BEFORE = re.compile(r"\btu\s+(?:dau\s+|cuoi\s+)?nam\s+20\d\d\s+(?:la\s
 # "Trong 6 tháng đầu năm, ...", after a dateline "(QNO) –" or "Theo đó,"
 _FRAME = re.compile(
     r"^\W*(?:\([^)]{1,20}\)\s*[-–]?\s*)?(?:theo\s+do\s*,?\s*)?"
-    r"(?:(?:trong|ca|het|den\s+het|den\s+cuoi|cuoi|ket\s+thuc)\s+)?"
+    r"(?:(?:trong|ca|het|den\s+het|den\s+cuoi|cuoi|ket\s+thuc|binh\s+quan)\s+)?"
     r"(?:nam\s+(?P<year>(?:19|20)\d\d)|giai\s+doan\s+(?:19|20)\d\d\s*[-–]\s*(?P<end>(?:19|20)\d\d)|"
     r"(?:\d+|sau|chin)\s+thang\s+(?:dau\s+)?nam(?:\s+(?P<months_year>(?:19|20)\d\d))?)\s*,")
 # a change against a past level: "tăng 4,8% so với cuối năm 2021", "so với năm trước"
 _AGAINST_PAST = re.compile(
     r"\bso\s+voi\s+(?:cung\s+ky|ky\s+truoc|nam\s+truoc|thang\s+truoc|"
     r"(?:dau\s+|cuoi\s+)?nam\s+(?P<year>(?:19|20)\d\d))")
+# a bullet or a numbered item of a list ("- ", "+ ", "a) ", "2. ")
+_BULLET = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s")
 _SENTENCE_BREAK = re.compile(r"\.\s+(?=\S)|\n\s*\n|\n\s*[-+•]")
 
 
@@ -190,11 +192,12 @@ def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
         return False
     if _RESULT_AFTER.match(after) or (not in_target_section and _past_frame(sentence, plan_start)):
         return True
+    listed = in_target_section or bool(_BULLET.match(sentence))  # a plan's list sets by default
     clause_end = re.search(r"[;]", after)
     clause_after = after[:clause_end.start()] if clause_end else after
-    if not in_target_section and _against_past(clause_after, plan_start):
+    if not listed and _against_past(clause_after, plan_start):
         return True
-    if _horizon(before, sentence, plan_start) >= 0 or in_target_section:
+    if _horizon(before, sentence, plan_start) >= 0 or listed:
         return False
     if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", before):
         return True
