@@ -240,6 +240,11 @@ HEADERS = [
      "2023\nKẾ HOẠCH\nGiảm nghèo năm 2023\n\nCăn cứ ... của UBND thị xã Hòa Thành, tỉnh Tây Ninh;\n",
      dict(doc_type="Kế hoạch", number=None, issue_date=None, admin_level="xã",
           locality="Trường Đông", district="Hòa Thành", province="Tây Ninh")),
+    ("a header that cannot be read",
+     "Ủy ban nhân dân\n~~ ~~~ ~~\nSố: ...../KH-UBND\n..........., ngày ... tháng ... năm ....\n"
+     "KẾ HOẠCH\nGiảm nghèo\n",
+     dict(doc_type="Kế hoạch", number=None, issue_date=None, admin_level=None, locality=None,
+          district=None, province=None)),
     ("no issuing unit at all",
      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nKẾ HOẠCH\nGiảm nghèo năm "
      "2024\n\nI. MỤC TIÊU\n- Tỷ lệ hộ nghèo giảm 1%.\n",

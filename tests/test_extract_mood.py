@@ -184,6 +184,21 @@ def test_elliptical_continuation_keeps_its_subject_and_verb():
     assert (first.indicator, second.indicator) == ("poverty_reduction", "near_poor_reduction")
 
 
+def test_a_news_page_gives_no_target_from_its_result_sentences():
+    text = ("Huyện Mường Tè nỗ lực giảm nghèo bền vững\nCập nhật: 12/01/2024 08:30\n\n"
+            "(LC) - Năm 2023, toàn huyện giảm 612 hộ nghèo, tỷ lệ hộ nghèo còn 28,5%, giảm 4,2% so "
+            "với cuối năm 2022. Thu nhập bình quân đầu người ước đạt 29 triệu đồng, bằng 103% kế "
+            "hoạch. Có 85% hộ dân được sử dụng nước sinh hoạt hợp vệ sinh, tăng 3% so với năm "
+            "trước.\n\nNăm 2024, huyện phấn đấu giảm 4% tỷ lệ hộ nghèo.\n")
+    from pipeline.extract import extract_document
+
+    extraction = extract_document([make_page(1, text, "plain")])
+    assert [(t.value, t.unit, t.comparator) for t in extraction.targets] == [(4, "%", "reduce_by")]
+    facts = extraction.facts
+    assert (facts.number, facts.issue_date, facts.admin_level, facts.locality) == (
+        None, None, None, None)
+
+
 def test_a_report_announces_targets_only_in_its_forward_sections():
     text = ("BÁO CÁO\nKết quả thực hiện năm 2023\n\nI. KẾT QUẢ\nToàn xã giảm 25 hộ nghèo, tỷ lệ "
             "hộ nghèo còn 2,1%.\n\nII. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM 2024\n- Giảm 20 hộ nghèo.\n")

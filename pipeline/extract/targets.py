@@ -255,12 +255,15 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
     in_targets = bool(TARGET_SECTION_RE.search(section) or (
         report and _FORWARD_SECTION_RE.search(section)))
     figures = [Figure(q.start, q.end, q.value) for q in quantities]
+    # the plan's first year tells a past frame from a planned one; a page that is no document
+    # (a news page) has none, whatever years it names
+    plan_start = ctx.facts.period_start if ctx.facts.doc_type else None
     moods: list[str] = []
     for i, q in enumerate(quantities):
         before = folded[max(quantities[i - 1].end if i else 0, q.start - 40):q.start]
         restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
         parent = _parenthesis_parent(folded, quantities, i)
-        reported = is_reported(text, folded, figures, i, plan_start=ctx.facts.period_start,
+        reported = is_reported(text, folded, figures, i, plan_start=plan_start,
                                in_target_section=in_targets, reports_by_default=report)
         reported = reported or (parent is not None and moods[parent] == "reported") or (
             i > 0 and moods[i - 1] == "reported" and (
