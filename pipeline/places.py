@@ -118,11 +118,10 @@ FORMER_PROVINCES = ("Thừa Thiên Huế", "Hà Tây")
 
 
 def name_key(name: str) -> str:
-    """How a place name is compared: folded, one space between words, none around a hyphen,
-    one kind of apostrophe ("Bà Rịa-Vũng Tàu", "BÀ RỊA - VŨNG TÀU" and "Ba Ria - Vung Tau" agree;
-    "Hoà" and "Hòa" too)."""
-    key = re.sub(r"\s+", " ", fold(name).replace("\u2019", "'")).strip()
-    return re.sub(r" ?- ?", "-", key)
+    """How a place name is compared: folded, a hyphen read as a space, one space between words,
+    one kind of apostrophe ("Bà Rịa-Vũng Tàu", "BÀ RỊA - VŨNG TÀU" and "Ba Ria Vung Tau" agree;
+    "Thừa Thiên - Huế" and "Thừa Thiên Huế"; "Hoà" and "Hòa" too)."""
+    return re.sub(r"[\s\-–]+", " ", fold(name).replace("\u2019", "'")).strip()
 
 
 def official_name(name: str) -> str:
@@ -143,7 +142,7 @@ def _names(kind: str) -> dict[str, tuple[tuple[str, str], ...]]:
     by_first: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(names):
         key = name_key(name)
-        by_first.setdefault(re.split(r"[ -]", key)[0], []).append((key, name))
+        by_first.setdefault(key.split(" ")[0], []).append((key, name))
     return {k: tuple(sorted(v, key=lambda kv: len(kv[0]), reverse=True))
             for k, v in by_first.items()}
 
@@ -158,13 +157,10 @@ def _keyed_window(text: str, pos: int, width: int = 60) -> tuple[str, list[int]]
     out: list[str] = []
     ends: list[int] = []
     for i, ch in enumerate(fold(text[pos:pos + width]).replace("\u2019", "'")):
-        if ch.isspace():
-            if not out or out[-1] in " -":
+        if ch.isspace() or ch in "-–":
+            if not out or out[-1] == " ":
                 continue
             ch = " "
-        elif ch == "-" and out and out[-1] == " ":
-            out.pop()
-            ends.pop()
         out.append(ch)
         ends.append(pos + i + 1)
     return "".join(out), ends
@@ -210,8 +206,9 @@ def _title_case(name: str) -> str:
 
 
 def name_key_spaced(name: str) -> str:
-    """A name with one space between words and none around a hyphen (case and accents kept)."""
-    return re.sub(r" ?- ?", "-", re.sub(r"\s+", " ", name.replace("\u2019", "'")).strip())
+    """A name with a hyphen read as a space and one space between words (case and accents
+    kept)."""
+    return re.sub(r"[\s\-–]+", " ", name.replace("\u2019", "'")).strip()
 
 
 def unit_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | None:

@@ -245,6 +245,22 @@ HEADERS = [
      "KẾ HOẠCH\nGiảm nghèo\n",
      dict(doc_type="Kế hoạch", number=None, issue_date=None, admin_level=None, locality=None,
           district=None, province=None)),
+    ("a draft report borrows no number from the plan it mentions",
+     "ỦY BAN NHÂN DÂN\nXÃ AN PHÚ\nSố:    /BC-UBND\nAn Phú, ngày    tháng 6 năm 2023\nBÁO CÁO\n"
+     "Kết quả thực hiện 6 tháng đầu năm 2023\nThực hiện chỉ đạo của huyện, UBND xã đã xây dựng Kế "
+     "hoạch số 15/KH-UBND ngày 10/02/2023 về giảm nghèo.\n",
+     dict(doc_type="Báo cáo", number=None, issue_date=None, admin_level="xã",
+          locality="An Phú")),
+    ("the national motto wrapped under the province line",
+     "UBND TỈNH PHÚ YÊN\nXÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 140/KH-UBND\nPhú Yên, ngày 25 tháng 8 "
+     "năm 2016\nKẾ HOẠCH\n", dict(admin_level="tỉnh", locality="Phú Yên", province="Phú Yên")),
+    ("a hyphen inside a province name",
+     "ỦY BAN NHÂN DÂN\nTỈNH THỪA THIÊN - HUẾ\nSố: 2114/QĐ-UBND\nHuế, ngày 09 tháng 9 năm 2016\n"
+     "QUYẾT ĐỊNH\n", dict(admin_level="tỉnh", locality="Thừa Thiên Huế",
+                          province="Thừa Thiên Huế")),
+    ("a title-case header line naming its province",
+     "Ủy ban nhân dân huyện Bắc Hà, tỉnh Lào Cai\nSố: 198/BC-UBND\nBắc Hà, ngày 29 tháng 6 năm "
+     "2012\nBÁO CÁO\n", dict(admin_level="huyện", locality="Bắc Hà", province="Lào Cai")),
     ("no issuing unit at all",
      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nKẾ HOẠCH\nGiảm nghèo năm "
      "2024\n\nI. MỤC TIÊU\n- Tỷ lệ hộ nghèo giảm 1%.\n",

@@ -63,6 +63,7 @@ _ISSUED_RE = re.compile(
     rf"(?:\b(?:vua\s+|da\s+)?(?:ban\s+hanh|xay\s+dung)\s+(?:kem\s+theo\s+)?|\(\s*kem\s+theo\s+)"
     rf"(?P<type>{_TYPE_ALTERNATION})\b"
     rf"(?:\s+so\s*[:.]?\s*{_NUMBER})?(?P<rest>.{{0,24}})")
+_OWN_NUMBER_RE = re.compile(r"(?m)^[#*\s|]*so\s*[:.]|\|\s*so\s*:")
 _ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
 _DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
 # "Căn cứ lập kế hoạch", "xây dựng Kế hoạch": a copy without its header says what it is
@@ -109,7 +110,8 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     if facts.doc_type is None:
         _flat_type_and_title(facts, flat)
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
-        _issuing_act(facts, text[:3000])
+        # a header with its own "Số:" line (a draft's is blank) has no number to borrow
+        _issuing_act(facts, text[:3000], own_number=bool(_OWN_NUMBER_RE.search(fold(head))))
     if facts.doc_type is None and facts.number:
         code = re.match(r"\d+-([^/]+)/", facts.number) or re.search(r"/([^/\d][^/-]*)", facts.number)
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) if code else None
@@ -256,13 +258,22 @@ def _title_of(capitals: str) -> str:
     return capitals[:1] + capitals[1:].lower() if capitals.isupper() else capitals
 
 
-def _issuing_act(facts: DocumentFacts, text: str) -> None:
-    """ "ban hành Kế hoạch số 105/KH-UBND" with its date after or before: the document itself."""
+def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False) -> None:
+    """ "ban hành Kế hoạch số 105/KH-UBND" with its date after or before: the document itself;
+    "(Ban hành) kèm theo Quyết định số 59/QĐ-UBND": the decision that issued it. An act of
+    another type than the document's ("đã xây dựng Kế hoạch số ..." in a Báo cáo) is another
+    document."""
     folded = fold(text)
     for m in _ISSUED_RE.finditer(folded):
         if not m.group("num"):
             continue
-        facts.doc_type = facts.doc_type or DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        act_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        attached = "kem theo" in m.group(0)
+        if facts.doc_type not in (None, act_type) and not attached:
+            continue
+        if own_number and not attached:
+            return
+        facts.doc_type = facts.doc_type or act_type
         number = re.sub(r"\s+", "", text[m.start("num"):m.end("num")])
         if facts.number is None:
             _set_number(facts, number, with_type=False)

@@ -41,11 +41,13 @@ _PARTY_RE = re.compile(
 _PARTY_LEVELS = {"tinh": "tỉnh", "huyen": "huyện", "thanh": "thành phố", "thi": "thị xã",
                  "quan": "quận"}
 # What may follow the unit's name on a header line: nothing, a rule, the other column
-_HEADER_REST_RE = re.compile(r"\s*(?:$|\||[-_–—*]{2,}|\s{2,}|cong\s+hoa|doc\s+lap|so\s*:)")
+_HEADER_REST_RE = re.compile(
+    rf"\s*(?:$|\||[-_–—*]{{2,}}|\s{{2,}}|cong\s+hoa|doc\s+lap|so\s*:|,\s*(?:{LEVEL_ALTERNATION})\b)")
 # A level word of a header, or its abbreviation ("TP. HỒ CHÍ MINH", "TX HƯƠNG TRÀ"), then a name
 _HEAD_LEVEL = rf"(?P<lv>(?:{LEVEL_ALTERNATION})\s+|t[pxt]\b\.?\s*)(?=\S)"
 _UNIT_RE = re.compile(rf"[#*\s]*{_UBND}\s+{_HEAD_LEVEL}")
-_LEVEL_LINE_RE = re.compile(rf"[#*\s]*{_HEAD_LEVEL}")
+# a line that starts with a level word (not the national motto wrapped: "XÃ HỘI CHỦ NGHĨA ...")
+_LEVEL_LINE_RE = re.compile(rf"[#*\s]*(?!xa\s+hoi\b){_HEAD_LEVEL}")
 _PREAMBLE_RE = re.compile(
     rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:vua\s+)?(?:ban\s+hanh|"
     r"xay\s+dung|xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)")
@@ -187,7 +189,7 @@ def _header_unit(text: str, folded: str):
                 agency = clean_phrase(b_text).lstrip("#* ")
     if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
         # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
-        m = re.search(rf"(?m)^[#*\s]*{_HEAD_LEVEL}", top)
+        m = re.search(rf"(?m)^[#*\s]*(?!xa\s+hoi\b){_HEAD_LEVEL}", top)
         if m and not text[m.start("lv"):m.end("lv")].isupper():
             m = None
     if m is None:
