@@ -82,6 +82,26 @@ REPORTS = [
     "Bình quân giai đoạn 2016 - 2020, mỗi năm giảm 1,8% hộ nghèo.",
     "Thu nhập bình quân đầu người năm 2023 của huyện ước đạt 55 triệu đồng.",
     "Hiện tỷ lệ hộ nghèo của xã là 3,5%.",
+    "Dự kiến đến cuối năm 2023, tỷ lệ hộ nghèo của huyện còn 2,5%, giảm 1,2% so với đầu năm.",
+    "Toàn huyện giảm 450 hộ nghèo, vượt chỉ tiêu tỉnh giao.",
+    "Trong năm, đã có 7.500 hộ thoát nghèo.",
+    "Qua 3 năm thực hiện Chương trình, tỷ lệ hộ nghèo giảm bình quân 1,2%/năm.",
+    "Cả nước hiện có 6.009 xã đạt chuẩn nông thôn mới, chiếm 73,06%.",
+    "Kết quả giảm nghèo năm 2022 đạt 2,1%, vượt 0,6% so với kế hoạch.",
+    "Năm 2023, tổng vốn huy động cho giảm nghèo đạt 1.350 tỷ đồng, trong đó vốn ngân sách "
+    "trung ương 950 tỷ đồng.",
+    "Đến hết năm 2022, tỷ lệ hộ nghèo toàn tỉnh giảm còn 3,25%, giảm 1,5% so với cuối năm "
+    "2021, vượt mục tiêu đề ra.",
+    "Từ đầu năm đến nay, Ngân hàng Chính sách xã hội huyện đã cho 1.250 lượt hộ vay với số "
+    "tiền 45 tỷ đồng.",
+    "Năm 2021, tỷ lệ bao phủ bảo hiểm y tế của tỉnh đạt 91,5% dân số.",
+    "Trong 9 tháng đầu năm 2023, toàn tỉnh giải quyết việc làm cho 18.500 lao động, đạt 92,5%"
+    " kế hoạch năm.",
+    "Toàn xã có 1.245 hộ, trong đó có 35 hộ nghèo, chiếm 2,81%.",
+    "Ước thực hiện cả năm 2023, thu ngân sách đạt 420 tỷ đồng, bằng 105% dự toán.",
+    "Năm 2022, toàn tỉnh đã hỗ trợ xây dựng, sửa chữa 1.450 căn nhà cho hộ nghèo, hộ có hoàn "
+    "cảnh khó khăn.",
+    "Tỷ lệ hộ nghèo đã giảm từ 12,5% năm 2016 xuống còn 4,2% năm 2020.",
 ]
 
 
@@ -168,6 +188,25 @@ TARGETS = [
      [(62, "%", {"="})]),
     ("UBND huyện vừa ban hành kế hoạch, theo đó phấn đấu năm 2024 giảm 1,2% hộ nghèo.",
      [(1.2, "%", {"reduce_by"})]),
+    ("Tổng kinh phí thực hiện dự kiến 2.500 triệu đồng.",
+     [(2500, "triệu đồng", {"="})]),
+    ("Giai đoạn 2021 - 2025, phấn đấu mỗi năm giảm 1,5% tỷ lệ hộ nghèo.",
+     [(1.5, "%", {"reduce_by"})]),
+    ("Mục tiêu cụ thể: Giai đoạn 2021-2025, tỷ lệ hộ nghèo giảm bình quân 1-1,5%/năm.",
+     [(1, "%", {"range", "reduce_by"})]),
+    ("Đến năm 2025, toàn tỉnh có 80% số xã đạt chuẩn nông thôn mới.",
+     [(80, "%", {"="})]),
+    ("- Năm 2024: giảm 1,5% tỷ lệ hộ nghèo, tương đương 250 hộ.",
+     [(1.5, "%", {"reduce_by"}), (250, "hộ", {"reduce_by"})]),
+    ("Năm 2024, tỉnh đề ra mục tiêu giảm tỷ lệ hộ nghèo xuống còn 1,5%.",
+     [(1.5, "%", {"reduce_to"})]),
+    ("Huyện phấn đấu đến năm 2025 có 100% trẻ em trong độ tuổi được đến trường.",
+     [(100, "%", {"="})]),
+    ("- Tỷ lệ hộ dân được sử dụng nước sạch theo quy chuẩn đạt 60%, tối thiểu 60 "
+     "lít/người/ngày.",
+     [(60, "%", {"="}), (60, "lít/người/ngày", {">="})]),
+    ("Trong đó, phấn đấu hỗ trợ xây mới 300 căn nhà và sửa chữa 150 căn nhà cho hộ nghèo.",
+     [(300, "căn nhà", {"="}), (150, "căn nhà", {"="})]),
 ]
 
 

@@ -36,12 +36,14 @@ _REPORTS = re.compile(
     r"tinh\s+chung|ket\s+thuc\s+nam|nho\s+do|nho\s+vay|qua\s+do|nhu\s+vay|giai\s+ngan|"
     r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua)\b")
 _SETS = re.compile(
-    r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|du\s+kien|"
+    r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|"
     r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|nham\s+dat|de\s+dat|"
     r"giao\s+chi\s+tieu|chi\s+tieu\s+giao)\b")
-# A horizon: sets a figure when no stronger word decided ("Đến năm 2025, tỷ lệ ... đạt 95%")
+# A horizon, or a plan's "dự kiến": sets a figure when no stronger word decided ("Đến năm 2025,
+# tỷ lệ ... đạt 95%", "kinh phí dự kiến 450 triệu đồng"; "dự kiến cả năm tăng 5% so với năm
+# trước" is an estimate)
 _HORIZON = re.compile(
-    r"\b(?:(?:den|vao|trong)\s+(?:cuoi\s+)?nam\s+20\d\d|den\s+het\s+nam\s+20\d\d|"
+    r"\b(?:(?:den|vao|trong)\s+(?:cuoi\s+)?nam\s+20\d\d|den\s+het\s+nam\s+20\d\d|du\s+kien|"
     r"giai\s+doan\s+20\d\d\s*[-–]\s*20\d\d|hang\s+nam|moi\s+nam)\b")
 # on the lower-case original: "đã" (not "đa chiều"), "hiện" (not "thực hiện", "hiện đại")
 _PAST = re.compile(r"(?<!\w)đã(?!\w)|(?<!thực )(?<!\w)hiện(?!\w)(?! (?:đại|thực|tượng))")
@@ -67,8 +69,12 @@ _FRAME = re.compile(
     r"(?:\d+|sau|chin)\s+thang\s+(?:dau\s+)?nam(?:\s+(?P<months_year>(?:19|20)\d\d))?)\s*,")
 # a change against a past level: "tăng 4,8% so với cuối năm 2021", "so với năm trước"
 _AGAINST_PAST = re.compile(
-    r"\bso\s+voi\s+(?:cung\s+ky|ky\s+truoc|nam\s+truoc|thang\s+truoc|"
+    r"\bso\s+voi\s+(?:cung\s+ky|ky\s+truoc|nam\s+truoc|thang\s+truoc|dau\s+(?:nam|ky)\b|"
     r"(?:dau\s+|cuoi\s+)?nam\s+(?P<year>(?:19|20)\d\d))")
+# a place as the subject of what it did or has: "Toàn huyện giảm ...", "cả nước đạt ..."
+_WHOLE_UNIT_SUBJECT = re.compile(
+    r"\b(?:toan\s+(?:tinh|huyen|xa|thi\s+xa|thanh\s+pho|quoc|vung)|ca\s+(?:nuoc|tinh|huyen|xa))\b"
+    r"[^,;]{0,40}$")
 # a bullet or a numbered item of a list ("- ", "+ ", "a) ", "2. ")
 _BULLET = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s")
 _SENTENCE_BREAK = re.compile(r"\.\s+(?=\S)|\n\s*\n|\n\s*[-+•]")
@@ -201,4 +207,6 @@ def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
         return False
     if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", before):
         return True
+    if _WHOLE_UNIT_SUBJECT.search(before):
+        return True  # "toàn tỉnh giảm 2.150 hộ nghèo": news tells what a place did
     return reports_by_default
