@@ -210,6 +210,22 @@ TARGETS = [
 ]
 
 
+TARGETS += [
+    ("- Nâng tỷ lệ hộ dân dùng nước sạch từ 85% lên 90%.", [(90, "%", {"="})]),
+    ("- Nâng tỷ lệ che phủ rừng từ 60% năm 2020 lên trên 62%.", [(62, "%", {">"})]),
+    ("- Thu nhập bình quân đạt 45 triệu/người/năm.", [(45, "triệu đồng/người/năm", {"="})]),
+    ("- Tổng thu ngân sách đạt 621 tỷ, tăng 10%.", [(621, "tỷ đồng", {"="}), (10, "%", {"="})]),
+    ("- Phấn đấu 25 bản đạt chuẩn nông thôn mới.", [(25, "bản", {"="})]),
+    ("- Năng suất lúa đạt 60 tạ/ha.", [(60, "tạ/ha", {"="})]),
+    ("- Hỗ trợ trên dưới 100 hộ nghèo.", [(100, "hộ", {"="})]),
+]
+
+
+def test_an_increase_to_a_level_keeps_its_baseline():
+    (target,) = _targets("- Nâng tỷ lệ hộ dân dùng nước sạch từ 85% lên 90%.")
+    assert (target.comparator, target.value, target.baseline) == ("=", 90, 85)
+
+
 @pytest.mark.parametrize("line,want", TARGETS, ids=[t[0][:50] for t in TARGETS])
 def test_targets_of_the_genre(line, want):
     got = [(t.value, t.unit, t.comparator) for t in _targets(line)]

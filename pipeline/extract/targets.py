@@ -157,6 +157,10 @@ def _comparator(
         return "reduce_to"
     if q.form == "range":
         return "range"
+    if q.form == "increase_to":  # "nâng từ 85% lên 90%": the level, its baseline kept
+        return "="
+    if q.form == "increase_above":  # "từ 85% lên trên 90%"
+        return ">"
     b = before.rstrip()
     # "tối thiểu mỗi nhà 10 triệu đồng": the bound stands before a per-unit phrase
     bound = bound_before(b) or bound_before(re.sub(r"\b(?:cho\s+)?moi\s+[a-z]+\s*$", "", b))
