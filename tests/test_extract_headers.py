@@ -261,6 +261,11 @@ HEADERS = [
     ("a title-case header line naming its province",
      "Ủy ban nhân dân huyện Bắc Hà, tỉnh Lào Cai\nSố: 198/BC-UBND\nBắc Hà, ngày 29 tháng 6 năm "
      "2012\nBÁO CÁO\n", dict(admin_level="huyện", locality="Bắc Hà", province="Lào Cai")),
+    ("a form the body cites is no number of the document",
+     "ỦY BAN NHÂN DÂN\nXÃ AN PHÚ\nKẾ HOẠCH\nRà soát hộ nghèo năm 2023\n\nCăn cứ Quyết định số "
+     "24/2021/QĐ-TTg ngày 16/7/2021;\nI. MỤC ĐÍCH\nLập danh sách theo mẫu (kèm theo Quyết định số "
+     "24/2021/QĐ-TTg).\n", dict(doc_type="Kế hoạch", number=None, issue_date=None,
+                                 admin_level="xã", locality="An Phú")),
     ("no issuing unit at all",
      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nKẾ HOẠCH\nGiảm nghèo năm "
      "2024\n\nI. MỤC TIÊU\n- Tỷ lệ hộ nghèo giảm 1%.\n",

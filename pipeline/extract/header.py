@@ -63,6 +63,9 @@ _ISSUED_RE = re.compile(
     rf"(?:\b(?:vua\s+|da\s+)?(?:ban\s+hanh|xay\s+dung)\s+(?:kem\s+theo\s+)?|\(\s*kem\s+theo\s+)"
     rf"(?P<type>{_TYPE_ALTERNATION})\b"
     rf"(?:\s+so\s*[:.]?\s*{_NUMBER})?(?P<rest>.{{0,24}})")
+# where the body starts: the legal bases, the first section (the title and its "(kèm theo ...)"
+# stand before it)
+_BODY_START_RE = re.compile(r"(?:^|\n)\s*(?:can cu|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
 _OWN_NUMBER_RE = re.compile(r"(?m)^[#*\s|]*so\s*[:.]|\|\s*so\s*:")
 _ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
 _DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
@@ -111,7 +114,9 @@ def read_header(facts: DocumentFacts, text: str) -> None:
         _flat_type_and_title(facts, flat)
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
         # a header with its own "Số:" line (a draft's is blank) has no number to borrow
-        _issuing_act(facts, text[:3000], own_number=bool(_OWN_NUMBER_RE.search(fold(head))))
+        body = _BODY_START_RE.search(folded)
+        _issuing_act(facts, text[:3000], own_number=bool(_OWN_NUMBER_RE.search(fold(head))),
+                     head_end=body.start() if body else 1200)
     if facts.doc_type is None and facts.number:
         code = re.match(r"\d+-([^/]+)/", facts.number) or re.search(r"/([^/\d][^/-]*)", facts.number)
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) if code else None
@@ -258,7 +263,8 @@ def _title_of(capitals: str) -> str:
     return capitals[:1] + capitals[1:].lower() if capitals.isupper() else capitals
 
 
-def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False) -> None:
+def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False,
+                 head_end: int = 600) -> None:
     """ "ban hành Kế hoạch số 105/KH-UBND" with its date after or before: the document itself;
     "(Ban hành) kèm theo Quyết định số 59/QĐ-UBND": the decision that issued it. An act of
     another type than the document's ("đã xây dựng Kế hoạch số ..." in a Báo cáo) is another
@@ -269,6 +275,8 @@ def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False) -> N
             continue
         act_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
         attached = "kem theo" in m.group(0)
+        if attached and m.start() > head_end:
+            continue  # "(kèm theo Quyết định số ...)" in the body names a form, not the document
         if facts.doc_type not in (None, act_type) and not attached:
             continue
         if own_number and not attached:
