@@ -153,8 +153,7 @@ HEADERS = [
     ("a news page is no document: nothing guessed",
      "Tin tức - Sự kiện\nCập nhật lúc 08:15 ngày 05/04/2023\nUBND huyện Mù Cang Chải tổ chức hội "
      "nghị triển khai nhiệm vụ giảm nghèo năm 2023. Năm 2022, toàn huyện giảm 7,2% hộ nghèo.\n",
-     dict(doc_type=None, number=None, issue_date=None, admin_level=None, locality=None,
-          district=None, province=None)),
+     dict(doc_type=None, number=None, issue_date=None, admin_level=None, locality=None)),
     ("the posting day of a portal is not the document's",
      "Trang thông tin điện tử xã Hoằng Lộc\nThứ hai, ngày 11/11/2024\nKẾ HOẠCH Thực hiện giảm "
      "nghèo năm 2024\nCăn cứ ...\n",

@@ -269,12 +269,11 @@ def _district_and_province(facts: DocumentFacts, pages: list[Page],
                            parent: tuple[str, str | None] | None) -> None:
     """The district and province the text names ("huyện Sóc Sơn", "thị xã Hương Thủy", "tỉnh Hà
     Tĩnh", "thành phố Hà Nội"), the unit above the issuer in the header, a province that is its
-    own locality. A fact the text does not state stays unknown."""
+    own locality (the units a text names are those of the text, whose own level may be unknown;
+    a unit it does not name stays unknown)."""
     level, name = facts.admin_level, facts.locality
-    if level is None:
-        return  # whose district or province would it be? unknown, not guessed
     named = _units_named(" ".join(p.text for p in pages))
-    if level in COMMUNE_LEVELS:
+    if level in COMMUNE_LEVELS or level is None:
         facts.district = _most_named(named, lambda lv, n: lv in DISTRICT_LEVELS and not (
             lv == "thành phố" and is_central_city(n)))
     facts.province = _most_named(named, lambda lv, n: lv == "tỉnh" or (
