@@ -273,6 +273,35 @@ HEADERS = [
 ]
 
 
+# One decision laid out as different sites print it: tabs, markdown, the right column first,
+# a markdown table, a number and place on one line, a department under its province.
+_DECISION = dict(doc_type="Quyết định", number="816/QĐ-UBND", issue_date="2017-04-10",
+                 admin_level="tỉnh", locality="Hòa Bình", province="Hòa Bình")
+HEADERS += [
+    ("columns joined by tabs",
+     "ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH HÒA BÌNH\tĐộc lập - Tự do - "
+     "Hạnh phúc\nSố: 816/QĐ-UBND\tHòa Bình, ngày 10 tháng 4 năm 2017\n\nQUYẾT ĐỊNH\n", _DECISION),
+    ("markdown bold and italics",
+     "**ỦY BAN NHÂN DÂN**\n**TỈNH HÒA BÌNH**\n--------\nSố: 816/QĐ-UBND\n**CỘNG HÒA XÃ HỘI CHỦ "
+     "NGHĨA VIỆT NAM**\n**Độc lập - Tự do - Hạnh phúc**\n*Hòa Bình, ngày 10 tháng 4 năm 2017*\n\n"
+     "**QUYẾT ĐỊNH**\n", _DECISION),
+    ("the right column first",
+     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nỦY BAN NHÂN DÂN\nTỈNH HÒA "
+     "BÌNH\nSố: 816/QĐ-UBND\nHòa Bình, ngày 10 tháng 4 năm 2017\nQUYẾT ĐỊNH\n", _DECISION),
+    ("number and place on one line",
+     "ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH\n-------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - "
+     "Hạnh phúc\nSố: 816/QĐ-UBND Hòa Bình, ngày 10 tháng 4 năm 2017\nQUYẾT ĐỊNH\n", _DECISION),
+    ("a markdown table",
+     "| ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH ------- | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - "
+     "Hạnh phúc --------------- |\n|---|---|\n| Số: 816/QĐ-UBND | Hòa Bình, ngày 10 tháng 4 năm "
+     "2017 |\n\nQUYẾT ĐỊNH\n", _DECISION),
+    ("a department under its province, one space between the columns",
+     "UBND TỈNH HÒA BÌNH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSỞ LAO ĐỘNG-TB&XH Độc lập - Tự do - "
+     "Hạnh phúc\nSố: 816/QĐ-SLĐTBXH Hòa Bình, ngày 10 tháng 4 năm 2017\nQUYẾT ĐỊNH\n",
+     dict(_DECISION, number="816/QĐ-SLĐTBXH")),
+]
+
+
 @pytest.mark.parametrize("text,want", [h[1:] for h in HEADERS], ids=[h[0] for h in HEADERS])
 def test_real_header_layouts(text, want):
     assert not _wrong(facts_of(text), want)

@@ -40,7 +40,7 @@ CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", 
 _TYPE_ALTERNATION = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _DATE = (r"ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*"
          r"nam\s*|(?P<d2>\d{1,2})\s*[/.-]\s*(?P<m2>\d{1,2})\s*[/.-]\s*)(?P<y>\d{4})")
-_DATE_LINE_RE = re.compile(rf"(?m)^[#*\s]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
+_DATE_LINE_RE = re.compile(rf"(?m)^[#*\s|]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
 # The same date line anywhere on a header line, when the two header columns are joined on one
 # line ("Số: 7/KH-UBND      Đông Sơn, ngày 9 tháng 4 năm 2024"): the place is the words
 # (single-spaced, up to six) right before the comma.
@@ -54,7 +54,7 @@ _HEADER_TAIL_RE = re.compile(
 # "45/KH-UBND", "21/2022/NQ-HĐND", "  /KH-UBND" (a draft), and a party's "12-NQ/TU"
 _NUMBER = (r"(?P<num>[0-9]+\s*-\s*[a-z]{2,5}\s*/\s*[a-z0-9đ\-–&]+"
            r"|[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)")
-_NUMBER_RE = re.compile(rf"(?m)^[#*\s]*so\s*[:.]?\s*{_NUMBER}")
+_NUMBER_RE = re.compile(rf"(?m)^[#*\s|]*so\s*[:.]?\s*{_NUMBER}")
 _FLAT_NUMBER_RE = re.compile(rf"\bso\s*[:.]?\s*{_NUMBER}")
 _HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
 # "<issuer> (vừa) ban hành Kế hoạch số 105/KH-UBND", "ban hành kèm theo Quyết định số: 59/QĐ-UBND
@@ -88,7 +88,7 @@ class _Flat:
 
 def clean_phrase(s: str) -> str:
     """A phrase of a header without markdown marks, runs of spaces or edge punctuation."""
-    return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-")
+    return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-|")
 
 
 def _mostly_upper(line: str) -> bool:
@@ -103,7 +103,7 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     head = text[:end.start() if end else min(len(text), 2000)]
     _number(facts, text, folded)
     _date(facts, text, folded, len(head))
-    facts.is_draft = bool(re.search(r"(?m)^[#*\s]*du\s*thao\b", folded)) or "(du thao)" in folded
+    facts.is_draft = bool(re.search(r"(?m)^[#*\s|]*du\s*thao\b", folded)) or "(du thao)" in folded
     _type_and_title(facts, text)
     flat = _Flat.of(head)
     if facts.number is None and facts.doc_type is None:

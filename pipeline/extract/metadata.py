@@ -36,7 +36,7 @@ __all__ = ["extract_metadata", "extract_references"]
 _UBND = r"(?:uy\s*ban\s*nh[a-z]n\s*d[a-z]n|ubnd|hoi\s*dong\s*nh[a-z]n\s*d[a-z]n|hdnd)"
 # A party committee heads its own documents: "TỈNH ỦY QUẢNG NAM", "HUYỆN ỦY X", "ĐẢNG ỦY XÃ Y"
 _PARTY_RE = re.compile(
-    rf"(?m)^[#*\s]*(?:(?P<short>tinh|huyen|thanh|thi|quan)\s*uy|dang\s*uy\s+(?P<level>{LEVEL_ALTERNATION}))"
+    rf"(?m)^[#*\s|]*(?:(?P<short>tinh|huyen|thanh|thi|quan)\s*uy|dang\s*uy\s+(?P<level>{LEVEL_ALTERNATION}))"
     r"\s+(?=\S)")
 _PARTY_LEVELS = {"tinh": "tỉnh", "huyen": "huyện", "thanh": "thành phố", "thi": "thị xã",
                  "quan": "quận"}
@@ -45,9 +45,9 @@ _HEADER_REST_RE = re.compile(
     rf"\s*(?:$|\||[-_–—*]{{2,}}|\s{{2,}}|cong\s+hoa|doc\s+lap|so\s*:|,\s*(?:{LEVEL_ALTERNATION})\b)")
 # A level word of a header, or its abbreviation ("TP. HỒ CHÍ MINH", "TX HƯƠNG TRÀ"), then a name
 _HEAD_LEVEL = rf"(?P<lv>(?:{LEVEL_ALTERNATION})\s+|t[pxt]\b\.?\s*)(?=\S)"
-_UNIT_RE = re.compile(rf"[#*\s]*{_UBND}\s+{_HEAD_LEVEL}")
+_UNIT_RE = re.compile(rf"[#*\s|]*{_UBND}\s+{_HEAD_LEVEL}")
 # a line that starts with a level word (not the national motto wrapped: "XÃ HỘI CHỦ NGHĨA ...")
-_LEVEL_LINE_RE = re.compile(rf"[#*\s]*(?!xa\s+hoi\b){_HEAD_LEVEL}")
+_LEVEL_LINE_RE = re.compile(rf"[#*\s|]*(?!xa\s+hoi\b){_HEAD_LEVEL}")
 _PREAMBLE_RE = re.compile(
     rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:vua\s+)?(?:ban\s+hanh|"
     r"xay\s+dung|xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)")
@@ -160,7 +160,7 @@ _PARTY_NAMES = {"tỉnh": "Tỉnh ủy", "huyện": "Huyện ủy", "thành ph�
 
 def _body(folded: str) -> str:
     """The kind of body that issues: People's Council (HĐND), party committee, else UBND."""
-    if re.match(r"[#*\s]*(?:hoi\s*dong\s*nhan\s*dan|hdnd)\b", folded):
+    if re.match(r"[#*\s|]*(?:hoi\s*dong\s*nhan\s*dan|hdnd)\b", folded):
         return "HĐND"
     m = _PARTY_RE.match(folded)
     return "Đảng ủy" if m else "UBND"
@@ -173,7 +173,7 @@ def _header_unit(text: str, folded: str):
     parent: tuple[str, str | None] | None = None
     agency: str | None = None
     top = folded[:600]
-    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+{_HEAD_LEVEL}", top)
+    m = re.search(rf"(?m)^[#*\s|]*{_UBND}\s+{_HEAD_LEVEL}", top)
     if m:
         below = _line_below(folded, m.end())
         if below is not None:
@@ -185,11 +185,11 @@ def _header_unit(text: str, folded: str):
                 got = _name_after(text, m.end(), _level(m))
                 parent = (_level(m), _as_written(got[0]) if got else None)
                 m = _UNIT_RE.match(folded, b_start) or _LEVEL_LINE_RE.match(folded, b_start)
-            elif re.match(r"[#*\s]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(b_text):
+            elif re.match(r"[#*\s|]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(b_text):
                 agency = clean_phrase(b_text).lstrip("#* ")
-    if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
+    if m is None and re.search(rf"(?m)^[#*\s|]*{_UBND}", top):
         # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
-        m = re.search(rf"(?m)^[#*\s]*(?!xa\s+hoi\b){_HEAD_LEVEL}", top)
+        m = re.search(rf"(?m)^[#*\s|]*(?!xa\s+hoi\b){_HEAD_LEVEL}", top)
         if m and not text[m.start("lv"):m.end("lv")].isupper():
             m = None
     if m is None:
@@ -348,7 +348,7 @@ def _preamble_unit(text: str, whole: bool = False) -> tuple[str, str | None] | N
     units' plans.
     """
     if not whole:
-        first_heading = re.search(r"(?m)^[#*\s]*(?:I|1)\.\s", text)
+        first_heading = re.search(r"(?m)^[#*\s|]*(?:I|1)\.\s", text)
         text = text[:first_heading.start()] if first_heading else text
     m = _PREAMBLE_RE.search(fold(text))
     if not m:
