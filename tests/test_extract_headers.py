@@ -273,6 +273,23 @@ HEADERS = [
 ]
 
 
+HEADERS += [
+    ("a department heading its own document",
+     "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI\nTỈNH NINH BÌNH\n-------\nSố: 130/KH-SLĐTBXH\nNinh Bình, "
+     "ngày 20 tháng 5 năm 2022\nKẾ HOẠCH\n",
+     dict(doc_type="Kế hoạch", number="130/KH-SLĐTBXH", issue_date="2022-05-20",
+          admin_level="tỉnh", locality="Ninh Bình", province="Ninh Bình")),
+    ("a steering committee of a district",
+     "BAN CHỈ ĐẠO CÁC CHƯƠNG TRÌNH MTQG HUYỆN U MINH THƯỢNG\nSố: 12/KH-BCĐ\nU Minh Thượng, ngày 3 "
+     "tháng 3 năm 2021\nKẾ HOẠCH\n", dict(admin_level="huyện", locality="U Minh Thượng")),
+    ("an official letter",
+     "ỦY BAN NHÂN DÂN\nHUYỆN BẮC HÀ\nSố: 123/UBND-VX\nV/v triển khai rà soát hộ nghèo\nBắc Hà, ngày "
+     "2 tháng 3 năm 2012\n", dict(doc_type="Công văn", number="123/UBND-VX")),
+    ("a dot inside the number", "ỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\nSố: 140/KH.UBND\nPhú Yên, ngày 25 "
+     "tháng 8 năm 2016\nKẾ HOẠCH\n", dict(number="140/KH.UBND")),
+]
+
+
 # One decision laid out as different sites print it: tabs, markdown, the right column first,
 # a markdown table, a number and place on one line, a department under its province.
 _DECISION = dict(doc_type="Quyết định", number="816/QĐ-UBND", issue_date="2017-04-10",

@@ -32,11 +32,15 @@ DOC_TYPES = {
     "de an": "Đề án",
     "quy che": "Quy chế",
     "quy dinh": "Quy định",
+    "bien ban": "Biên bản",
+    "de cuong": "Đề cương",
+    "cong dien": "Công điện",
 }
 # The type code of a number ("45/KH-UBND", "12-NQ/TU"), folded and in capitals
 CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", "NQ": "Nghị quyết",
               "TTR": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn",
-              "DA": "Đề án", "CTR": "Chương trình", "QC": "Quy chế"}
+              "DA": "Đề án", "CTR": "Chương trình", "QC": "Quy chế", "BB": "Biên bản",
+              "CD": "Công điện"}
 _TYPE_ALTERNATION = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _DATE = (r"ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*"
          r"nam\s*|(?P<d2>\d{1,2})\s*[/.-]\s*(?P<m2>\d{1,2})\s*[/.-]\s*)(?P<y>\d{4})")
@@ -53,7 +57,7 @@ _HEADER_TAIL_RE = re.compile(
 )
 # "45/KH-UBND", "21/2022/NQ-HĐND", "  /KH-UBND" (a draft), and a party's "12-NQ/TU"
 _NUMBER = (r"(?P<num>[0-9]+\s*-\s*[a-z]{2,5}\s*/\s*[a-z0-9đ\-–&]+"
-           r"|[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)")
+           r"|[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+(?:\.[a-z0-9đ\-–&]+)*)")
 _NUMBER_RE = re.compile(rf"(?m)^[#*\s|]*so\s*[:.]?\s*{_NUMBER}")
 _FLAT_NUMBER_RE = re.compile(rf"\bso\s*[:.]?\s*{_NUMBER}")
 _HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
@@ -124,6 +128,8 @@ def read_header(facts: DocumentFacts, text: str) -> None:
         m = _SAYS_TYPE_RE.search(fold(text[:3000]))
         if m:
             facts.doc_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+    if facts.doc_type is None and facts.number and re.search(r"(?m)^[#*\s|]*v/v\b", fold(head)):
+        facts.doc_type = "Công văn"  # "Số: 123/UBND-VX" over "V/v ...": an official letter
 
 
 def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:

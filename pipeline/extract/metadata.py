@@ -48,6 +48,10 @@ _HEAD_LEVEL = rf"(?P<lv>(?:{LEVEL_ALTERNATION})\s+|t[pxt]\b\.?\s*)(?=\S)"
 _UNIT_RE = re.compile(rf"[#*\s|]*{_UBND}\s+{_HEAD_LEVEL}")
 # a line that starts with a level word (not the national motto wrapped: "XÃ HỘI CHỦ NGHĨA ...")
 _LEVEL_LINE_RE = re.compile(rf"[#*\s|]*(?!xa\s+hoi\b){_HEAD_LEVEL}")
+# An agency heading the document with its unit: "SỞ ... / TỈNH X", "PHÒNG LĐ-TB&XH HUYỆN Y"
+_AGENCY_HEAD_RE = re.compile(
+    r"(?m)^[#*\s|]*(?P<agency>(?:so|phong|ban|chi cuc|hoi|trung tam|dang bo|cong an|benh vien)\b"
+    rf"[^\n]{{0,80}}?)(?:\s*\n[#*\s|]*|\s+)(?!xa\s+hoi\b){_HEAD_LEVEL}")
 _PREAMBLE_RE = re.compile(
     rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:vua\s+)?(?:ban\s+hanh|"
     r"xay\s+dung|xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)")
@@ -142,8 +146,8 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str) -> None:
     facts.admin_level, facts.locality = level, name
     if level:
         facts.issuer = _issuer_name(_body(folded), level, name)
-    if agency:
-        facts.issuer = agency[:1] + agency[1:].lower()  # "SỞ LAO ĐỘNG ..." -> "Sở lao động ..."
+    if agency:  # "SỞ LAO ĐỘNG ..." -> "Sở lao động ...", the unit's name as written
+        facts.issuer = agency[:1] + agency[1:].lower() if agency.isupper() else agency
     _district_and_province(facts, pages, parent)
 
 
@@ -193,7 +197,10 @@ def _header_unit(text: str, folded: str):
         if m and not text[m.start("lv"):m.end("lv")].isupper():
             m = None
     if m is None:
-        return (*_party_unit(text, top), parent, agency)
+        level, name = _party_unit(text, top)
+        if level is None:
+            level, name, agency = _agency_unit(text, top)
+        return level, name, parent, agency
     level = _level(m)
     got = _name_after(text, m.end(), level)
     if not _reads_as_header(text, folded, m.start("lv"), got):
@@ -214,6 +221,21 @@ def _reads_as_header(text: str, folded: str, level_at: int, got: tuple[str, int]
     end = got[1] if got else level_at
     line_end = folded.find("\n", end)
     return bool(_HEADER_REST_RE.match(folded[end:len(folded) if line_end < 0 else line_end]))
+
+
+def _agency_unit(text: str, top: str) -> tuple[str | None, str | None, str | None]:
+    """(level, name, agency) of an agency that heads its own document with its unit ("SỞ LAO
+    ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI / TỈNH NINH BÌNH", "BAN CHỈ ĐẠO ... HUYỆN X")."""
+    m = _AGENCY_HEAD_RE.search(top)
+    if m is None or not _mostly_upper(text[m.start("agency"):m.end("lv")]):
+        return None, None, None
+    level = _level(m)
+    got = _name_after(text, m.end(), level)
+    if not got:
+        return None, None, None
+    agency = clean_phrase(text[m.start("agency"):m.end("agency")])
+    agency = agency[:1] + agency[1:].lower() if agency.isupper() else agency
+    return level, _as_written(got[0]), f"{agency} {level} {_as_written(got[0])}"
 
 
 def _party_unit(text: str, top: str) -> tuple[str | None, str | None]:
