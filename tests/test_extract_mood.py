@@ -105,6 +105,13 @@ REPORTS = [
 ]
 
 
+REPORTS += [
+    "Theo chuẩn nghèo giai đoạn 2022-2025, hộ nghèo ở nông thôn là hộ có thu nhập bình quân đầu "
+    "người/tháng từ 1,5 triệu đồng trở xuống.",
+    "Tỷ lệ hộ nghèo giảm còn 2,5%, giảm 1,2% so với 3,7% năm 2022, vượt kế hoạch đề ra.",
+]
+
+
 @pytest.mark.parametrize("line", REPORTS)
 def test_results_and_estimates_are_not_targets(line):
     assert [(t.value, t.unit) for t in _targets(line)] == []
@@ -218,6 +225,12 @@ TARGETS += [
     ("- Phấn đấu 25 bản đạt chuẩn nông thôn mới.", [(25, "bản", {"="})]),
     ("- Năng suất lúa đạt 60 tạ/ha.", [(60, "tạ/ha", {"="})]),
     ("- Hỗ trợ trên dưới 100 hộ nghèo.", [(100, "hộ", {"="})]),
+]
+
+
+TARGETS += [
+    ("- Tỷ lệ hộ dân dùng nước sạch tăng 5% so với 85% năm 2022.", [(5, "%", {"increase_by"})]),
+    ("Phấn đấu đến năm 2025 tỷ lệ hộ nghèo còn dưới 3% (năm 2020 là 5,2%).", [(3, "%", {"<"})]),
 ]
 
 

@@ -77,6 +77,13 @@ _WHOLE_UNIT_SUBJECT = re.compile(
     r"[^,;]{0,40}$")
 # a bullet or a numbered item of a list ("- ", "+ ", "a) ", "2. ")
 _BULLET = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s")
+# the level a change is measured against: "tăng 5% so với 85% năm 2022"
+_COMPARED_TO_BEFORE = re.compile(r"\bso\s+voi\s+(?:muc\s+)?$")
+# a definition of the standard: "hộ nghèo là hộ có thu nhập bình quân ... từ 1,5 triệu đồng trở xuống"
+_DEFINES = re.compile(r"\b(?:la\s+ho\s+(?:co|dap\s+ung)|chuan\s+ngheo\s+(?:moi\s+)?(?:la|quy\s+dinh)|"
+                      r"muc\s+chuan\s+(?:ngheo|can\s+ngheo))\b")
+# "(năm 2020 là 5%)": the level of a year before the one the sentence sets
+_YEAR_LEVEL_BEFORE = re.compile(r"\bnam\s+(?P<year>(?:19|20)\d\d)\s+(?:la|dat|chi\s+con|con)\s*$")
 _SENTENCE_BREAK = re.compile(r"\.\s+(?=\S)|\n\s*\n|\n\s*[-+•]")
 
 
@@ -162,6 +169,16 @@ def _past_frame(sentence: str, plan_start: int | None) -> bool:
     return not (year and plan_start and int(year) >= plan_start)
 
 
+def _past_level(before: str, sentence: str, plan_start: int | None) -> bool:
+    """ "năm 2020 là 5%" where the sentence (or the plan) is about a later year."""
+    m = _YEAR_LEVEL_BEFORE.search(before[-20:])
+    if not m:
+        return False
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    now = max([*years, plan_start or 0])
+    return int(m.group("year")) < now
+
+
 def _against_past(clause: str, plan_start: int | None) -> bool:
     """A change measured against a past level ("so với cùng kỳ", "so với cuối năm 2021")."""
     for m in _AGAINST_PAST.finditer(clause):
@@ -187,6 +204,10 @@ def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
         return True  # "từ đầu năm 2022 là 49,98%", "giảm từ 52,9% (...) xuống còn 36,91%"
     if _NAMES_TARGET_AFTER.match(after[:24]) and not is_achievement_ratio(folded, figure):
         return False  # "trên 3% mục tiêu kế hoạch": the figure is the target
+    if _COMPARED_TO_BEFORE.search(before[-16:]) or _DEFINES.search(before) or _past_level(
+            before, sentence, plan_start):
+        return True  # "so với 85%", "hộ nghèo là hộ có thu nhập ... từ 1,5 triệu đồng", "(năm 2020
+        # là 5%)": a baseline or a definition, no target
     sets = _last_setting(before)
     reports = max(_last(_REPORTS, before), _last(_PAST, text[s_lo:figure.start].lower()))
     if reports > sets:

@@ -177,8 +177,10 @@ def _comparator(
     if re.search(r"\bcon\s+lai\b[^;]*\bla\s*$", b):  # "tỷ lệ còn lại đến cuối năm là 1,52%"
         return "reduce_to"
     if re.search(r"\bthem\s*$", b) or (re.search(r"\btang\s*$", b) and q.unit not in (
-            "%", "lần", SHARE_UNIT)):
-        return "increase_by"  # "tăng thêm 20 thôn", "có thêm 2 xã", "tăng 3 triệu đồng"
+            "%", "lần", SHARE_UNIT)) or (q.unit == "%" and re.search(r"\btang\s*$", b) and re.search(
+            r"\bt[iy] le\b", clause_before)):
+        return "increase_by"  # "tăng thêm 20 thôn", "có thêm 2 xã", "tỷ lệ ... tăng 5%" (points);
+        # a growth rate "GDP tăng 7%" is the level of growth, "="
     if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
         return "reduce_by"
     if q.unit == "%" and re.search(r"\b(?:ty le|chi tieu|muc) giam ngheo\b", clause_before):
