@@ -229,6 +229,8 @@ TARGETS += [
 
 
 TARGETS += [
+    ("Chỉ tiêu giảm nghèo năm 2022 là 2%, thực hiện đạt 2,3%.", [(2, "%", {"reduce_by"})]),
+    ("- Giảm 3 phần trăm hộ nghèo.", [(3, "%", {"reduce_by"})]),
     ("- Tỷ lệ hộ dân dùng nước sạch tăng 5% so với 85% năm 2022.", [(5, "%", {"increase_by"})]),
     ("Phấn đấu đến năm 2025 tỷ lệ hộ nghèo còn dưới 3% (năm 2020 là 5,2%).", [(3, "%", {"<"})]),
 ]

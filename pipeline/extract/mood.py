@@ -34,7 +34,8 @@ _REPORTS = re.compile(
     r"giam\s+duoc|tang\s+duoc|dat\s+duoc|duoc\s+keo\s+giam|bao\s+cao\s+cua|theo\s+bao\s+cao|"
     r"thong\s+ke|nam\s+qua|trong\s+nhung\s+nam\s+qua|vua\s+qua|thoi\s+gian\s+qua|luy\s+ke|"
     r"tinh\s+chung|ket\s+thuc\s+nam|nho\s+do|nho\s+vay|qua\s+do|nhu\s+vay|giai\s+ngan|"
-    r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua)\b")
+    r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua|"
+    r"thuc\s+hien\s+(?:dat|duoc))\b")
 _SETS = re.compile(
     r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|"
     r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|nham\s+dat|de\s+dat|"

@@ -17,6 +17,7 @@ NUMBER = r"\d+(?:[.,]\d+)*"
 # Folded unit spelling -> unit as users read it. Longest first matters in the regex below.
 UNITS: dict[str, str] = {
     "%": "%",
+    "phan tram": "%",
     "trieu dong/nguoi/nam": "triệu đồng/người/năm",
     "trieu dong/nguoi/thang": "triệu đồng/người/tháng",
     "trieu dong/nguoi": "triệu đồng/người",
