@@ -113,6 +113,11 @@ def tone_key(text: str) -> str:
 # Letters of old Vietnamese fonts that Unicode conversions left as look-alike code points:
 # "ƣ" (latin oi) for ư, the Icelandic eth for Đ/đ.
 BROKEN_FONT_LETTERS = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ"})
+# Spaces that web pages write otherwise (no-break, thin, ideographic) and invisible marks (zero
+# width, soft hyphen, byte-order mark) that split words for the rules
+_INVISIBLE = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u3000": " ",
+                            "\u200b": None, "\u200c": None, "\u200d": None, "\u00ad": None,
+                            "\ufeff": None})
 # Line ends a site stored as the four characters "\r\n" (or "\n"), several on a page
 _LITERAL_LINE_END = re.compile(r"(?:\\r\\n|\\n|\\r)[ \t]*")
 # A figure glued to the word after it ("2020của", "2025đạt"), a web address glued to a word
@@ -171,6 +176,7 @@ def normalise(text: str) -> str:
     old fonts read as the letters they show, figures, addresses and words not glued to words,
     document numbers without spaces inside."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(_INVISIBLE)
     if len(_LITERAL_LINE_END.findall(text)) >= 2:
         text = _LITERAL_LINE_END.sub("\n", text)
     text = text.translate(BROKEN_FONT_LETTERS)

@@ -8,8 +8,12 @@ ones real documents show (see ../shared/real/README.md), the names are the gazet
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+import unicodedata
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -322,3 +326,59 @@ HEADERS += [
 @pytest.mark.parametrize("text,want", [h[1:] for h in HEADERS], ids=[h[0] for h in HEADERS])
 def test_real_header_layouts(text, want):
     assert not _wrong(facts_of(text), want)
+
+
+# --- the seen real documents as other sites would print them --------------------------------
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "real"
+
+
+def _perturbations() -> dict:
+    """Ways web copies differ from one another; each keeps the facts of the document."""
+    def one_line(t):
+        return re.sub(r"\s*\n\s*", " ", t[:700]) + t[700:]
+
+    def markdown(t):
+        lines = t.split("\n")
+        return "\n".join(f"**{line.strip()}**" if i < 12 and line.strip() else line
+                         for i, line in enumerate(lines))
+
+    def title_case(t):
+        lines = t.split("\n")
+        return "\n".join(line.title() if i < 8 and line.isupper() else line
+                         for i, line in enumerate(lines))
+
+    return {
+        "one line": one_line, "markdown": markdown, "title case": title_case,
+        "no rules or pipes": lambda t: re.sub(r"[-_–]{3,}|\|", " ", t),
+        "old font letters": lambda t: t.replace("Đ", "Ð").replace("ư", "ƣ").replace("Ư", "Ƣ"),
+        "a portal's banner": lambda t: "Cổng thông tin điện tử\nThứ Hai, 15/03/2021 - 09:12\n" + t,
+        "blank lines": lambda t: t.replace("\n", "\n\n"),
+        "literal line ends": lambda t: t.replace("\n", "\\r\\n"),
+        "tabs for pipes": lambda t: t.replace("|", "\t"),
+        "spaces for line ends": lambda t: re.sub(r"\n", "    ", t[:500], count=6) + t[500:],
+        "no-break spaces": lambda t: t.replace(" ", "\u00a0", 40),
+        "zero-width spaces": lambda t: t.replace("Số:", "Số:\u200b").replace("ngày", "\u200bngày"),
+        "decomposed accents": lambda t: unicodedata.normalize("NFD", t),
+    }
+
+
+@pytest.mark.skipif(not (REAL / "gold.json").is_file(), reason="../shared/real is absent")
+def test_seen_real_documents_keep_their_facts_as_other_sites_print_them():
+    """The seen part only (the blind part is measured by bench/bench_real.py, never here)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import bench_real
+    from real_split import SEEN_DOCUMENTS
+
+    from pipeline.extract import extract_document
+    from pipeline.ingest import decode_text
+
+    gold = json.loads((REAL / "gold.json").read_text(encoding="utf-8"))["facts"]
+    wrong = []
+    for name in sorted(SEEN_DOCUMENTS):
+        text = decode_text((REAL / name).read_bytes())
+        for way, perturb in _perturbations().items():
+            pages = bench_real.read_pages(perturb(text).encode("utf-8"))
+            right = bench_real.score_facts(gold[name], extract_document(pages).facts)
+            wrong += [(name, way, field) for field, ok in right.items() if not ok]
+    assert not wrong, wrong

@@ -25,6 +25,7 @@ from pipeline.text import normalise, tone_key
     ("Quyết định số 24/2021/QĐ - TTg ngày", "Quyết định số 24/2021/QĐ-TTg ngày"),
     ("Nghị quyết số 18 – NQ/TW ngày", "Nghị quyết số 18-NQ/TW ngày"),
     ("Số:    198  /BC-UBND", "Số:    198/BC-UBND"),
+    ("Số:\u00a045/KH-UBND\u200b", "Số: 45/KH-UBND"),  # a no-break space, a zero-width space
 ])
 def test_real_text_is_normalised(raw, clean):
     assert normalise(raw) == clean

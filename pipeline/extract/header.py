@@ -105,17 +105,17 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     folded = fold(text)
     end = _HEADER_END_RE.search(folded)
     head = text[:end.start() if end else min(len(text), 2000)]
-    _number(facts, text, folded)
+    _number(facts, text, folded, len(head))
     _date(facts, text, folded, len(head))
     facts.is_draft = bool(re.search(r"(?m)^[#*\s|]*du\s*thao\b", folded)) or "(du thao)" in folded
     _type_and_title(facts, text)
     flat = _Flat.of(head)
-    if facts.number is None and facts.doc_type is None:
+    if facts.doc_type is None:
+        _flat_type_and_title(facts, flat)
+    if facts.number is None:
         _flat_number(facts, flat)
     if facts.issue_year is None:
         _flat_date(facts, flat)
-    if facts.doc_type is None:
-        _flat_type_and_title(facts, flat)
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
         # a header with its own "Số:" line (a draft's is blank) has no number to borrow
         body = _BODY_START_RE.search(folded)
@@ -142,16 +142,25 @@ def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) or facts.doc_type
 
 
-def _number(facts: DocumentFacts, text: str, folded: str) -> None:
-    m = _NUMBER_RE.search(folded)
+def _number(facts: DocumentFacts, text: str, folded: str, header_end: int) -> None:
+    """The "Số: ..." line of the header (a line of the body starting with "số" is no header)."""
+    m = _NUMBER_RE.search(folded, 0, max(header_end, 600))
     if m:
         _set_number(facts, text[m.start("num"):m.end("num")])
 
 
 def _flat_number(facts: DocumentFacts, flat: _Flat) -> None:
-    m = _FLAT_NUMBER_RE.search(flat.folded)
-    if m:
-        _set_number(facts, flat.text[m.start("num"):m.end("num")])
+    """ "... Hạnh phúc | Số: 45/KH-UBND | Hưng Yên, ngày ...": the header's number on a joined line,
+    not one its title cites ("Triển khai Quyết định số 90/QĐ-TTg"), unless the document is
+    attached to that act ("kèm theo Quyết định số: 59/QĐ-UBND"). The type word decides the type."""
+    for m in _FLAT_NUMBER_RE.finditer(flat.folded, 0, 500):
+        before = flat.folded[max(0, m.start() - 40):m.start()]
+        cites = re.search(rf"\b(?:{_TYPE_ALTERNATION}|nghi dinh|thong tu|luat|ke hoach lien tich)"
+                          r"\s*$", before)
+        if cites and not re.search(r"kem\s+theo\s+\S+(?:\s+\S+)?\s*$", before):
+            continue
+        _set_number(facts, flat.text[m.start("num"):m.end("num")], with_type=facts.doc_type is None)
+        return
 
 
 def _set_date(facts: DocumentFacts, m: re.Match, text: str) -> None:

@@ -118,7 +118,8 @@ def extract_metadata(pages: list[Page]) -> DocumentFacts:
     facts = DocumentFacts()
     if not pages:
         return facts
-    head_text = pages[0].text[:4000]
+    # markdown emphasis and heading marks of web copies ("**ỦY BAN NHÂN DÂN**") read as spaces
+    head_text = re.sub(r"[*#]", " ", pages[0].text[:4000])
     read_header(facts, head_text)
     _issuer(facts, pages, head_text)
     _period(facts, pages)
