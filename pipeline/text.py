@@ -177,8 +177,8 @@ def normalise(text: str) -> str:
     document numbers without spaces inside."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.translate(_INVISIBLE)
-    if len(_LITERAL_LINE_END.findall(text)) >= 2:
-        text = _LITERAL_LINE_END.sub("\n", text)
+    if "\\r\\n" in text or len(_LITERAL_LINE_END.findall(text)) >= 2:
+        text = _LITERAL_LINE_END.sub("\n", text)  # "\r\n" is never text; a lone "\n" may be
     text = text.translate(BROKEN_FONT_LETTERS)
     text = _GLUED_FIGURE.sub(r"\1 ", text)
     text = _GLUED_ADDRESS.sub(" ", text)

@@ -153,6 +153,9 @@ def _continues_list(gap: str) -> bool:
 def _comparator(
     q: Quantity, before: str, after: str, clause_before: str, sentence_before: str = ""
 ) -> str:
+    # a line may end anywhere ("tối\nthiểu", "trở\nlên"): the words are read across it
+    before, after, clause_before, sentence_before = (
+        re.sub(r"\s+", " ", s) for s in (before, after, clause_before, sentence_before))
     if q.form == "reduce_to":
         return "reduce_to"
     if q.form == "range":
@@ -349,7 +352,7 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
                                   prev_code, inherited)
         if code == "housing_area":
             if q.unit == "m²/người" and comparator == "=" and re.search(
-                r"toi thieu|tro len", folded[t_lo:t_hi]
+                r"toi\s+thieu|tro\s+len", folded[t_lo:t_hi]
             ):
                 comparator = ">="
             elif q.unit == "%" and comparator == ">=":
