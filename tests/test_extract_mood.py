@@ -108,6 +108,11 @@ REPORTS = [
 
 
 REPORTS += [
+    "Nhiệm kỳ 2015 - 2020, tỷ lệ hộ nghèo giảm bình quân 2%/năm.",
+    "So với năm 2015, tỷ lệ hộ nghèo giảm 3,5%.",
+    "Sau khi triển khai Đề án, thu nhập bình quân tăng lên 45 triệu đồng/người/năm.",
+    "Trước đây, tỷ lệ hộ nghèo của xã là 25%.",
+    "Tính đến thời điểm này, có 120 hộ được hỗ trợ.",
     "Theo chuẩn nghèo giai đoạn 2022-2025, hộ nghèo ở nông thôn là hộ có thu nhập bình quân đầu "
     "người/tháng từ 1,5 triệu đồng trở xuống.",
     "Tỷ lệ hộ nghèo giảm còn 2,5%, giảm 1,2% so với 3,7% năm 2022, vượt kế hoạch đề ra.",

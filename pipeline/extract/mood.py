@@ -35,7 +35,8 @@ _REPORTS = re.compile(
     r"thong\s+ke|nam\s+qua|trong\s+nhung\s+nam\s+qua|vua\s+qua|thoi\s+gian\s+qua|luy\s+ke|"
     r"tinh\s+chung|ket\s+thuc\s+nam|nho\s+do|nho\s+vay|qua\s+do|nhu\s+vay|giai\s+ngan|"
     r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua|"
-    r"thuc\s+hien\s+(?:dat|duoc))\b")
+    r"thuc\s+hien\s+(?:dat|duoc)|nhiem\s+ky\s+qua|sau\s+khi|tu\s+khi|den\s+thoi\s+diem|"
+    r"truoc\s+(?:day|do))\b")
 _SETS = re.compile(
     r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|"
     r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|nham\s+dat|de\s+dat|"
@@ -66,7 +67,8 @@ _BASELINE_BEFORE = re.compile(r"\btu\s+(?:dau\s+|cuoi\s+)?nam\s+20\d\d\s+(?:la\s
 _FRAME = re.compile(
     r"^\W*(?:\([^)]{1,20}\)\s*[-–]?\s*)?(?:theo\s+do\s*,?\s*)?"
     r"(?:(?:trong|ca|het|den\s+het|den\s+cuoi|cuoi|ket\s+thuc|binh\s+quan)\s+)?"
-    r"(?:nam\s+(?P<year>(?:19|20)\d\d)|giai\s+doan\s+(?:19|20)\d\d\s*[-–]\s*(?P<end>(?:19|20)\d\d)|"
+    r"(?:nam\s+(?P<year>(?:19|20)\d\d)|"
+    r"(?:giai\s+doan|nhiem\s+ky)\s+(?:19|20)\d\d\s*[-–]\s*(?P<end>(?:19|20)\d\d)|"
     r"(?:\d+|sau|chin)\s+thang\s+(?:dau\s+)?nam(?:\s+(?P<months_year>(?:19|20)\d\d))?)\s*,")
 # a change against a past level: "tăng 4,8% so với cuối năm 2021", "so với năm trước"
 _AGAINST_PAST = re.compile(
@@ -223,8 +225,8 @@ def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
     listed = in_target_section or bool(_BULLET.match(sentence))  # a plan's list sets by default
     clause_end = re.search(r"[;]", after)
     clause_after = after[:clause_end.start()] if clause_end else after
-    if not listed and _against_past(clause_after, plan_start):
-        return True
+    if not listed and (_against_past(clause_after, plan_start) or _against_past(before, plan_start)):
+        return True  # "tăng 4,8% so với cuối năm 2021", "So với năm 2015, ... giảm 3%"
     if _horizon(before, sentence, plan_start) >= 0 or listed:
         return False
     if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", before):
