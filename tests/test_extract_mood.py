@@ -322,3 +322,20 @@ def test_seen_part_of_the_real_lines_meets_the_goals(way):
     assert total["matched"] >= 0.92 * total["gold"]
     assert total["matched"] >= 0.90 * total["predicted"]
     assert total["results"] <= 0.03 * total["predicted"]
+
+
+@pytest.mark.parametrize("line,indicators", [
+    ("Cụ thể, xã An Bình giảm 2-2,5% (tương ứng 40-50 hộ); xã Phú Lộc 1,5-2% (30-35 hộ).",
+     ["poverty_reduction", "poor_households_reduction", "poverty_reduction",
+      "poor_households_reduction"]),
+    ("1. Thu nhập bình quân đầu người đến năm 2025: 65 triệu đồng.", ["income"]),
+    ("- Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng giảm 1% (còn dưới 12%).",
+     ["nutrition", "nutrition"]),
+    ("Năm 2024, phấn đấu giảm 1,5% tỷ lệ hộ nghèo, hộ cận nghèo giảm 1%.",
+     ["poverty_reduction", "near_poor_reduction"]),
+    ("- Số hộ dùng nước sạch đạt 90% - Hộ có nhà tiêu hợp vệ sinh đạt 80%.",
+     ["domestic_water", "hygienic_latrine"]),
+    ("Năm 2024 xóa 30 nhà tạm và năm 2025 là 25 nhà.", ["housing_quality", "housing_quality"]),
+])
+def test_a_figure_without_its_own_indicator_goes_on_with_the_one_before(line, indicators):
+    assert [t.indicator for t in _targets(line)] == indicators

@@ -286,6 +286,49 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
     return moods
 
 
+_COMMA_RE = re.compile(r"[,;]")
+
+
+def _label_start(folded: str, t_lo: int) -> int:
+    """ "Thu nhập bình quân đầu người/năm đến năm 2025: 60 triệu đồng": a clause that follows a
+    label's colon reads the label too (its line start); else where it starts."""
+    if re.search(r":\s*$", folded[max(0, t_lo - 3):t_lo]):
+        return folded.rfind("\n", 0, t_lo) + 1
+    return t_lo
+
+
+def _own_subject(folded: str, t_lo: int, start: int, clause: str) -> str:
+    """The clause from the last comma before the figure when that part names its own poverty
+    subject ("tỷ lệ hộ nghèo, hộ cận nghèo giảm 7 - 8%": the near-poor; "Số hộ khá tăng, số hộ
+    nghèo dưới 0,68%": no rise in poverty)."""
+    commas = [m.end() for m in _COMMA_RE.finditer(folded, t_lo, start)]
+    if commas and "ngheo" in folded[commas[-1]:start]:
+        return clause[commas[-1] - t_lo:]
+    return clause
+
+
+def _carried_on(code: str, q: Quantity, i: int, folded: str, quantities: list[Quantity],
+                codes: dict[int, str], prev: tuple[Quantity, str, str] | None,
+                prev_code: str | None) -> str:
+    """A figure that names no indicator of its own goes on with the one it details ("giảm từ
+    1-2% (còn dưới 16%)", "58,9% (66/112 thôn)") or the list it continues ("xóa 40 nhà tạm và
+    năm 2023 là 23 nhà", "Minh Hóa 6,5-7,2%; Tuyên Hóa 4,5-5,0%")."""
+    if code != "other":
+        return code
+    parent = _parenthesis_parent(folded, quantities, i)
+    source = codes.get(parent) if parent is not None else None
+    gap = folded[prev[0].end:q.start] if prev is not None else ""
+    if source is None and prev_code and _elliptical(gap) and re.search(
+            r"[a-z]", re.split(r"[;,]", gap)[-1]):  # "; Tuyên Hóa 4,5%", not "; 100% hộ ... được"
+        source = prev_code
+    if source is None or source == "other":
+        return code
+    earlier = quantities[parent] if parent is not None else prev[0] if prev else None
+    if earlier is not None and (earlier.unit == "%") != (q.unit == "%") and source in COUNTERPART:
+        return COUNTERPART[source]
+    return source
+
+
 def _said_again(folded: str, offset: int, earlier: TargetRecord, code: str, comparator: str,
                 q: Quantity) -> bool:
     """The same target said again in other words ("... xuống còn 24,91% hoặc tỷ lệ hộ nghèo
@@ -308,6 +351,10 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
     prev: tuple[Quantity, str, str] | None = None  # quantity, comparator, clause of the last one
     prev_code: str | None = None
     moods = _moods(text, folded, quantities, block, ctx)
+    # " - Hộ có nhà tiêu ...": a bullet inside a line starts a clause of its own
+    inline = [m.start() for m in re.finditer(r"\s[-–+]\s+(?=[A-ZĐÀ-Ỹ])", text)]
+    codes: dict[int, str] = {}
+    prev_own_code: str | None = None
     for i, q in enumerate(quantities):
         lo = quantities[i - 1].end if i else 0
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
@@ -318,10 +365,12 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
         share_of_prev = False
         if SITUATION_BEFORE_RE.search(before):
             # "(chiếm 2,8%)" right after a target restates it as a share; elsewhere a situation
-            if prev is None or prev_code == "other" or q.start - prev[0].end > 30:
+            if prev is None or prev_own_code == "other" or q.start - prev[0].end > 30:
                 continue
             share_of_prev = True
         c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
+        c_lo = max([c_lo, *(b + 1 for b in inline if b < q.start)])
+        c_hi = min([c_hi, *(b for b in inline if b >= q.end)])
         t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
         next_item = _NEXT_ITEM_RE.search(folded, q.end, t_hi)
         if next_item:  # "..., tỷ lệ hộ cận nghèo là 12%": the next figure's subject begins
@@ -343,13 +392,17 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
                     folded[prev[0].end:q.start]) and prev[1] in (
                         "reduce_by", "reduce_to", "increase_by"):
                 comparator = prev[1]  # "giảm 0,35% tỷ lệ hộ nghèo và 0,2% tỷ lệ hộ cận nghèo"
-        tight = best_indicator(mentions, t_lo, t_hi, q.start)
+        tight = best_indicator(mentions, t_lo, t_hi, q.start) or best_indicator(
+            mentions, _label_start(folded, t_lo), t_hi, q.start)
         if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
             tight = "job_connection"
         wide = None if inherited else best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
-        code = _resolve_indicator(q, comparator, clause, tight, wide,
-                                  prev if inherited or prev_code in POVERTY_FAMILY else None,
+        code = _resolve_indicator(q, comparator, _own_subject(folded, t_lo, q.start, clause), tight,
+                                  wide, prev if inherited or prev_code in POVERTY_FAMILY else None,
                                   prev_code, inherited)
+        prev_own_code = code  # a share restates only a figure that named its indicator itself
+        code = _carried_on(code, q, i, folded, quantities, codes, prev, prev_code)
+        codes[i] = code
         if code == "housing_area":
             if q.unit == "m²/người" and comparator == "=" and re.search(
                 r"toi\s+thieu|tro\s+len", folded[t_lo:t_hi]
