@@ -48,7 +48,20 @@ SEEN = {"000_cb333d08bd062875", "001_6ab4926c68bb22f9", "kh-xa-targets-01",
         # written blind, measured once (FIRST_BLIND_RUN), then used to fix genre rules:
         "kh-phuong-06", "kh-tinh-07",
         # blind once (third run), then seen (measured numbers in FIRST_BLIND_RUN):
-        "kh-xa-08", "kh-huyen-09"}
+        "kh-xa-08", "kh-huyen-09",
+        # blind (fourth round); in issue 13 its text was displayed while the gold of the other
+        # plans was annotated, and its one error was read and fixed (ISSUE_13_NOTE): seen
+        "kh-xa-blind-11"}
+ISSUE_13_NOTE = """\
+### kh-xa-blind-11 in issue 13
+
+Measured on branch issue-13e before its error was read: targets precision 0.944 (17/18), recall
+1.000 (17/17), facts 1.000 (21/21). The extra record was "lắp đặt cụm loa truyền thanh tại 05 bản"
+(villages became a unit of count in issue 13): a count after "tại" says where a task is done, not
+an objective, a rule for the genre. Its text had also been on screen while the gold quotes of the
+other plans were annotated. From then on it is "seen" here (its name is kept: the tests and the
+restoration build leave "-blind-" files out, and its responsibilities and deadlines were not read).
+"""
 FACT_FIELDS = ("doc_type", "number", "issue_date", "issue_month", "issue_year", "place",
                "issuer", "admin_level", "locality", "district", "province", "period_start",
                "period_end", "is_draft", "signer", "signer_title", "title")
@@ -295,7 +308,7 @@ def main() -> str:
         lines += ["", "### Damaged plans without restoration (the raw text straight to extraction)",
                   "", "| plan | gold | predicted | matched | precision | recall |",
                   "|---|---|---|---|---|---|", *raw_rows]
-    lines += ["", FIRST_BLIND_RUN]
+    lines += ["", FIRST_BLIND_RUN, "", ISSUE_13_NOTE]
     lines += ["", f"Extraction time (all plans, after restoration): {elapsed:.2f} s", "",
               "Command: `.venv/bin/python bench/bench_extract.py`", ""]
     text = "\n".join(lines)

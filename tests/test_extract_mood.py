@@ -108,6 +108,7 @@ REPORTS = [
 
 
 REPORTS += [
+    "- Lắp đặt cụm loa truyền thanh tại 04 thôn, hoàn thành trong quý II/2024.",
     "Nhiệm kỳ 2015 - 2020, tỷ lệ hộ nghèo giảm bình quân 2%/năm.",
     "So với năm 2015, tỷ lệ hộ nghèo giảm 3,5%.",
     "Sau khi triển khai Đề án, thu nhập bình quân tăng lên 45 triệu đồng/người/năm.",

@@ -289,6 +289,15 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
 _COMMA_RE = re.compile(r"[,;]")
 
 
+_PLACE_UNITS = ("xã", "thôn", "bản", "làng", "trường", "trạm", "khu dân cư", "cơ sở")
+
+
+def _where_done(q: Quantity, before: str) -> bool:
+    """ "lắp đặt loa truyền thanh tại 05 bản", "tổ chức tại 3 xã": where a task is done, not an
+    objective."""
+    return q.unit in _PLACE_UNITS and bool(re.search(r"\b(?:tai|o)\s*(?:cac\s*)?$", before))
+
+
 def _label_start(folded: str, t_lo: int) -> int:
     """ "Thu nhập bình quân đầu người/năm đến năm 2025: 60 triệu đồng": a clause that follows a
     label's colon reads the label too (its line start); else where it starts."""
@@ -360,7 +369,7 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
         before = folded[max(lo, q.start - 40):q.start]
         after = folded[q.end:min(hi, q.end + 40)]
-        if moods[i] == "reported" or _is_support_rate(q, before, after):
+        if moods[i] == "reported" or _is_support_rate(q, before, after) or _where_done(q, before):
             continue
         share_of_prev = False
         if SITUATION_BEFORE_RE.search(before):
