@@ -109,6 +109,7 @@ REPORTS = [
 
 REPORTS += [
     "- Lắp đặt cụm loa truyền thanh tại 04 thôn, hoàn thành trong quý II/2024.",
+    "Danh sách: 1 Bản Tà Xùa; 2 Bản Háng Đồng; 3 Xã Phú Lộc.",
     "Nhiệm kỳ 2015 - 2020, tỷ lệ hộ nghèo giảm bình quân 2%/năm.",
     "So với năm 2015, tỷ lệ hộ nghèo giảm 3,5%.",
     "Sau khi triển khai Đề án, thu nhập bình quân tăng lên 45 triệu đồng/người/năm.",

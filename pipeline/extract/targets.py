@@ -298,6 +298,15 @@ def _where_done(q: Quantity, before: str) -> bool:
     return q.unit in _PLACE_UNITS and bool(re.search(r"\b(?:tai|o)\s*(?:cac\s*)?$", before))
 
 
+def _names_a_place(q: Quantity, text: str) -> bool:
+    """ "2\tBản Trò A", "3 Xã Phú Lộc": a row number before a place's name, no count of places."""
+    unit_at = re.search(r"[^\W\d_]", text[q.start:q.end])
+    if q.unit not in _PLACE_UNITS or unit_at is None:
+        return False
+    word_at = q.start + unit_at.start()
+    return text[word_at].isupper() and bool(re.match(r"\S+\s+[A-ZĐÀ-Ỹ]", text[word_at:q.end + 20]))
+
+
 def _label_start(folded: str, t_lo: int) -> int:
     """ "Thu nhập bình quân đầu người/năm đến năm 2025: 60 triệu đồng": a clause that follows a
     label's colon reads the label too (its line start); else where it starts."""
@@ -369,7 +378,8 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
         before = folded[max(lo, q.start - 40):q.start]
         after = folded[q.end:min(hi, q.end + 40)]
-        if moods[i] == "reported" or _is_support_rate(q, before, after) or _where_done(q, before):
+        if moods[i] == "reported" or _is_support_rate(q, before, after) or _where_done(
+                q, before) or _names_a_place(q, text):
             continue
         share_of_prev = False
         if SITUATION_BEFORE_RE.search(before):
