@@ -108,6 +108,9 @@ REPORTS = [
 
 
 REPORTS += [
+    "Năm 2023, huyện giảm 450 hộ nghèo. Tỷ lệ hộ nghèo còn 3,2%. Thu nhập bình quân đạt 48 "
+    "triệu đồng.",
+    "Dự kiến cả năm 2023, tốc độ tăng trưởng đạt 7%.",
     "- Lắp đặt cụm loa truyền thanh tại 04 thôn, hoàn thành trong quý II/2024.",
     "Danh sách: 1 Bản Tà Xùa; 2 Bản Háng Đồng; 3 Xã Phú Lộc.",
     "Nhiệm kỳ 2015 - 2020, tỷ lệ hộ nghèo giảm bình quân 2%/năm.",
@@ -238,6 +241,8 @@ TARGETS += [
 
 
 TARGETS += [
+    ("Năm 2023, huyện giảm 450 hộ nghèo. Năm 2024, phấn đấu giảm 1,5%.",
+     [(1.5, "%", {"reduce_by"})]),
     ("Chỉ tiêu giảm nghèo năm 2022 là 2%, thực hiện đạt 2,3%.", [(2, "%", {"reduce_by"})]),
     ("- Giảm 3 phần trăm hộ nghèo.", [(3, "%", {"reduce_by"})]),
     ("- Tỷ lệ hộ dân dùng nước sạch tăng 5% so với 85% năm 2022.", [(5, "%", {"increase_by"})]),

@@ -36,6 +36,7 @@ _REPORTS = re.compile(
     r"tinh\s+chung|ket\s+thuc\s+nam|nho\s+do|nho\s+vay|qua\s+do|nhu\s+vay|giai\s+ngan|"
     r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua|"
     r"thuc\s+hien\s+(?:dat|duoc)|nhiem\s+ky\s+qua|sau\s+khi|tu\s+khi|den\s+thoi\s+diem|"
+    r"du\s+kien\s+(?:ca\s+nam|den\s+(?:het|cuoi)\s+nam|nam\s+nay)|"
     r"truoc\s+(?:day|do))\b")
 _SETS = re.compile(
     r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|"
@@ -192,10 +193,12 @@ def _against_past(clause: str, plan_start: int | None) -> bool:
 
 def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
                 in_target_section: bool = False, plan_start: int | None = None,
-                reports_by_default: bool = False) -> bool:
+                reports_by_default: bool = False, story_reported: bool = False) -> bool:
     """Whether figure k is reported (a result, estimate or baseline) rather than set.
 
-    `text` is the original of `folded` (same length), for the cues folding would confuse.
+    `text` is the original of `folded` (same length), for the cues folding would confuse;
+    `story_reported`: an earlier sentence of the paragraph reported, so one with no cue of its
+    own goes on telling ("Năm 2023, huyện giảm 450 hộ nghèo. Tỷ lệ hộ nghèo còn 3,2%.").
     """
     figure = figures[k]
     s_lo, s_hi = sentence_bounds(folded, figure.start, figure.end)
@@ -233,4 +236,4 @@ def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
         return True
     if _WHOLE_UNIT_SUBJECT.search(before):
         return True  # "toàn tỉnh giảm 2.150 hộ nghèo": news tells what a place did
-    return reports_by_default
+    return reports_by_default or story_reported

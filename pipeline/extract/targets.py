@@ -272,8 +272,11 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
         before = folded[max(quantities[i - 1].end if i else 0, q.start - 40):q.start]
         restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
         parent = _parenthesis_parent(folded, quantities, i)
+        s_lo = sentence_bounds(folded, q.start, q.end)[0]
+        story = any(m == "reported" and quantities[j].end <= s_lo for j, m in enumerate(moods))
         reported = is_reported(text, folded, figures, i, plan_start=plan_start,
-                               in_target_section=in_targets, reports_by_default=report)
+                               in_target_section=in_targets, reports_by_default=report,
+                               story_reported=story and not in_targets)
         reported = reported or (parent is not None and moods[parent] == "reported") or (
             i > 0 and moods[i - 1] == "reported" and (
                 restates or _elliptical(folded[quantities[i - 1].end:q.start])))
