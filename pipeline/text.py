@@ -111,8 +111,12 @@ def tone_key(text: str) -> str:
 
 
 # Letters of old Vietnamese fonts that Unicode conversions left as look-alike code points:
-# "ƣ" (latin oi) for ư, the Icelandic eth for Đ/đ.
-BROKEN_FONT_LETTERS = str.maketrans({"ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ"})
+# "ƣ" (latin oi) for ư, the Icelandic eth or the African D for Đ/đ; PDF ligatures and the
+# full-width digits and signs of East Asian fonts ("５０％").
+BROKEN_FONT_LETTERS = str.maketrans({
+    "ƣ": "ư", "Ƣ": "Ư", "Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ", "ﬁ": "fi", "ﬂ": "fl",
+    **{chr(0xFF01 + i): chr(0x21 + i) for i in range(94)},
+})
 # Spaces that web pages write otherwise (no-break, thin, ideographic) and invisible marks (zero
 # width, soft hyphen, byte-order mark) that split words for the rules
 _INVISIBLE = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u3000": " ",

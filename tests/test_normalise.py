@@ -13,6 +13,7 @@ from pipeline.text import normalise, tone_key
 @pytest.mark.parametrize("raw,clean", [
     ("còn dƣới 16%", "còn dưới 16%"),  # "ƣ" (latin oi) of old fonts for ư
     ("Ðến cuối năm", "Đến cuối năm"),  # the Icelandic eth for Đ
+    ("Ɖạt ５０％ kế hoạch", "Đạt 50% kế hoạch"),  # the African D, full-width digits and signs
     ("KẾ HOẠCH\\r\\nGiảm nghèo\\r\\n", "KẾ HOẠCH\nGiảm nghèo\n"),  # line ends stored literally
     ("đến năm 2020của tỉnh", "đến năm 2020 của tỉnh"),
     ("Trang thông tin xã Thạch Kimhttps://x.gov.vn/a.jpg", "Trang thông tin xã Thạch Kim https://x.gov.vn/a.jpg"),
