@@ -9,12 +9,15 @@ restored first with pipeline.restore.restore_text, as the product does.
 Matching rules:
 - targets: a gold target matches one predicted target (one-to-one, greedy in reading order)
   when indicator, comparator and unit are equal, value (and value_max when given) equal within
-  1e-6, and the gold "quote" (accent-folded) occurs in the line(s) of the predicted grounding
-  (accent-folded). Precision = matched / predicted, recall = matched / gold.
+  1e-6, and the gold "quote" overlaps the predicted grounding. The gold quote is the clause or
+  sentence that states the target as a reader marks it (a table target: its row); it is found
+  in the page's raw text accent-folded, any run of whitespace matching any other, and compared
+  with the raw span of the grounding. Precision = matched / predicted, recall = matched / gold.
 - facts: each field of DocumentFacts in FACT_FIELDS is one item (equal after whitespace and
   case normalisation; None must match None); each gold reference is one item, matched by
   number (spaces removed, folded), kind and date. Share right = right items / all items.
-Plans whose text the rules were written against are marked "seen"; the others "held out".
+Plans whose text the rules were written against, or whose errors were once read and fixed by
+rules, are marked "seen"; only plans no rule was ever written on are "held out".
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.extract import extract_document  # noqa: E402
 from pipeline.records import Extraction, Page  # noqa: E402
-from pipeline.text import fold  # noqa: E402
+from pipeline.text import fold, normalise  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "plans"
 SAMPLES = ROOT / "data" / "samples"
@@ -40,10 +43,25 @@ OUT = ROOT / "bench" / "results" / "extract.md"
 # Plans the rules were written and tuned against; everything else is held out.
 SEEN = {"000_cb333d08bd062875", "001_6ab4926c68bb22f9", "kh-xa-targets-01",
         "kh-huyen-targets-02", "kh-tinh-targets-03",
+        # held out once (FIRST_BLIND_RUN), then their errors were read and fixed by rules:
+        "002_42accd784307240d", "004_257ac634600b447c", "kh-xa-tasks-04", "kh-huyen-tasks-05",
         # written blind, measured once (FIRST_BLIND_RUN), then used to fix genre rules:
         "kh-phuong-06", "kh-tinh-07",
         # blind once (third run), then seen (measured numbers in FIRST_BLIND_RUN):
-        "kh-xa-08", "kh-huyen-09"}
+        "kh-xa-08", "kh-huyen-09",
+        # blind (fourth round); in issue 13 its text was displayed while the gold of the other
+        # plans was annotated, and its one error was read and fixed (ISSUE_13_NOTE): seen
+        "kh-xa-blind-11"}
+ISSUE_13_NOTE = """\
+### kh-xa-blind-11 in issue 13
+
+Measured on branch issue-13e before its error was read: targets precision 0.944 (17/18), recall
+1.000 (17/17), facts 1.000 (21/21). The extra record was "lắp đặt cụm loa truyền thanh tại 05 bản"
+(villages became a unit of count in issue 13): a count after "tại" says where a task is done, not
+an objective, a rule for the genre. Its text had also been on screen while the gold quotes of the
+other plans were annotated. From then on it is "seen" here (its name is kept: the tests and the
+restoration build leave "-blind-" files out, and its responsibilities and deadlines were not read).
+"""
 FACT_FIELDS = ("doc_type", "number", "issue_date", "issue_month", "issue_year", "place",
                "issuer", "admin_level", "locality", "district", "province", "period_start",
                "period_end", "is_draft", "signer", "signer_title", "title")
@@ -124,6 +142,7 @@ def load_pages(path: Path, restore: bool = True) -> list[Page]:
     raw_pages = path.read_text(encoding="utf-8").split("\f")
     pages = []
     for i, raw in enumerate(raw_pages, 1):
+        raw = normalise(raw)  # as pipeline.pages.make_page does
         text, offsets, mode = raw, [], "clean"
         if not restore:
             pages.append(Page(i, text, raw, "plain"))
@@ -140,15 +159,25 @@ def load_pages(path: Path, restore: bool = True) -> list[Page]:
     return pages
 
 
-def _line_of(pages: list[Page], page: int, start: int, end: int) -> str:
-    text = pages[page - 1].text
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    return text[ls:len(text) if le < 0 else le]
-
-
 def _norm(s: str) -> str:
     return re.sub(r"\s+", "", fold(s))
+
+
+def quote_spans(page: Page, quote: str) -> list[tuple[int, int]]:
+    """Every (start, end) of `quote` in the page's raw text: accent-folded, any run of
+    whitespace matching any other (a quote copied across a line break still stands)."""
+    words = fold(quote).split()
+    if not words:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    return [(m.start(), m.end()) for m in pattern.finditer(fold(page.raw_text))]
+
+
+def raw_span(page: Page, grounding) -> tuple[int, int]:
+    """The grounding's span in the raw text (the same span where the page was not restored)."""
+    if grounding.raw_char_start is not None and page.offsets:
+        return grounding.raw_char_start, grounding.raw_char_end
+    return grounding.char_start, grounding.char_end
 
 
 def score_targets(gold: list[dict], ex: Extraction, pages: list[Page]) -> tuple[int, int, int]:
@@ -156,6 +185,7 @@ def score_targets(gold: list[dict], ex: Extraction, pages: list[Page]) -> tuple[
     used: set[int] = set()
     matched = 0
     for g in gold:
+        where = {(p.number, span) for p in pages for span in quote_spans(p, g["quote"])}
         for i, t in enumerate(ex.targets):
             if i in used:
                 continue
@@ -168,8 +198,8 @@ def score_targets(gold: list[dict], ex: Extraction, pages: list[Page]) -> tuple[
             ):
                 continue
             gr = t.grounding
-            line = _line_of(pages, gr.page, gr.char_start, gr.char_end) + " " + gr.quote
-            if _norm(g["quote"]) not in _norm(line):
+            lo, hi = raw_span(pages[gr.page - 1], gr)
+            if not any(page == gr.page and s < hi and lo < e for page, (s, e) in where):
                 continue
             used.add(i)
             matched += 1
@@ -250,9 +280,10 @@ def main() -> str:
         raw_rows.append(f"| {path.stem} | {g} | {p} | {m} | {_ratio(m, p)} | {_ratio(m, g)} |")
     lines = ["## Extract", "",
              "Document facts and targets against hand-made gold (tests/fixtures/gold); matching "
-             "rules in bench/bench_extract.py. \"seen\": rules written while reading the plan; "
-             "\"held out\": gold annotated before the rules ever ran on it (see the first blind run "
-             "below for the numbers before its errors were inspected).", "",
+             "rules in bench/bench_extract.py (a gold quote is the clause a reader marks; it must "
+             "overlap the grounding). \"seen\": rules written while reading the plan, or its "
+             "errors read and fixed once; \"held out\": no rule was ever written on it (the blind "
+             "runs below give the numbers of the others before their errors were inspected).", "",
              "### Targets (value, unit, comparator and indicator all right)", "",
              "| plan | split | text | gold | predicted | matched | precision | recall |",
              "|---|---|---|---|---|---|---|---|", *rows_t, ""]
@@ -277,7 +308,7 @@ def main() -> str:
         lines += ["", "### Damaged plans without restoration (the raw text straight to extraction)",
                   "", "| plan | gold | predicted | matched | precision | recall |",
                   "|---|---|---|---|---|---|", *raw_rows]
-    lines += ["", FIRST_BLIND_RUN]
+    lines += ["", FIRST_BLIND_RUN, "", ISSUE_13_NOTE]
     lines += ["", f"Extraction time (all plans, after restoration): {elapsed:.2f} s", "",
               "Command: `.venv/bin/python bench/bench_extract.py`", ""]
     text = "\n".join(lines)

@@ -161,9 +161,10 @@ def _viet_score(text: str) -> float:
 
 
 def _normalise(text: str) -> str:
-    """NFC, legacy font encodings converted, line ends unified."""
-    fixed, _ = fix_legacy(normalise(text))
-    return fixed
+    """Legacy font encodings converted first (TCVN3 writes ư as a soft hyphen, é as an eth),
+    then what every page gets: NFC, line ends unified, look-alike letters read (text.normalise)."""
+    fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
+    return normalise(fixed)
 
 
 # --- text-layer quality --------------------------------------------------------------------------

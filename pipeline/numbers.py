@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 _FIGURE = re.compile(r"[-+]?[\d.,]*\d[\d.,]*")
 COMPARATOR_SIGNS = {"<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ ", "=": ""}
@@ -86,7 +87,8 @@ def _with_unit(text: str, unit: str | None) -> str:
 
 
 def format_value(row: Mapping) -> str:
-    """A target as an auditor reads it: "< 0,5%", "0,5–1%", "giảm 0,56%", "từ 5,21% xuống 3,25%"."""
+    """A target as an auditor reads it: "< 0,5%", "0,5–1%", "giảm 0,56%", "từ 5,21% xuống 3,25%",
+    "tăng thêm 20 thôn", "giảm 1/2"."""
     get = row.get
     comparator = get("comparator") or "="
     value, value_max = _float(get("value")), _float(get("value_max"))
@@ -95,12 +97,16 @@ def format_value(row: Mapping) -> str:
     if value is None:
         return "—"
     v = format_number(value)
+    if unit == "phần":  # a share of a count ("giảm 1/2 số hộ nghèo"): the fraction as written
+        v, unit = str(Fraction(value).limit_denominator(100)), None
     if comparator == "range" or (comparator == "reduce_by" and value_max is not None):
         span = f"{v}–{format_number(value_max)}" if value_max is not None else v
         text = _with_unit(span, unit)
         return f"giảm {text}" if comparator == "reduce_by" else text
     if comparator == "reduce_by":
         return f"giảm {_with_unit(v, unit)}"
+    if comparator == "increase_by":
+        return f"tăng thêm {_with_unit(v, unit)}"
     if comparator == "reduce_to":
         if baseline is not None:
             return f"từ {_with_unit(format_number(baseline), unit)} xuống {_with_unit(v, unit)}"

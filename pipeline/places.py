@@ -15,7 +15,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.text import fold
+from pipeline.text import fold, strip_accents, tone_key
 
 # Folded level word -> the admin level as records write it (ARCHITECTURE.md).
 LEVELS = {
@@ -95,6 +95,16 @@ def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
     return out
 
 
+# Cities under the central government: a "thành phố" of province rank (before 2025; Huế joined
+# them in 2025, when the plans' districts went away)
+CENTRAL_CITIES = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ")
+
+
+def is_central_city(name: str) -> bool:
+    """True for a city of province rank ("Hải Phòng"), not a provincial city ("Bến Tre")."""
+    return name_key(name) in {name_key(c) for c in CENTRAL_CITIES}
+
+
 def is_province(name: str) -> bool:
     """True when `name` is a province or centrally governed city ("Hà Nội", "Cần Thơ")."""
     rows = _gazetteer() or []
@@ -102,46 +112,113 @@ def is_province(name: str) -> bool:
     return any(r[3] == key for r in rows)
 
 
+# Former names of provinces that plans of their time still carry (the gazetteer has the
+# present ones): Thừa Thiên Huế became the city of Huế in 2025, Hà Tây joined Hà Nội in 2008.
+FORMER_PROVINCES = ("Thừa Thiên Huế", "Hà Tây")
+
+
+def name_key(name: str) -> str:
+    """How a place name is compared: folded, a hyphen read as a space, one space between words,
+    one kind of apostrophe ("Bà Rịa-Vũng Tàu", "BÀ RỊA - VŨNG TÀU" and "Ba Ria Vung Tau" agree;
+    "Thừa Thiên - Huế" and "Thừa Thiên Huế"; "Hoà" and "Hòa" too)."""
+    return re.sub(r"[\s\-–]+", " ", fold(name).replace("\u2019", "'")).strip()
+
+
+def official_name(name: str) -> str:
+    """A gazetteer name without its disambiguation ("Cai Lậy (Huyện)" -> "Cai Lậy")."""
+    return re.sub(r"\s*\([^)]*\)$", "", name)
+
+
 @lru_cache(maxsize=4)
-def _names(kind: str) -> dict[str, tuple[str, ...]]:
-    """Folded first word -> folded names of units of one kind (province | district | commune),
-    before and after the 2025 reorganisation, longest first."""
-    names: set[str] = set()
+def _names(kind: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """First word of a name key -> (key, official spelling) of the units of one kind (province |
+    district | commune), before and after the 2025 reorganisation, longest first."""
+    names: set[str] = set(FORMER_PROVINCES) if kind == "province" else set()
     for after in (False, True):
         for row in _gazetteer(after) or []:
-            name = {"province": row[3], "district": row[4], "commune": row[5]}[kind]
+            name = {"province": row[0], "district": row[1], "commune": row[2]}[kind]
             if name:
-                names.add(name)
-    by_first: dict[str, list[str]] = {}
-    for name in names:
-        by_first.setdefault(name.split(" ")[0], []).append(name)
-    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
+                names.add(official_name(name))
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(names):
+        key = name_key(name)
+        by_first.setdefault(key.split(" ")[0], []).append((key, name))
+    return {k: tuple(sorted(v, key=lambda kv: len(kv[0]), reverse=True))
+            for k, v in by_first.items()}
 
 
 KIND_OF_LEVEL = {"tỉnh": "province", **{lvl: "district" for lvl in DISTRICT_LEVELS},
                  **{lvl: "commune" for lvl in COMMUNE_LEVELS}}
 
 
-def unit_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | None:
-    """The longest official unit name of this level standing at `pos` ("Quảng Nam", not
-    "Quảng"), as written, and where it ends; None when no gazetteer name stands there."""
+def _keyed_window(text: str, pos: int, width: int = 60) -> tuple[str, list[int]]:
+    """name_key of text[pos:pos + width] and, for each of its characters, the offset after it
+    in `text` (the key drops characters, so positions are mapped back through this list)."""
+    out: list[str] = []
+    ends: list[int] = []
+    for i, ch in enumerate(fold(text[pos:pos + width]).replace("\u2019", "'")):
+        if ch.isspace() or ch in "-–":
+            if not out or out[-1] == " ":
+                continue
+            ch = " "
+        out.append(ch)
+        ends.append(pos + i + 1)
+    return "".join(out), ends
+
+
+def official_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | None:
+    """The longest official unit name of this level standing at `pos`, in its official spelling
+    ("QUẢNG\nNAM" -> "Quảng Nam", "HOÀ BÌNH" -> "Hòa Bình"), and where it ends in `text`; None
+    when no gazetteer name stands there. Line breaks, spaces around hyphens and old tone
+    placement do not matter."""
     kinds = [KIND_OF_LEVEL[level]] if level in KIND_OF_LEVEL else ["province", "district"]
     if level == "thành phố":
         kinds.append("province")  # a city under the central government
-    window = fold(text[pos:pos + 40])
-    first = re.match(r"[a-z0-9]+", window)
+    window, ends = _keyed_window(text, pos)
+    first = re.match(r"[a-z0-9']+", window)
     if not first:
         return None
-    best = None
+    best_key, spellings = "", set()
     for kind in kinds:
-        for name in _names(kind).get(first.group(0), ()):
-            if window.startswith(name) and not window[len(name):len(name) + 1].isalnum():
-                if best is None or len(name) > len(best):
-                    best = name
+        for key, name in _names(kind).get(first.group(0), ()):
+            if len(key) < len(best_key):
                 break
-    if best is None:
+            if window.startswith(key) and not window[len(key):len(key) + 1].isalnum():
+                if len(key) > len(best_key):
+                    best_key, spellings = key, set()
+                spellings.add(name)
+    if not best_key:
         return None
-    return text[pos:pos + len(best)], pos + len(best)
+    end = ends[len(best_key) - 1]
+    by_accents = {tone_key(name_key_spaced(n)): n for n in sorted(spellings, reverse=True)}
+    written = name_key_spaced(text[pos:end])
+    found = by_accents.get(tone_key(written))
+    if found:
+        return found, end
+    if strip_accents(written) != written:  # spelt otherwise ("Mù Cang Chải"): as written
+        return written if not written.isupper() else _title_case(written), end
+    # accents stripped: the official spelling, unless two names fold alike ("Phú Mỹ", "Phù Mỹ")
+    return (next(iter(by_accents.values())), end) if len(by_accents) == 1 else None
+
+
+def _title_case(name: str) -> str:
+    return re.sub(r"\w+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), name)
+
+
+def name_key_spaced(name: str) -> str:
+    """A name with a hyphen read as a space and one space between words (case and accents
+    kept)."""
+    return re.sub(r"[\s\-–]+", " ", name.replace("\u2019", "'")).strip()
+
+
+def unit_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | None:
+    """The longest official unit name of this level standing at `pos` ("Quảng Nam", not
+    "Quảng"), as written (whitespace made single spaces), and where it ends; None when no
+    gazetteer name stands there."""
+    found = official_name_at(text, pos, level)
+    if found is None:
+        return None
+    return re.sub(r"\s+", " ", text[pos:found[1]]), found[1]
 
 
 def localities_of(names: list[str]) -> tuple[str, str] | None:

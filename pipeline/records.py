@@ -11,7 +11,7 @@ from datetime import date
 
 TEXT_MODES = ("clean", "accent_stripped", "ocr_garbled")
 PAGE_SOURCES = ("text-layer", "ocr", "plain", "docx")
-COMPARATORS = ("<", "<=", "=", ">=", ">", "range", "reduce_by", "reduce_to")
+COMPARATORS = ("<", "<=", "=", ">=", ">", "range", "reduce_by", "reduce_to", "increase_by")
 DIMENSIONS = ("employment", "health", "education", "housing", "water_sanitation", "information")
 ROLES = ("lead", "support", "assigned")
 DEADLINE_KINDS = ("by_date", "period", "recurring")

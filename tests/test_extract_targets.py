@@ -101,7 +101,7 @@ def test_figures_that_are_not_quantities():
         ("- Bảo đảm diện tích nhà ở tối thiểu 8 m²/người.", "housing_area", ">=", 8, "m²/người"),
         ("- Tổng kinh phí dự kiến 1.200 triệu đồng.", "budget", "=", 1200, "triệu đồng"),
         ("- 100% cán bộ làm công tác giảm nghèo được tập huấn.", "staff_trained", "=", 100, "%"),
-        ("- Có thêm 3 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 3, "xã"),
+        ("- Có thêm 3 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "increase_by", 3, "xã"),
         ("- Đến năm 2025 có 8/10 xã đạt chuẩn nông thôn mới.", "new_rural_communes", "=", 8, "xã"),
         ("- 100% hộ nghèo có nhu cầu được vay vốn Ngân hàng Chính sách xã hội.", "credit", "=",
          100, "%"),
@@ -276,6 +276,15 @@ def test_targets_match_gold(path):
     matched, predicted, n_gold = bench.score_targets(gold, ex, pages)
     assert matched / n_gold >= 0.9, (matched, n_gold)
     assert matched / max(predicted, 1) >= 0.9, (matched, predicted)
+
+
+@pytest.mark.parametrize("path", _params(_gold_plans()))
+def test_gold_quotes_stand_in_their_plans(path):
+    """A gold quote is the clause a reader marks in the plan: it must stand in the plan's text."""
+    bench = _bench()
+    pages = bench.load_pages(path, restore=False)
+    for g in json.loads((GOLD / "targets" / f"{path.stem}.json").read_text(encoding="utf-8")):
+        assert any(bench.quote_spans(p, g["quote"]) for p in pages), g["quote"]
 
 
 def test_restated_shares_equivalents_and_parts():

@@ -316,8 +316,9 @@ def test_gold_files_are_well_formed():
         raw = path.read_text(encoding="utf-8")
         for row in json.loads((GOLD / "responsibilities" / f"{path.stem}.json").read_text()):
             assert row["role"] in ROLES
-            if not is_blind(path):  # the annotator of a blind plan never ran our code table
-                assert row["agency_code"] == agency_code(row["agency"]), row["agency"]
+            # a code of the agency table, read there by the annotator (never computed by
+            # agency_code, the code under test)
+            assert row["agency_code"] in AGENCY_SECTORS, row["agency"]
             assert raw.count(row["task"]) == 1, row["task"]
         for row in json.loads((GOLD / "deadlines" / f"{path.stem}.json").read_text()):
             assert row["kind"] in DEADLINE_KINDS

@@ -46,12 +46,15 @@ def lower_is_better(indicator: str, comparators: Iterable[str] = ()) -> bool:
 
 
 def _commitment(target: dict, lower_better: bool) -> tuple[str, float] | None:
-    """(family, figure) a target commits to: ('level', bound) or ('reduction', amount)."""
+    """(family, figure) a target commits to: ('level', bound), ('reduction' or 'increase',
+    amount)."""
     comparator = target.get("comparator")
     value, value_max = target.get("value"), target.get("value_max")
     indicator = (target.get("indicator") or "").lower()
     if comparator == "reduce_by" or any(word in indicator for word in AMOUNT_WORDS[:2]):
         return ("reduction", value) if value is not None else None
+    if comparator == "increase_by":  # "tăng thêm 20 thôn": an amount, more is stronger
+        return ("increase", value) if value is not None else None
     if comparator == "range":
         if value is None:
             return None
@@ -129,7 +132,7 @@ def _compare_with_parent(target: dict, commune_doc: dict, parent: dict,
             continue
         family, a = mine
         b = theirs[1]
-        if family == "reduction":
+        if family in ("reduction", "increase"):
             weaker, direction = a < b - 1e-9, "higher_is_better"
         elif lower_better:
             weaker, direction = a > b + 1e-9, "lower_is_better"

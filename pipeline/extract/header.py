@@ -32,30 +32,45 @@ DOC_TYPES = {
     "de an": "Đề án",
     "quy che": "Quy chế",
     "quy dinh": "Quy định",
+    "bien ban": "Biên bản",
+    "de cuong": "Đề cương",
+    "cong dien": "Công điện",
 }
+# The type code of a number ("45/KH-UBND", "12-NQ/TU"), folded and in capitals
 CODE_TYPES = {"KH": "Kế hoạch", "QD": "Quyết định", "BC": "Báo cáo", "NQ": "Nghị quyết",
-              "TTr": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn"}
+              "TTR": "Tờ trình", "TB": "Thông báo", "CT": "Chỉ thị", "HD": "Hướng dẫn",
+              "DA": "Đề án", "CTR": "Chương trình", "QC": "Quy chế", "BB": "Biên bản",
+              "CD": "Công điện"}
 _TYPE_ALTERNATION = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 _DATE = (r"ngay\s*(?:(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*thang\s*(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*"
-         r"nam\s*|(?P<d2>\d{1,2})\s*/\s*(?P<m2>\d{1,2})\s*/\s*)(?P<y>\d{4})")
-_DATE_LINE_RE = re.compile(rf"(?m)^[#*\s]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
+         r"nam\s*|(?P<d2>\d{1,2})\s*[/.-]\s*(?P<m2>\d{1,2})\s*[/.-]\s*)(?P<y>\d{4})")
+_DATE_LINE_RE = re.compile(rf"(?m)^[#*\s|]*(?P<place>[^\n,]{{2,40}}),\s*{_DATE}")
 # The same date line anywhere on a header line, when the two header columns are joined on one
 # line ("Số: 7/KH-UBND      Đông Sơn, ngày 9 tháng 4 năm 2024"): the place is the words
 # (single-spaced, up to six) right before the comma.
+_LONE_DATE_RE = re.compile(rf"(?m)^[#*\s|]*(?P<place>){_DATE}[\s|]*$")
+_WEEKDAY_RE = re.compile(r"\b(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu\s+nhat)\b")
 _DATE_ANYWHERE_RE = re.compile(rf"(?<!\S)(?P<place>[^\s,][^\s,]*(?: [^\s,]+){{0,5}}),\s*{_DATE}")
 # Header words a joined line may leave before the place ("... Hạnh phúc Đông Sơn, ngày ...")
 _HEADER_TAIL_RE = re.compile(
     r"\S*/\S*|hanh phuc|viet nam|nhan dan|\b(?:xa|huyen|tinh|phuong|quan) [^\s]+ [^\s]+\s{2,}"
 )
-_NUMBER = r"(?P<num>[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+)"
-_NUMBER_RE = re.compile(rf"(?m)^[#*\s]*so\s*[:.]?\s*{_NUMBER}")
+# "45/KH-UBND", "21/2022/NQ-HĐND", "  /KH-UBND" (a draft), and a party's "12-NQ/TU"
+_NUMBER = (r"(?P<num>[0-9]+\s*-\s*[a-z]{2,5}\s*/\s*[a-z0-9đ\-–&]+"
+           r"|[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+(?:\.[a-z0-9đ\-–&]+)*)")
+_NUMBER_RE = re.compile(rf"(?m)^[#*\s|]*so\s*[:.]?\s*{_NUMBER}")
 _FLAT_NUMBER_RE = re.compile(rf"\bso\s*[:.]?\s*{_NUMBER}")
 _HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
 # "<issuer> (vừa) ban hành Kế hoạch số 105/KH-UBND", "ban hành kèm theo Quyết định số: 59/QĐ-UBND
 # ngày 22 tháng 7 năm 2021": the act that issued the very document
 _ISSUED_RE = re.compile(
-    rf"\b(?:vua\s+)?ban\s+hanh\s+(?:kem\s+theo\s+)?(?P<type>{_TYPE_ALTERNATION})\b"
+    rf"(?:\b(?:vua\s+|da\s+)?(?:ban\s+hanh|xay\s+dung)\s+(?:kem\s+theo\s+)?|\(\s*kem\s+theo\s+)"
+    rf"(?P<type>{_TYPE_ALTERNATION})\b"
     rf"(?:\s+so\s*[:.]?\s*{_NUMBER})?(?P<rest>.{{0,24}})")
+# where the body starts: the legal bases, the first section (the title and its "(kèm theo ...)"
+# stand before it)
+_BODY_START_RE = re.compile(r"(?:^|\n)\s*(?:can cu|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
+_OWN_NUMBER_RE = re.compile(r"(?m)^[#*\s|]*so\s*[:.]|\|\s*so\s*:")
 _ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
 _DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
 # "Căn cứ lập kế hoạch", "xây dựng Kế hoạch": a copy without its header says what it is
@@ -77,7 +92,7 @@ class _Flat:
 
 def clean_phrase(s: str) -> str:
     """A phrase of a header without markdown marks, runs of spaces or edge punctuation."""
-    return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-")
+    return re.sub(r"\s+", " ", s.replace("*", "").replace("#", "")).strip(" .:;,-|")
 
 
 def _mostly_upper(line: str) -> bool:
@@ -90,47 +105,62 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     folded = fold(text)
     end = _HEADER_END_RE.search(folded)
     head = text[:end.start() if end else min(len(text), 2000)]
-    _number(facts, text, folded)
+    _number(facts, text, folded, len(head))
     _date(facts, text, folded, len(head))
-    facts.is_draft = bool(re.search(r"(?m)^[#*\s]*du\s*thao\b", folded)) or "(du thao)" in folded
+    facts.is_draft = bool(re.search(r"(?m)^[#*\s|]*du\s*thao\b", folded)) or "(du thao)" in folded
     _type_and_title(facts, text)
     flat = _Flat.of(head)
-    if facts.number is None and facts.doc_type is None:
+    if facts.doc_type is None:
+        _flat_type_and_title(facts, flat)
+    if facts.number is None:
         _flat_number(facts, flat)
     if facts.issue_year is None:
         _flat_date(facts, flat)
-    if facts.doc_type is None:
-        _flat_type_and_title(facts, flat)
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
-        _issuing_act(facts, text[:3000])
+        # a header with its own "Số:" line (a draft's is blank) has no number to borrow
+        body = _BODY_START_RE.search(folded)
+        _issuing_act(facts, text[:3000], own_number=bool(_OWN_NUMBER_RE.search(fold(head))),
+                     head_end=body.start() if body else 1200)
     if facts.doc_type is None and facts.number:
-        facts.doc_type = CODE_TYPES.get(facts.number.split("/")[-1].split("-")[0])
+        code = re.match(r"\d+-([^/]+)/", facts.number) or re.search(r"/([^/\d][^/-]*)", facts.number)
+        facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) if code else None
     if facts.doc_type is None:
         m = _SAYS_TYPE_RE.search(fold(text[:3000]))
         if m:
             facts.doc_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+    if facts.doc_type is None and facts.number and re.search(r"(?m)^[#*\s|]*v/v\b", fold(head)):
+        facts.doc_type = "Công văn"  # "Số: 123/UBND-VX" over "V/v ...": an official letter
 
 
 def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
     """The number as written without spaces; its code ("KH", "BC") says the type unless a type
     line said it already (`with_type` False)."""
-    raw = re.sub(r"\s+", "", raw)
+    raw = re.sub(r"\s+", "", raw).replace("–", "-")
     facts.number = raw if re.match(r"\d", raw) else None
-    code = re.search(r"/([A-Za-zĐđ]+)", raw)
+    code = re.match(r"\d+-([A-Za-zĐđ]+)/", raw) or re.search(r"/([A-Za-zĐđ]+)", raw)
     if code and with_type:
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) or facts.doc_type
 
 
-def _number(facts: DocumentFacts, text: str, folded: str) -> None:
-    m = _NUMBER_RE.search(folded)
+def _number(facts: DocumentFacts, text: str, folded: str, header_end: int) -> None:
+    """The "Số: ..." line of the header (a line of the body starting with "số" is no header)."""
+    m = _NUMBER_RE.search(folded, 0, max(header_end, 600))
     if m:
         _set_number(facts, text[m.start("num"):m.end("num")])
 
 
 def _flat_number(facts: DocumentFacts, flat: _Flat) -> None:
-    m = _FLAT_NUMBER_RE.search(flat.folded)
-    if m:
-        _set_number(facts, flat.text[m.start("num"):m.end("num")])
+    """ "... Hạnh phúc | Số: 45/KH-UBND | Hưng Yên, ngày ...": the header's number on a joined line,
+    not one its title cites ("Triển khai Quyết định số 90/QĐ-TTg"), unless the document is
+    attached to that act ("kèm theo Quyết định số: 59/QĐ-UBND"). The type word decides the type."""
+    for m in _FLAT_NUMBER_RE.finditer(flat.folded, 0, 500):
+        before = flat.folded[max(0, m.start() - 40):m.start()]
+        cites = re.search(rf"\b(?:{_TYPE_ALTERNATION}|nghi dinh|thong tu|luat|ke hoach lien tich)"
+                          r"\s*$", before)
+        if cites and not re.search(r"kem\s+theo\s+\S+(?:\s+\S+)?\s*$", before):
+            continue
+        _set_number(facts, flat.text[m.start("num"):m.end("num")], with_type=facts.doc_type is None)
+        return
 
 
 def _set_date(facts: DocumentFacts, m: re.Match, text: str) -> None:
@@ -161,15 +191,27 @@ def _place(text: str, m: re.Match) -> str | None:
 def _date(facts: DocumentFacts, text: str, folded: str, header_end: int) -> None:
     """A date line in the header; else one after other text on a joined header line; else a
     date line anywhere (never "..., ngày 18/01/2022" of a cited decision when the header has it)."""
-    m = (_DATE_LINE_RE.search(folded, 0, header_end)
-         or _DATE_ANYWHERE_RE.search(folded, 0, header_end) or _DATE_LINE_RE.search(folded))
+    m = (_dated_place(_DATE_LINE_RE, folded, 0, header_end)
+         or _dated_place(_DATE_ANYWHERE_RE, folded, 0, header_end)
+         or _dated_place(_DATE_LINE_RE, folded, 0, len(folded)))
+    if m is None and _NUMBER_RE.search(folded, 0, header_end):
+        m = _LONE_DATE_RE.search(folded, 0, header_end)  # "Số: 15/KH-UBND" ... "Ngày 05 tháng 3 năm 2024"
     if m:
         facts.place = _place(text, m)
         _set_date(facts, m, text)
 
 
+def _dated_place(pattern: re.Pattern, folded: str, lo: int, hi: int) -> re.Match | None:
+    """The first "<place>, ngày ..." whose place is no weekday: "Thứ hai, ngày 11/11/2024" is
+    when a portal posted the page, not where and when the document was signed."""
+    for m in pattern.finditer(folded, lo, hi):
+        if not _WEEKDAY_RE.search(m.group("place")):
+            return m
+    return None
+
+
 def _flat_date(facts: DocumentFacts, flat: _Flat) -> None:
-    m = _DATE_ANYWHERE_RE.search(flat.folded)
+    m = _dated_place(_DATE_ANYWHERE_RE, flat.folded, 0, len(flat.folded))
     if m:
         facts.place = facts.place or _upper_words_before(flat.text, m.end("place"))
         _set_date(facts, m, flat.text)
@@ -236,13 +278,25 @@ def _title_of(capitals: str) -> str:
     return capitals[:1] + capitals[1:].lower() if capitals.isupper() else capitals
 
 
-def _issuing_act(facts: DocumentFacts, text: str) -> None:
-    """ "ban hành Kế hoạch số 105/KH-UBND" with its date after or before: the document itself."""
+def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False,
+                 head_end: int = 600) -> None:
+    """ "ban hành Kế hoạch số 105/KH-UBND" with its date after or before: the document itself;
+    "(Ban hành) kèm theo Quyết định số 59/QĐ-UBND": the decision that issued it. An act of
+    another type than the document's ("đã xây dựng Kế hoạch số ..." in a Báo cáo) is another
+    document."""
     folded = fold(text)
     for m in _ISSUED_RE.finditer(folded):
         if not m.group("num"):
             continue
-        facts.doc_type = facts.doc_type or DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        act_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        attached = "kem theo" in m.group(0)
+        if attached and m.start() > head_end:
+            continue  # "(kèm theo Quyết định số ...)" in the body names a form, not the document
+        if facts.doc_type not in (None, act_type) and not attached:
+            continue
+        if own_number and not attached:
+            return
+        facts.doc_type = facts.doc_type or act_type
         number = re.sub(r"\s+", "", text[m.start("num"):m.end("num")])
         if facts.number is None:
             _set_number(facts, number, with_type=False)

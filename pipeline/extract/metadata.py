@@ -17,21 +17,41 @@ from collections import Counter
 from pipeline.extract.header import clean_phrase, read_header
 from pipeline.extract.references import extract_references
 from pipeline.places import (
+    ABBREVIATIONS,
+    COMMUNE_LEVELS,
     DISTRICT_LEVELS,
     LEVEL_ALTERNATION,
     LEVEL_FOLD,
     LEVELS,
     RANK,
+    is_central_city,
     is_province,
-    unit_name_at,
+    official_name_at,
 )
 from pipeline.records import DocumentFacts, Page
 from pipeline.text import fold
 
 __all__ = ["extract_metadata", "extract_references"]
 
-_UBND = r"(?:uy\s*ban\s*nh[a-z]n\s*d[a-z]n|ubnd)"
-_UNIT_RE = re.compile(rf"[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)")
+_UBND = r"(?:uy\s*ban\s*nh[a-z]n\s*d[a-z]n|ubnd|hoi\s*dong\s*nh[a-z]n\s*d[a-z]n|hdnd)"
+# A party committee heads its own documents: "TỈNH ỦY QUẢNG NAM", "HUYỆN ỦY X", "ĐẢNG ỦY XÃ Y"
+_PARTY_RE = re.compile(
+    rf"(?m)^[#*\s|]*(?:(?P<short>tinh|huyen|thanh|thi|quan)\s*uy|dang\s*uy\s+(?P<level>{LEVEL_ALTERNATION}))"
+    r"\s+(?=\S)")
+_PARTY_LEVELS = {"tinh": "tỉnh", "huyen": "huyện", "thanh": "thành phố", "thi": "thị xã",
+                 "quan": "quận"}
+# What may follow the unit's name on a header line: nothing, a rule, the other column
+_HEADER_REST_RE = re.compile(
+    rf"\s*(?:$|\||[-_–—*]{{2,}}|\s{{2,}}|cong\s+hoa|doc\s+lap|so\s*:|,\s*(?:{LEVEL_ALTERNATION})\b)")
+# A level word of a header, or its abbreviation ("TP. HỒ CHÍ MINH", "TX HƯƠNG TRÀ"), then a name
+_HEAD_LEVEL = rf"(?P<lv>(?:{LEVEL_ALTERNATION})\s+|t[pxt]\b\.?\s*)(?=\S)"
+_UNIT_RE = re.compile(rf"[#*\s|]*{_UBND}\s+{_HEAD_LEVEL}")
+# a line that starts with a level word (not the national motto wrapped: "XÃ HỘI CHỦ NGHĨA ...")
+_LEVEL_LINE_RE = re.compile(rf"[#*\s|]*(?!xa\s+hoi\b){_HEAD_LEVEL}")
+# An agency heading the document with its unit: "SỞ ... / TỈNH X", "PHÒNG LĐ-TB&XH HUYỆN Y"
+_AGENCY_HEAD_RE = re.compile(
+    r"(?m)^[#*\s|]*(?P<agency>(?:so|phong|ban|chi cuc|hoi|trung tam|dang bo|cong an|benh vien)\b"
+    rf"[^\n]{{0,80}}?)(?:\s*\n[#*\s|]*|\s+)(?!xa\s+hoi\b){_HEAD_LEVEL}")
 _PREAMBLE_RE = re.compile(
     rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:vua\s+)?(?:ban\s+hanh|"
     r"xay\s+dung|xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)")
@@ -56,12 +76,16 @@ def _stops_name(word: str) -> bool:
 
 def _name_after(text: str, pos: int, level: str | None = None,
                 max_words: int = 4) -> tuple[str, int] | None:
-    """The place name starting at `pos` and its end: the longest official name of that level
-    ("Quảng Nam"), else the capitalised words ("Tân Hưng", "Phong Phú")."""
+    """The place name starting at `pos` and its end: the longest official name of that level in
+    its official spelling ("QUẢNG\nNAM" -> "Quảng Nam"), else the capitalised words ("Tân Hưng",
+    "Phong Phú")."""
     start = pos + len(text[pos:]) - len(text[pos:].lstrip(" \t"))
-    official = unit_name_at(text, start, level)
-    if official and official[0][:1].isupper():
+    official = official_name_at(text, start, level)
+    if official and text[start:start + 1].isupper():
         return official
+    numbered = re.match(r"\d{1,2}\b", text[start:start + 3])
+    if numbered and level in ("phường", "quận"):  # "Phường 3", "Quận 1"
+        return numbered.group(0), start + numbered.end()
     words: list[str] = []
     i = pos
     while len(words) < max_words:
@@ -94,7 +118,8 @@ def extract_metadata(pages: list[Page]) -> DocumentFacts:
     facts = DocumentFacts()
     if not pages:
         return facts
-    head_text = pages[0].text[:4000]
+    # markdown emphasis and heading marks of web copies ("**ỦY BAN NHÂN DÂN**") read as spaces
+    head_text = re.sub(r"[*#]", " ", pages[0].text[:4000])
     read_header(facts, head_text)
     _issuer(facts, pages, head_text)
     _period(facts, pages)
@@ -121,42 +146,107 @@ def _issuer(facts: DocumentFacts, pages: list[Page], text: str) -> None:
         level, name = pre
     facts.admin_level, facts.locality = level, name
     if level:
-        facts.issuer = f"UBND {level}" + (f" {name}" if name else "")
-    if agency:
-        facts.issuer = agency[:1] + agency[1:].lower()  # "SỞ LAO ĐỘNG ..." -> "Sở lao động ..."
+        facts.issuer = _issuer_name(_body(folded), level, name)
+    if agency:  # "SỞ LAO ĐỘNG ..." -> "Sở lao động ...", the unit's name as written
+        facts.issuer = agency[:1] + agency[1:].lower() if agency.isupper() else agency
     _district_and_province(facts, pages, parent)
+
+
+def _issuer_name(body: str, level: str, name: str | None) -> str:
+    """ "UBND xã Tân Hưng", "HĐND tỉnh Bình Định", "Tỉnh ủy Quảng Nam", "Đảng ủy xã X"."""
+    if body == "Đảng ủy" and level in _PARTY_NAMES:
+        return _PARTY_NAMES[level] + (f" {name}" if name else "")
+    return f"{body} {level}" + (f" {name}" if name else "")
+
+
+_PARTY_NAMES = {"tỉnh": "Tỉnh ủy", "huyện": "Huyện ủy", "thành phố": "Thành ủy",
+                "thị xã": "Thị ủy", "quận": "Quận ủy"}
+
+
+def _body(folded: str) -> str:
+    """The kind of body that issues: People's Council (HĐND), party committee, else UBND."""
+    if re.match(r"[#*\s|]*(?:hoi\s*dong\s*nhan\s*dan|hdnd)\b", folded):
+        return "HĐND"
+    m = _PARTY_RE.match(folded)
+    return "Đảng ủy" if m else "UBND"
 
 
 def _header_unit(text: str, folded: str):
     """(level, name, parent unit, agency) of the header's issuing unit ("ỦY BAN NHÂN DÂN / XÃ
-    TÂN HƯNG"); of two units ("UBND HUYỆN X" over "UBND XÃ Y", "UBND TỈNH X" over "SỞ ..."),
-    the lower one issues."""
+    TÂN HƯNG", "UBND TP. HỒ CHÍ MINH"); of two units ("UBND HUYỆN X" over "UBND XÃ Y" or "XÃ Y",
+    "UBND TỈNH X" over "SỞ ..."), the lower one issues."""
     parent: tuple[str, str | None] | None = None
     agency: str | None = None
     top = folded[:600]
-    m = re.search(rf"(?m)^[#*\s]*{_UBND}\s+({LEVEL_ALTERNATION})\s+(?=\S)", top)
+    m = re.search(rf"(?m)^[#*\s|]*{_UBND}\s+{_HEAD_LEVEL}", top)
     if m:
         below = _line_below(folded, m.end())
         if below is not None:
             b_start, b_fold = below
-            mb = _UNIT_RE.match(b_fold)
-            if mb and RANK[LEVELS[mb.group(1)]] > RANK[LEVELS[m.group(1)]]:
-                got = _name_after(text, m.end(), LEVELS[m.group(1)])
-                parent = (LEVELS[m.group(1)], _as_written(got[0]) if got else None)
-                m = _UNIT_RE.match(folded, b_start)
-            elif re.match(r"[#*\s]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(
-                    text[b_start:b_start + len(b_fold)]):
-                agency = clean_phrase(text[b_start:b_start + len(b_fold)]).lstrip("#* ")
-    if m is None and re.search(rf"(?m)^[#*\s]*{_UBND}", top):
+            b_text = text[b_start:b_start + len(b_fold)]
+            mb = _UNIT_RE.match(b_fold) or (
+                _LEVEL_LINE_RE.match(b_fold) if _mostly_upper(b_text) else None)
+            if mb and RANK[_level(mb)] > RANK[_level(m)]:
+                got = _name_after(text, m.end(), _level(m))
+                parent = (_level(m), _as_written(got[0]) if got else None)
+                m = _UNIT_RE.match(folded, b_start) or _LEVEL_LINE_RE.match(folded, b_start)
+            elif re.match(r"[#*\s|]*(so|phong|ban|chi cuc)\s+\S", b_fold) and _mostly_upper(b_text):
+                agency = clean_phrase(b_text).lstrip("#* ")
+    if m is None and re.search(rf"(?m)^[#*\s|]*{_UBND}", top):
         # two header columns joined by OCR: "ỦY BAN NHÂN DÂN  CỘNG HÒA ..." / "XÃ AN BÌNH  Độc lập"
-        m = re.search(rf"(?m)^[#*\s]*({LEVEL_ALTERNATION})\s+(?=\S)", top)
-        if m and not text[m.start(1):m.end(1)].isupper():
+        m = re.search(rf"(?m)^[#*\s|]*(?!xa\s+hoi\b){_HEAD_LEVEL}", top)
+        if m and not text[m.start("lv"):m.end("lv")].isupper():
             m = None
     if m is None:
-        return None, None, parent, agency
-    level = LEVELS[m.group(1)]
+        level, name = _party_unit(text, top)
+        if level is None:
+            level, name, agency = _agency_unit(text, top)
+        return level, name, parent, agency
+    level = _level(m)
     got = _name_after(text, m.end(), level)
+    if not _reads_as_header(text, folded, m.start("lv"), got):
+        return None, None, None, None  # "UBND huyện X tổ chức hội nghị ...": a sentence
     return level, (_as_written(got[0]) if got else None), parent, agency
+
+
+def _level(m: re.Match) -> str:
+    """The admin level a match's "lv" group names ("huyen", "tp." -> "huyện", "thành phố")."""
+    word = re.sub(r"\s+", " ", m.group("lv")).rstrip(". ")
+    return LEVELS.get(word) or ABBREVIATIONS[word]
+
+
+def _reads_as_header(text: str, folded: str, level_at: int, got: tuple[str, int] | None) -> bool:
+    """A header names its unit in capitals, or alone on its line; a sentence goes on after it."""
+    if text[level_at:level_at + 1].isupper():
+        return True
+    end = got[1] if got else level_at
+    line_end = folded.find("\n", end)
+    return bool(_HEADER_REST_RE.match(folded[end:len(folded) if line_end < 0 else line_end]))
+
+
+def _agency_unit(text: str, top: str) -> tuple[str | None, str | None, str | None]:
+    """(level, name, agency) of an agency that heads its own document with its unit ("SỞ LAO
+    ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI / TỈNH NINH BÌNH", "BAN CHỈ ĐẠO ... HUYỆN X")."""
+    m = _AGENCY_HEAD_RE.search(top)
+    if m is None or not _mostly_upper(text[m.start("agency"):m.end("lv")]):
+        return None, None, None
+    level = _level(m)
+    got = _name_after(text, m.end(), level)
+    if not got:
+        return None, None, None
+    agency = clean_phrase(text[m.start("agency"):m.end("agency")])
+    agency = agency[:1] + agency[1:].lower() if agency.isupper() else agency
+    return level, _as_written(got[0]), f"{agency} {level} {_as_written(got[0])}"
+
+
+def _party_unit(text: str, top: str) -> tuple[str | None, str | None]:
+    """(level, name) of a party committee heading its document ("TỈNH ỦY QUẢNG NAM")."""
+    m = _PARTY_RE.search(top)
+    if m is None or not text[m.start():m.end()].strip(" #*\n").isupper():
+        return None, None
+    level = LEVELS[m.group("level")] if m.group("level") else _PARTY_LEVELS[m.group("short")]
+    got = _name_after(text, m.end(), level)
+    return (level, _as_written(got[0])) if got else (None, None)
 
 
 def _named_elsewhere(facts: DocumentFacts, pages: list[Page], text: str,
@@ -200,32 +290,60 @@ def _first_sentence_of_issuing(text: str) -> str:
 
 def _district_and_province(facts: DocumentFacts, pages: list[Page],
                            parent: tuple[str, str | None] | None) -> None:
-    """The district and province the text names ("huyện Sóc Sơn", "tỉnh Hà Tĩnh"), the unit
-    above the issuer in the header, a province that is its own locality."""
+    """The district and province the text names ("huyện Sóc Sơn", "thị xã Hương Thủy", "tỉnh Hà
+    Tĩnh", "thành phố Hà Nội"), the unit above the issuer in the header, a province that is its
+    own locality (the units a text names are those of the text, whose own level may be unknown;
+    a unit it does not name stays unknown)."""
     level, name = facts.admin_level, facts.locality
-    alltext = " ".join(p.text for p in pages)
-    allfold = fold(alltext)
-    for lvl_key, attr in (("huyen", "district"), ("tinh", "province")):
-        if attr == "district" and level in (*DISTRICT_LEVELS, "tỉnh"):
-            continue
-        names: Counter = Counter()
-        spellings = {"huyen": ("huyện", "huyen"), "tinh": ("tỉnh", "tinh")}[lvl_key]
-        for m in re.finditer(rf"\b{lvl_key}\s+(?=\S)", allfold):
-            if alltext[m.start():m.start() + len(lvl_key)].lower() not in spellings:
-                continue  # "tình hình" folds to "tinh hinh" too
-            got = _name_after(alltext, m.end(), LEVELS[lvl_key], 3)
-            if got:
-                names[_as_written(got[0])] += 1
-        if names:
-            setattr(facts, attr, names.most_common(1)[0][0])
+    named = _units_named(" ".join(p.text for p in pages))
+    if level in COMMUNE_LEVELS or level is None:
+        facts.district = _most_named(named, lambda lv, n: lv in DISTRICT_LEVELS and not (
+            lv == "thành phố" and is_central_city(n)))
+    facts.province = _most_named(named, lambda lv, n: lv == "tỉnh" or (
+        lv == "thành phố" and is_central_city(n)))
     if level == "tỉnh" or (level == "thành phố" and name and is_province(name)):
         facts.province = name or facts.province
     if parent and parent[1]:  # the unit above the issuer, named in the header
         p_level, p_name = parent
         if p_level == "tỉnh" or (p_level == "thành phố" and is_province(p_name)):
-            facts.province = p_name
-        elif p_level in DISTRICT_LEVELS and RANK.get(level or "", 0) > 2:
+            facts.province = p_name  # a provincial city bears its province's name
+        if p_level in DISTRICT_LEVELS and not is_central_city(p_name) and RANK.get(
+                level or "", 0) > 2:
             facts.district = p_name
+
+
+_SPELLED = {"huyen": ("huyện",), "tinh": ("tỉnh",), "thi xa": ("thị xã",), "quan": ("quận",),
+            "thanh pho": ("thành phố",)}
+
+
+def _units_named(text: str) -> Counter:
+    """(level, name) -> how often the text names it after a district or province level word.
+    The word must be spelt with its accents ("tình hình", "cơ quan" fold alike) unless the whole
+    text lacks them; "quận", "thị xã", "thành phố" only before a name of the gazetteer."""
+    folded = fold(text)
+    stripped = sum(not c.isascii() for c in text) < 0.01 * max(1, len(text))
+    named: Counter = Counter()
+    for m in re.finditer(r"\b(huyen|tinh|thi xa|quan|thanh pho)\s+(?=\S)", folded):
+        written = text[m.start():m.end(1)].lower()
+        if written not in _SPELLED[m.group(1)] and not (stripped and written == m.group(1)):
+            continue
+        level = LEVELS[m.group(1)]
+        if level in ("huyện", "tỉnh"):
+            got = _name_after(text, m.end(), level, 3)
+        else:
+            got = official_name_at(text, m.end(), level)
+        if got:
+            named[(level, _as_written(got[0]))] += 1
+    return named
+
+
+def _most_named(named: Counter, wanted) -> str | None:
+    """The name most often named among the units `wanted(level, name)` accepts."""
+    counts: Counter = Counter()
+    for (level, name), n in named.items():
+        if wanted(level, name):
+            counts[name] += n
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _mostly_upper(line: str) -> bool:
@@ -253,7 +371,7 @@ def _preamble_unit(text: str, whole: bool = False) -> tuple[str, str | None] | N
     units' plans.
     """
     if not whole:
-        first_heading = re.search(r"(?m)^[#*\s]*(?:I|1)\.\s", text)
+        first_heading = re.search(r"(?m)^[#*\s|]*(?:I|1)\.\s", text)
         text = text[:first_heading.start()] if first_heading else text
     m = _PREAMBLE_RE.search(fold(text))
     if not m:

@@ -1,17 +1,25 @@
 """Whether a sentence sets a figure (a target) or reports it (a result, an estimate, a baseline).
 
-Plans mix both: "Phấn đấu giảm tỷ lệ hộ nghèo xuống dưới 3%" sets a target, "Năm 2023 thu nhập
-bình quân đạt 73,1 triệu đồng, bằng 94,2% kế hoạch" reports a result and its achievement ratio.
-The cues, read on the folded sentence (accents only where folding would confuse, as "đã" with
-"đa chiều"):
-- an achievement ratio ("đạt / bằng X% (so với) kế hoạch / chỉ tiêu"), unless the sentence sets
-  it ("phấn đấu ... đạt 100% kế hoạch"): the ratio and the figures it rates are results;
-- words that report: "ước", "kết quả", "đã", "hiện có / hiện còn", "tính đến", "đến nay",
-  "sau N năm", "so với cùng kỳ", "báo cáo ... cho thấy", "giảm được", "được kéo giảm";
-- words that set: "phấn đấu", "mục tiêu", "chỉ tiêu", "kế hoạch", "đề ra", "quyết tâm",
-  "dự kiến", "định hướng", "phải", "cần", "đến (cuối) năm YYYY", "vào năm YYYY".
-The nearest cue before a figure decides (words that set a figure just after it, "trên 3% mục
-tiêu", count too); with no cue a figure is a target, as bullets of a plan's target section are.
+Plans mix both, news about plans even more: "Phấn đấu giảm tỷ lệ hộ nghèo xuống dưới 3%" sets a
+target, "Năm 2023 thu nhập bình quân đạt 73,1 triệu đồng, bằng 94,2% kế hoạch" reports a result
+and its achievement ratio. The cues, read on the folded sentence (accents only where folding
+would confuse, as "đã" with "đa chiều"), strongest first:
+- words that set: "phấn đấu", "mục tiêu", "chỉ tiêu", "kế hoạch", "đề ra", "quyết tâm", "dự
+  kiến", "định hướng", "phải", "cần đạt", "sẽ", "hướng tới" ...; and words that report:
+  "ước", "kết quả", "đã", "hiện có / hiện còn", "tính đến", "đến nay", "lũy kế", "tính chung",
+  "sau N năm", "so với cùng kỳ", "theo báo cáo", "giảm được", "được kéo giảm", "nhờ đó" ...
+  The nearest of these before a figure decides (a word that sets just after it, "trên 3% mục
+  tiêu", counts too); a plan only named ("bằng 94,2% kế hoạch", "kết quả thực hiện các chỉ
+  tiêu", "vượt mục tiêu") sets nothing.
+- an achievement ratio ("đạt / bằng / vượt X% (so với) kế hoạch / dự toán / chỉ tiêu"): the
+  ratio and every figure it rates are results, unless the sentence sets them;
+- a figure that a result clause follows ("giảm 1,5%/năm, vượt mục tiêu đề ra");
+- with no such word: a frame of time already past ("Năm 2022, ...", "Giai đoạn 2016-2020, ...",
+  "Trong 6 tháng đầu năm ...", a year before the plan) or a change against a past level ("tăng
+  4,8% so với cuối năm 2021") reports; a horizon ("đến năm 2025") sets; a count held ("toàn xã
+  có 125 hộ nghèo", "còn 63 nhà tạm") reports outside a section of targets;
+- else a figure is a target, as the bullets of a plan's target section are, unless the document
+  reports by default (a Báo cáo outside its sections of targets).
 A level stated "từ đầu năm 2022 là 49,98%" is a baseline.
 """
 
@@ -23,21 +31,63 @@ from dataclasses import dataclass
 _REPORTS = re.compile(
     r"\b(?:uoc(?:\s+tinh|\s+thuc\s+hien|\s+dat|\s+den)?|ket\s+qua|hien\s+(?:co|con|nay|dang|da)|"
     r"tinh\s+den|den\s+nay|sau\s+\d+\s+nam|qua\s+\d+\s+nam|so\s+voi\s+cung\s+ky|cho\s+thay|"
-    r"giam\s+duoc|tang\s+duoc|duoc\s+keo\s+giam|bao\s+cao\s+cua|theo\s+bao\s+cao|"
-    r"thong\s+ke|nam\s+qua|trong\s+nhung\s+nam\s+qua|vua\s+qua)\b")
+    r"giam\s+duoc|tang\s+duoc|dat\s+duoc|duoc\s+keo\s+giam|bao\s+cao\s+cua|theo\s+bao\s+cao|"
+    r"thong\s+ke|nam\s+qua|trong\s+nhung\s+nam\s+qua|vua\s+qua|thoi\s+gian\s+qua|luy\s+ke|"
+    r"tinh\s+chung|ket\s+thuc\s+nam|nho\s+do|nho\s+vay|qua\s+do|nhu\s+vay|giai\s+ngan|"
+    r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua|"
+    r"thuc\s+hien\s+(?:dat|duoc)|nhiem\s+ky\s+qua|sau\s+khi|tu\s+khi|den\s+thoi\s+diem|"
+    r"du\s+kien\s+(?:ca\s+nam|den\s+(?:het|cuoi)\s+nam|nam\s+nay)|"
+    r"truoc\s+(?:day|do))\b")
 _SETS = re.compile(
-    r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|du\s+kien|"
-    r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|(?:den|vao|trong)\s+(?:cuoi\s+)?nam\s+20\d\d|"
-    r"den\s+het\s+nam\s+20\d\d|giai\s+doan\s+20\d\d)\b")
+    r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|"
+    r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|nham\s+dat|de\s+dat|"
+    r"giao\s+chi\s+tieu|chi\s+tieu\s+giao)\b")
+# A horizon, or a plan's "dự kiến": sets a figure when no stronger word decided ("Đến năm 2025,
+# tỷ lệ ... đạt 95%", "kinh phí dự kiến 450 triệu đồng"; "dự kiến cả năm tăng 5% so với năm
+# trước" is an estimate)
+_HORIZON = re.compile(
+    r"\b(?:(?:den|vao|trong)\s+(?:cuoi\s+)?nam\s+20\d\d|den\s+het\s+nam\s+20\d\d|du\s+kien|"
+    r"giai\s+doan\s+20\d\d\s*[-–]\s*20\d\d|hang\s+nam|moi\s+nam)\b")
 # on the lower-case original: "đã" (not "đa chiều"), "hiện" (not "thực hiện", "hiện đại")
 _PAST = re.compile(r"(?<!\w)đã(?!\w)|(?<!thực )(?<!\w)hiện(?!\w)(?! (?:đại|thực|tượng))")
-# "có 1.068 hộ nghèo": a count held, reported unless the sentence sets it (outside a target
-# section only: there, "toàn xã có 95% hộ ..." is the target)
+# "có 1.068 hộ nghèo", "còn 63 nhà tạm": a count held (outside a target section only: there,
+# "toàn xã có 95% hộ ..." is the target)
 _HAS_BEFORE = re.compile(r"\b(?:co|con)\s*$")
-_ACHIEVED_BEFORE = re.compile(r"\b(?:dat|bang|vuot|hoan\s+thanh)\s*(?:duoc\s*)?$")
-_ACHIEVED_AFTER = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|chi\s+tieu|kh\b|nghi\s+quyet)")
-_NAMES_TARGET_AFTER = re.compile(r"^\s*(?:\S+\s+){0,1}(?:muc\s+tieu|chi\s+tieu)\b")
+_ACHIEVED_BEFORE = re.compile(r"\b(?:dat|bang|vuot|hoan\s+thanh)\s*(?:duoc\s*)?(?:muc\s*)?$")
+_ACHIEVED_AFTER = re.compile(
+    r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|chi\s+tieu|kh\b|nghi\s+quyet|du\s+toan|cung\s+ky|"
+    r"nam\s+truoc|muc\s+tieu)")
+_NAMES_TARGET_AFTER = re.compile(r"^\s*(?:[^\s,;.]+\s+){0,1}(?:muc\s+tieu|chi\s+tieu)\b")
+# a result clause after the figure: "giảm 1,5%/năm, vượt mục tiêu Nghị quyết đề ra"
+_RESULT_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:vuot|hoan\s+thanh(?:\s+vuot)?|dat)\s+(?:muc\s+)?(?:muc\s+tieu|ke\s+hoach|"
+    r"chi\s+tieu)\b")
 _BASELINE_BEFORE = re.compile(r"\btu\s+(?:dau\s+|cuoi\s+)?nam\s+20\d\d\s+(?:la\s+)?$")
+# A frame of time the sentence opens with: "Năm 2022, ...", "Giai đoạn 2016 - 2020, ...",
+# "Trong 6 tháng đầu năm, ...", after a dateline "(QNO) –" or "Theo đó,"
+_FRAME = re.compile(
+    r"^\W*(?:\([^)]{1,20}\)\s*[-–]?\s*)?(?:theo\s+do\s*,?\s*)?"
+    r"(?:(?:trong|ca|het|den\s+het|den\s+cuoi|cuoi|ket\s+thuc|binh\s+quan)\s+)?"
+    r"(?:nam\s+(?P<year>(?:19|20)\d\d)|"
+    r"(?:giai\s+doan|nhiem\s+ky)\s+(?:19|20)\d\d\s*[-–]\s*(?P<end>(?:19|20)\d\d)|"
+    r"(?:\d+|sau|chin)\s+thang\s+(?:dau\s+)?nam(?:\s+(?P<months_year>(?:19|20)\d\d))?)\s*,")
+# a change against a past level: "tăng 4,8% so với cuối năm 2021", "so với năm trước"
+_AGAINST_PAST = re.compile(
+    r"\bso\s+voi\s+(?:cung\s+ky|ky\s+truoc|nam\s+truoc|thang\s+truoc|dau\s+(?:nam|ky)\b|"
+    r"(?:dau\s+|cuoi\s+)?nam\s+(?P<year>(?:19|20)\d\d))")
+# a place as the subject of what it did or has: "Toàn huyện giảm ...", "cả nước đạt ..."
+_WHOLE_UNIT_SUBJECT = re.compile(
+    r"\b(?:toan\s+(?:tinh|huyen|xa|thi\s+xa|thanh\s+pho|quoc|vung)|ca\s+(?:nuoc|tinh|huyen|xa))\b"
+    r"[^,;]{0,40}$")
+# a bullet or a numbered item of a list ("- ", "+ ", "a) ", "2. ")
+_BULLET = re.compile(r"^\s*(?:[-+•*]|[a-zđ]\)|\d+(?:\.\d+)*[.)])\s")
+# the level a change is measured against: "tăng 5% so với 85% năm 2022"
+_COMPARED_TO_BEFORE = re.compile(r"\bso\s+voi\s+(?:muc\s+)?$")
+# a definition of the standard: "hộ nghèo là hộ có thu nhập bình quân ... từ 1,5 triệu đồng trở xuống"
+_DEFINES = re.compile(r"\b(?:la\s+ho\s+(?:co|dap\s+ung)|chuan\s+ngheo\s+(?:moi\s+)?(?:la|quy\s+dinh)|"
+                      r"muc\s+chuan\s+(?:ngheo|can\s+ngheo))\b")
+# "(năm 2020 là 5%)": the level of a year before the one the sentence sets
+_YEAR_LEVEL_BEFORE = re.compile(r"\bnam\s+(?P<year>(?:19|20)\d\d)\s+(?:la|dat|chi\s+con|con)\s*$")
 _SENTENCE_BREAK = re.compile(r"\.\s+(?=\S)|\n\s*\n|\n\s*[-+•]")
 
 
@@ -61,18 +111,21 @@ def sentence_bounds(folded: str, start: int, end: int) -> tuple[int, int]:
 
 def is_achievement_ratio(folded: str, figure: Figure) -> bool:
     """ "đạt 117,5% kế hoạch", "bằng 94,2% so với kế hoạch": how far a result went."""
+    after = folded[figure.end:figure.end + 40]
     return bool(_ACHIEVED_BEFORE.search(folded[max(0, figure.start - 20):figure.start])
-                and _ACHIEVED_AFTER.match(folded[figure.end:figure.end + 24]))
+                and _ACHIEVED_AFTER.match(after)
+                and not re.match(r"^\s*(?:so\s+voi\s+)?\S+\s+\S+\s+tro\s+len", after))
+    # "đạt 100% chỉ tiêu trở lên" bounds a target, no result reaches "trở lên"
 
 
 # "kết quả thực hiện các chỉ tiêu", "bằng 94,2% kế hoạch": a plan named, not a figure set
-# ("vượt mục tiêu X" still names the target X); "ước đến năm 2020": an estimate's horizon
+# ("vượt mục tiêu X" still names the target X)
 _NOT_SETTING = {
-    "ke": re.compile(r"(?:ket\s+qua|thuc\s+hien|so\s+voi|bang|dat|vuot)(?:\s+cac)?\s*$"),
-    "chi": re.compile(r"(?:ket\s+qua|thuc\s+hien|so\s+voi|bang|dat|vuot)(?:\s+cac)?\s*$"),
+    "ke": re.compile(r"(?:ket\s+qua|thuc\s+hien|so\s+voi|bang|dat|vuot|hoan\s+thanh)(?:\s+cac)?"
+                     r"\s*(?:\d+(?:[.,]\d+)?\s*%\s*)?$"),
+    "chi": re.compile(r"(?:ket\s+qua|thuc\s+hien|so\s+voi|bang|dat|vuot|hoan\s+thanh)(?:\s+cac)?"
+                      r"\s*(?:\d+(?:[.,]\d+)?\s*%\s*)?$"),
     "muc": re.compile(r"(?:ket\s+qua|thuc\s+hien)(?:\s+cac)?\s*$"),
-    "den": re.compile(r"\b(?:uoc|tinh|ke\s+tu)\s*$"),
-    "vao": re.compile(r"\b(?:uoc|tinh)\s*$"),
 }
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -85,46 +138,102 @@ def _last(pattern: re.Pattern, text: str) -> int:
     return end
 
 
-def _last_setting(text: str, sentence: str, plan_start: int | None) -> int:
-    """End of the last word that sets a figure, not counting plans only named, estimates'
-    horizons, nor a horizon year before the plan (or before a later year of the sentence)."""
-    years = [int(y) for y in _YEAR.findall(sentence)]
-    now = plan_start or (max(years) if years else None)
+def _last_setting(text: str) -> int:
+    """End of the last word that sets a figure, not counting plans only named."""
     end = -1
     for m in _SETS.finditer(text):
         guard = _NOT_SETTING.get(m.group(0).split()[0])
-        if guard and guard.search(text[max(0, m.start() - 24):m.start()]):
-            continue
-        year = _YEAR.search(m.group(0))
-        if year and now and m.group(0).split()[0] in ("den", "vao", "trong") and int(
-                year.group(0)) < now:
+        if guard and guard.search(text[max(0, m.start() - 30):m.start()]):
             continue
         end = m.end()
     return end
 
 
+def _horizon(text: str, sentence: str, plan_start: int | None) -> int:
+    """End of the last horizon ("đến năm 2025") in `text` that is not before the plan (or, in a
+    text without a plan, before another year of the sentence); -1 when none."""
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    now = plan_start or (max(years) if years else None)
+    end = -1
+    for m in _HORIZON.finditer(text):
+        year = _YEAR.search(m.group(0))
+        if year and now and int(year.group(0)) < now and not m.group(0).startswith("giai"):
+            continue
+        end = m.end()
+    return end
+
+
+def _past_frame(sentence: str, plan_start: int | None) -> bool:
+    """The sentence opens with a time already past: "Năm 2022, ...", "Giai đoạn 2016 - 2020,
+    ...", "Trong 6 tháng đầu năm, ..." (a year of the plan or after it is no past)."""
+    m = _FRAME.match(sentence)
+    if not m:
+        return False
+    year = m.group("year") or m.group("end") or m.group("months_year")
+    return not (year and plan_start and int(year) >= plan_start)
+
+
+def _past_level(before: str, sentence: str, plan_start: int | None) -> bool:
+    """ "năm 2020 là 5%" where the sentence (or the plan) is about a later year."""
+    m = _YEAR_LEVEL_BEFORE.search(before[-20:])
+    if not m:
+        return False
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    now = max([*years, plan_start or 0])
+    return int(m.group("year")) < now
+
+
+def _against_past(clause: str, plan_start: int | None) -> bool:
+    """A change measured against a past level ("so với cùng kỳ", "so với cuối năm 2021")."""
+    for m in _AGAINST_PAST.finditer(clause):
+        if not (m.group("year") and plan_start and int(m.group("year")) >= plan_start - 1):
+            return True
+    return False
+
+
 def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
-                in_target_section: bool = False, plan_start: int | None = None) -> bool:
+                in_target_section: bool = False, plan_start: int | None = None,
+                reports_by_default: bool = False, story_reported: bool = False) -> bool:
     """Whether figure k is reported (a result, estimate or baseline) rather than set.
 
-    `text` is the original of `folded` (same length), for the cues folding would confuse.
+    `text` is the original of `folded` (same length), for the cues folding would confuse;
+    `story_reported`: an earlier sentence of the paragraph reported, so one with no cue of its
+    own goes on telling ("Năm 2023, huyện giảm 450 hộ nghèo. Tỷ lệ hộ nghèo còn 3,2%.").
     """
     figure = figures[k]
     s_lo, s_hi = sentence_bounds(folded, figure.start, figure.end)
+    sentence = folded[s_lo:s_hi]
     before = folded[s_lo:figure.start]
+    after = folded[figure.end:s_hi]
     if _BASELINE_BEFORE.search(before[-30:]) or (
-            re.search(r"\btu\s*$", before) and re.search(r"\bxuong\b", folded[figure.end:s_hi])):
+            re.search(r"\btu\s*$", before) and re.search(r"\bxuong\b", after)):
         return True  # "từ đầu năm 2022 là 49,98%", "giảm từ 52,9% (...) xuống còn 36,91%"
-    sets = _last_setting(before, folded[s_lo:s_hi], plan_start)
-    if (not in_target_section and sets < 0 and _HAS_BEFORE.search(before[-12:])
-            and not re.search(r"\b(?:xuong|giam)\b", before)):
-        return True
-    if _NAMES_TARGET_AFTER.match(folded[figure.end:figure.end + 24]):
+    if _NAMES_TARGET_AFTER.match(after[:24]) and not is_achievement_ratio(folded, figure):
         return False  # "trên 3% mục tiêu kế hoạch": the figure is the target
+    if _COMPARED_TO_BEFORE.search(before[-16:]) or _DEFINES.search(before) or _past_level(
+            before, sentence, plan_start):
+        return True  # "so với 85%", "hộ nghèo là hộ có thu nhập ... từ 1,5 triệu đồng", "(năm 2020
+        # là 5%)": a baseline or a definition, no target
+    sets = _last_setting(before)
     reports = max(_last(_REPORTS, before), _last(_PAST, text[s_lo:figure.start].lower()))
-    ratios = [f for f in figures if s_lo <= f.start < s_hi and is_achievement_ratio(folded, f)]
-    if ratios and sets < 0:
-        return True  # the ratio and every figure it rates report a result
-    if is_achievement_ratio(folded, figure) and (sets < 0 or figure.value > 100):
+    if reports > sets:
         return True
-    return reports > sets
+    ratios = [f for f in figures if s_lo <= f.start < s_hi and is_achievement_ratio(folded, f)]
+    if ratios and (sets < 0 or is_achievement_ratio(folded, figure) and figure.value > 100):
+        return True  # the ratio and every figure it rates report a result
+    if sets >= 0:
+        return False
+    if _RESULT_AFTER.match(after) or (not in_target_section and _past_frame(sentence, plan_start)):
+        return True
+    listed = in_target_section or bool(_BULLET.match(sentence))  # a plan's list sets by default
+    clause_end = re.search(r"[;]", after)
+    clause_after = after[:clause_end.start()] if clause_end else after
+    if not listed and (_against_past(clause_after, plan_start) or _against_past(before, plan_start)):
+        return True  # "tăng 4,8% so với cuối năm 2021", "So với năm 2015, ... giảm 3%"
+    if _horizon(before, sentence, plan_start) >= 0 or listed:
+        return False
+    if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", before):
+        return True
+    if _WHOLE_UNIT_SUBJECT.search(before):
+        return True  # "toàn tỉnh giảm 2.150 hộ nghèo": news tells what a place did
+    return reports_by_default or story_reported

@@ -17,15 +17,25 @@ NUMBER = r"\d+(?:[.,]\d+)*"
 # Folded unit spelling -> unit as users read it. Longest first matters in the regex below.
 UNITS: dict[str, str] = {
     "%": "%",
+    "phan tram": "%",
     "trieu dong/nguoi/nam": "triệu đồng/người/năm",
     "trieu dong/nguoi/thang": "triệu đồng/người/tháng",
     "trieu dong/nguoi": "triệu đồng/người",
     "trieu dong/ho/nam": "triệu đồng/hộ/năm",
     "trieu dong/nam": "triệu đồng/năm",
     "trieu dong": "triệu đồng",
+    "trieu/nguoi/nam": "triệu đồng/người/năm",  # "45 triệu/người/năm": đồng left out
+    "trieu/nguoi/thang": "triệu đồng/người/tháng",
+    "trieu/nguoi": "triệu đồng/người",
+    "tr.dong": "triệu đồng",
+    "trd": "triệu đồng",
+    "nghin ty dong": "nghìn tỷ đồng",
+    "ty usd": "tỷ USD",
+    "trieu usd": "triệu USD",
     "ty dong": "tỷ đồng",
     "ti dong": "tỷ đồng",
     "dong/nguoi/nam": "đồng/người/năm",
+    "d/nguoi/nam": "đồng/người/năm",
     "nghin dong": "nghìn đồng",
     "ngan dong": "nghìn đồng",
     "dong": "đồng",
@@ -35,16 +45,29 @@ UNITS: dict[str, str] = {
     "m2": "m²",
     "m²": "m²",
     "lit/nguoi/ngay": "lít/người/ngày",
+    "m3": "m³",
+    "m³": "m³",
+    "tan/ha": "tấn/ha",
+    "ta/ha": "tạ/ha",
     "tan": "tấn",
     "ha": "ha",
     "km": "km",
     "lang": "làng",
+    "ban": "bản",
     "truong": "trường",
+    "tram": "trạm",
+    "co so": "cơ sở",
+    "doanh nghiep": "doanh nghiệp",
+    "giuong benh": "giường bệnh",
+    "bac si": "bác sĩ",
+    "hoi nghi": "hội nghị",
+    "buoi": "buổi",
     "khu dan cu": "khu dân cư",
     "hop tac xa": "hợp tác xã",
     "ho": "hộ",
     "nguoi": "người",
     "lao dong": "lao động",
+    "nhan khau": "nhân khẩu",
     "khau": "khẩu",
     "can bo": "cán bộ",
     "hoc sinh": "học sinh",
@@ -55,6 +78,8 @@ UNITS: dict[str, str] = {
     "lop": "lớp",
     "mo hinh": "mô hình",
     "can nha": "căn nhà",
+    "ngoi nha": "căn nhà",
+    "can": "căn nhà",
     "nha": "nhà",
     "cong trinh": "công trình",
     "du an": "dự án",
@@ -66,8 +91,9 @@ _UNIT_ALT = "|".join(
     for u in sorted(UNITS, key=len, reverse=True)
     if u != "%"
 )
-# a unit word must end at a word boundary ("hộ" but not "hỗ" folded to "ho" ... "hotro")
-UNIT_RE = rf"(?:\s*%|\s*(?:{_UNIT_ALT})(?![a-z0-9]))"
+# a unit word must end at a word boundary ("hộ" but not "hỗ" folded to "ho" ... "hotro"); "72
+# triệu" with "đồng" left out ends its clause
+UNIT_RE = rf"(?:\s*%|\s*(?:{_UNIT_ALT})(?![a-z0-9])|\s*(?:trieu|ty)(?=\s*(?:[;,.)]|$)))"
 
 _Q = rf"(?P<{{name}}>{NUMBER})(?P<{{name}}_unit>{UNIT_RE})?"
 
@@ -92,6 +118,17 @@ SINGLE_RE = re.compile(rf"{_ALONE}{_q('val')}")
 FRACTION_RE = re.compile(
     rf"{_ALONE}(?P<val>\d+)\s*/\s*(?P<total>\d+)(?P<val_unit>\s*(?:{_UNIT_ALT})(?![a-z0-9]))"
 )
+# "nâng từ 85% lên 90%": the level reached with its baseline (an increase to it)
+INCREASE_TO_RE = re.compile(
+    rf"\btu\s+{_q('base')}(?:\s*\(?(?:nam|cuoi nam|dau nam)\s+\d{{4}}\)?)?\s*,?\s+"
+    rf"(?:len|tang len)\s+(?P<above>(?:tren|hon)\s+)?{_q('val')}"
+)
+# "giảm 1/2 số hộ nghèo", "một nửa số hộ", "2/3 số xã": a share of a count, kept as the fraction
+# it is (unit "phần"), not a rate in %
+SHARE_OF_COUNT_RE = re.compile(
+    rf"{_ALONE}(?:(?P<num>\d+)\s*/\s*(?P<den>\d+)|(?P<half>mot nua))(?=\s+(?:tong\s+)?so\s+[a-z])"
+)
+SHARE_UNIT = "phần"
 
 
 def canonical_unit(folded_unit: str | None) -> str | None:
@@ -100,6 +137,8 @@ def canonical_unit(folded_unit: str | None) -> str | None:
         return None
     key = re.sub(r"\s+", " ", folded_unit.strip())
     key = re.sub(r"\s*/\s*", "/", key)
+    if key in ("trieu", "ty"):  # "đạt 72 triệu", "621 tỷ": the đồng left out
+        return f"{'triệu' if key == 'trieu' else 'tỷ'} đồng"
     return UNITS.get(key, key or None)
 
 
@@ -113,7 +152,7 @@ class Quantity:
     unit: str | None
     value_max: float | None = None
     baseline: float | None = None
-    form: str = "single"  # single | range | reduce_to
+    form: str = "single"  # single | range | reduce_to | increase_to | increase_above
 
 
 def find_quantities(folded: str) -> list[Quantity]:
@@ -124,7 +163,7 @@ def find_quantities(folded: str) -> list[Quantity]:
     A figure that is no well-formed number ("1.234.5") is left out.
     """
     found: list[Quantity] = []
-    for finder in (_reductions, _ranges, _fractions, _singles):
+    for finder in (_reductions, _increases, _ranges, _shares, _fractions, _singles):
         for q in finder(folded):
             if all(q.end <= other.start or q.start >= other.end for other in found):
                 found.append(q)
@@ -140,6 +179,17 @@ def _reductions(folded: str) -> list[Quantity]:
         if unit and value is not None and base is not None:
             out.append(Quantity(m.start(), m.end(), value, canonical_unit(unit), baseline=base,
                                 form="reduce_to"))
+    return out
+
+
+def _increases(folded: str) -> list[Quantity]:
+    out = []
+    for m in INCREASE_TO_RE.finditer(folded):
+        unit = m.group("val_unit") or m.group("base_unit")
+        value, base = parse_value(m.group("val")), parse_value(m.group("base"))
+        if unit and value is not None and base is not None:
+            out.append(Quantity(m.start(), m.end(), value, canonical_unit(unit), baseline=base,
+                                form="increase_above" if m.group("above") else "increase_to"))
     return out
 
 
@@ -165,6 +215,15 @@ def _fractions(folded: str) -> list[Quantity]:
             continue
         out.append(Quantity(m.start(), m.end(), float(m.group("val")),
                             canonical_unit(m.group("val_unit"))))
+    return out
+
+
+def _shares(folded: str) -> list[Quantity]:
+    out = []
+    for m in SHARE_OF_COUNT_RE.finditer(folded):
+        num, den = (1, 2) if m.group("half") else (int(m.group("num")), int(m.group("den")))
+        if 0 < num < den:
+            out.append(Quantity(m.start(), m.end(), num / den, SHARE_UNIT))
     return out
 
 

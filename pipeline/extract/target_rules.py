@@ -125,6 +125,7 @@ def subject_of(mentions: list[Mention], lo: int, hi: int, anchor: int) -> str | 
 
 
 BOUNDS_BEFORE = (
+    (r"tren duoi|xap xi", "="),  # "trên dưới 100 hộ": about, no bound
     (r"khong (?:duoi|thap hon|it hon|kem hon)", ">="),
     (r"khong (?:vuot qua|vuot|qua|cao hon|hon|nhieu hon|lon hon)", "<="),
     (r"toi da|nhieu nhat|cao nhat", "<="),

@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.indicators import BY_CODE
-from pipeline.extract.mood import Figure, is_reported
+from pipeline.extract.mood import Figure, is_reported, sentence_bounds
 from pipeline.extract.nlp import find_mentions
-from pipeline.extract.quantities import Quantity, find_quantities
+from pipeline.extract.quantities import SHARE_UNIT, Quantity, find_quantities
 from pipeline.extract.target_rules import (
     CLAUSE_BREAK_RE,
     COUNTERPART,
@@ -140,25 +140,36 @@ def _elliptical(gap: str) -> bool:
 
 def _continues_list(gap: str) -> bool:
     """The figure after `gap` goes on with the verb of the figure before: only its subject and
-    "và", "," or "(trong đó" between ("giảm 5.238 hộ, tỷ lệ khoảng 37,96%")."""
+    "và", ",", ";" or "(trong đó" between ("giảm 5.238 hộ, tỷ lệ khoảng 37,96%", "giảm tỷ lệ
+    hộ nghèo 1,5%/năm; hộ cận nghèo 1%/năm")."""
     gap = re.sub(r"\(\s*trong\s+do\s*:?", ",", gap)
-    if len(gap) > 45 or re.search(r"[;:.]", gap) or _OWN_VERB.search(gap):
+    if len(gap) > 45 or re.search(r"[:.]", gap) or _OWN_VERB.search(gap):
         return False
+    if ";" in gap:  # a new clause goes on only with a subject of its own before the figure
+        return bool(re.search(r"[a-z]", gap.rsplit(";", 1)[1]))
     return bool(re.search(r"\bva\b|,|\bty le\b", gap))
 
 
 def _comparator(
     q: Quantity, before: str, after: str, clause_before: str, sentence_before: str = ""
 ) -> str:
+    # a line may end anywhere ("tối\nthiểu", "trở\nlên"): the words are read across it
+    before, after, clause_before, sentence_before = (
+        re.sub(r"\s+", " ", s) for s in (before, after, clause_before, sentence_before))
     if q.form == "reduce_to":
         return "reduce_to"
     if q.form == "range":
         return "range"
+    if q.form == "increase_to":  # "nâng từ 85% lên 90%": the level, its baseline kept
+        return "="
+    if q.form == "increase_above":  # "từ 85% lên trên 90%"
+        return ">"
     b = before.rstrip()
-    bound = bound_before(b)
+    # "tối thiểu mỗi nhà 10 triệu đồng": the bound stands before a per-unit phrase
+    bound = bound_before(b) or bound_before(re.sub(r"\b(?:cho\s+)?moi\s+[a-z]+\s*$", "", b))
     if bound:
         return bound
-    if re.match(r"^\s*(?:(?:ke hoach|chi tieu)\s+)?tro len\b", after):
+    if re.match(r"^\s*(?:(?:ke hoach|chi tieu|du toan|so voi \S+(?: \S+)?)\s+)?tro len\b", after):
         return ">="
     if re.match(r"^\s*tro xuong", after):
         return "<="
@@ -168,6 +179,11 @@ def _comparator(
         return "reduce_to" if GIAM_RE.search(sentence_before or clause_before) else "="
     if re.search(r"\bcon\s+lai\b[^;]*\bla\s*$", b):  # "tỷ lệ còn lại đến cuối năm là 1,52%"
         return "reduce_to"
+    if re.search(r"\bthem\s*$", b) or (re.search(r"\btang\s*$", b) and q.unit not in (
+            "%", "lần", SHARE_UNIT)) or (q.unit == "%" and re.search(r"\btang\s*$", b) and re.search(
+            r"\bt[iy] le\b", clause_before)):
+        return "increase_by"  # "tăng thêm 20 thôn", "có thêm 2 xã", "tỷ lệ ... tăng 5%" (points);
+        # a growth rate "GDP tăng 7%" is the level of growth, "="
     if GIAM_RE.search(clause_before) and not re.search(r"\bxuong\b", clause_before):
         return "reduce_by"
     if q.unit == "%" and re.search(r"\b(?:ty le|chi tieu|muc) giam ngheo\b", clause_before):
@@ -229,6 +245,121 @@ def _resolve_indicator(
 
 
 
+# Where the next item of a list begins after a figure: a new measure after a comma
+_NEXT_ITEM_RE = re.compile(r"\s*[,;]\s*(?:va\s+)?(?:ty le|ti le|so|tong|thu nhap|muc|toc do)\b")
+# "còn 63 nhà tạm ... quyết tâm xóa hết số nhà tạm này": the plan sets the whole stock to go
+_ELIMINATES_RE = re.compile(
+    r"\b(?:phan dau|quyet tam|muc tieu|ke hoach|chi tieu)\b[^.;]*\b(?:xoa|giai quyet|xu ly)\s+"
+    r"(?:het|toan bo|dut diem)\b")
+_FORWARD_SECTION_RE = re.compile(r"muc tieu|chi tieu|phuong huong|nhiem vu|ke hoach")
+
+
+def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
+           ctx: TargetContext) -> list[str]:
+    """Per figure: "set" (a target), "reported" (a result, an estimate, a baseline) or
+    "eliminated" (a stock the sentence sets to clear). A figure in a parenthesis takes the mood
+    of the figure it details; one said in the same breath as a result is a result too."""
+    report = ctx.facts.doc_type == "Báo cáo"  # a report of results: its targets are announced
+    section = fold(block.section)
+    in_targets = bool(TARGET_SECTION_RE.search(section) or (
+        report and _FORWARD_SECTION_RE.search(section)))
+    figures = [Figure(q.start, q.end, q.value) for q in quantities]
+    # the plan's first year tells a past frame from a planned one; a page that is no document
+    # (a news page) has none, whatever years it names
+    plan_start = ctx.facts.period_start if ctx.facts.doc_type else None
+    moods: list[str] = []
+    for i, q in enumerate(quantities):
+        before = folded[max(quantities[i - 1].end if i else 0, q.start - 40):q.start]
+        restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
+        parent = _parenthesis_parent(folded, quantities, i)
+        s_lo = sentence_bounds(folded, q.start, q.end)[0]
+        story = any(m == "reported" and quantities[j].end <= s_lo for j, m in enumerate(moods))
+        reported = is_reported(text, folded, figures, i, plan_start=plan_start,
+                               in_target_section=in_targets, reports_by_default=report,
+                               story_reported=story and not in_targets)
+        reported = reported or (parent is not None and moods[parent] == "reported") or (
+            i > 0 and moods[i - 1] == "reported" and (
+                restates or _elliptical(folded[quantities[i - 1].end:q.start])))
+        s_hi = sentence_bounds(folded, q.start, q.end)[1]
+        if reported and re.search(r"\bcon\s*$", before) and _ELIMINATES_RE.search(
+                folded[q.end:s_hi]):
+            moods.append("eliminated")
+        else:
+            moods.append("reported" if reported else "set")
+    return moods
+
+
+_COMMA_RE = re.compile(r"[,;]")
+
+
+_PLACE_UNITS = ("xã", "thôn", "bản", "làng", "trường", "trạm", "khu dân cư", "cơ sở")
+
+
+def _where_done(q: Quantity, before: str) -> bool:
+    """ "lắp đặt loa truyền thanh tại 05 bản", "tổ chức tại 3 xã": where a task is done, not an
+    objective."""
+    return q.unit in _PLACE_UNITS and bool(re.search(r"\b(?:tai|o)\s*(?:cac\s*)?$", before))
+
+
+def _names_a_place(q: Quantity, text: str) -> bool:
+    """ "2\tBản Trò A", "3 Xã Phú Lộc": a row number before a place's name, no count of places."""
+    unit_at = re.search(r"[^\W\d_]", text[q.start:q.end])
+    if q.unit not in _PLACE_UNITS or unit_at is None:
+        return False
+    word_at = q.start + unit_at.start()
+    return text[word_at].isupper() and bool(re.match(r"\S+\s+[A-ZĐÀ-Ỹ]", text[word_at:q.end + 20]))
+
+
+def _label_start(folded: str, t_lo: int) -> int:
+    """ "Thu nhập bình quân đầu người/năm đến năm 2025: 60 triệu đồng": a clause that follows a
+    label's colon reads the label too (its line start); else where it starts."""
+    if re.search(r":\s*$", folded[max(0, t_lo - 3):t_lo]):
+        return folded.rfind("\n", 0, t_lo) + 1
+    return t_lo
+
+
+def _own_subject(folded: str, t_lo: int, start: int, clause: str) -> str:
+    """The clause from the last comma before the figure when that part names its own poverty
+    subject ("tỷ lệ hộ nghèo, hộ cận nghèo giảm 7 - 8%": the near-poor; "Số hộ khá tăng, số hộ
+    nghèo dưới 0,68%": no rise in poverty)."""
+    commas = [m.end() for m in _COMMA_RE.finditer(folded, t_lo, start)]
+    if commas and "ngheo" in folded[commas[-1]:start]:
+        return clause[commas[-1] - t_lo:]
+    return clause
+
+
+def _carried_on(code: str, q: Quantity, i: int, folded: str, quantities: list[Quantity],
+                codes: dict[int, str], prev: tuple[Quantity, str, str] | None,
+                prev_code: str | None) -> str:
+    """A figure that names no indicator of its own goes on with the one it details ("giảm từ
+    1-2% (còn dưới 16%)", "58,9% (66/112 thôn)") or the list it continues ("xóa 40 nhà tạm và
+    năm 2023 là 23 nhà", "Minh Hóa 6,5-7,2%; Tuyên Hóa 4,5-5,0%")."""
+    if code != "other":
+        return code
+    parent = _parenthesis_parent(folded, quantities, i)
+    source = codes.get(parent) if parent is not None else None
+    gap = folded[prev[0].end:q.start] if prev is not None else ""
+    if source is None and prev_code and _elliptical(gap) and re.search(
+            r"[a-z]", re.split(r"[;,]", gap)[-1]):  # "; Tuyên Hóa 4,5%", not "; 100% hộ ... được"
+        source = prev_code
+    if source is None or source == "other":
+        return code
+    earlier = quantities[parent] if parent is not None else prev[0] if prev else None
+    if earlier is not None and (earlier.unit == "%") != (q.unit == "%") and source in COUNTERPART:
+        return COUNTERPART[source]
+    return source
+
+
+def _said_again(folded: str, offset: int, earlier: TargetRecord, code: str, comparator: str,
+                q: Quantity) -> bool:
+    """The same target said again in other words ("... xuống còn 24,91% hoặc tỷ lệ hộ nghèo
+    giảm còn 24,91%"): one record."""
+    same = (earlier.indicator, earlier.comparator, earlier.value, earlier.unit) == (
+        code, comparator, q.value, q.unit)
+    between = folded[max(0, earlier.grounding.char_start - offset):q.start]
+    return same and bool(re.search(r"\bhoac\b", between)) and "." not in between
+
+
 def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetRecord]:
     """Targets of one paragraph, bullet or heading: one per figure with a unit."""
     text = page.text[block.start:block.end]
@@ -240,32 +371,32 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
     out: list[TargetRecord] = []
     prev: tuple[Quantity, str, str] | None = None  # quantity, comparator, clause of the last one
     prev_code: str | None = None
-    figures = [Figure(q.start, q.end, q.value) for q in quantities]
-    reported_at: list[bool] = []
-    reported_before = False
+    moods = _moods(text, folded, quantities, block, ctx)
+    # " - Hộ có nhà tiêu ...": a bullet inside a line starts a clause of its own
+    inline = [m.start() for m in re.finditer(r"\s[-–+]\s+(?=[A-ZĐÀ-Ỹ])", text)]
+    codes: dict[int, str] = {}
+    prev_own_code: str | None = None
     for i, q in enumerate(quantities):
         lo = quantities[i - 1].end if i else 0
         hi = quantities[i + 1].start if i + 1 < len(quantities) else len(folded)
         before = folded[max(lo, q.start - 40):q.start]
         after = folded[q.end:min(hi, q.end + 40)]
-        restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
-        parent = _parenthesis_parent(folded, quantities, i)
-        reported = is_reported(text, folded, figures, i, plan_start=ctx.facts.period_start,
-                               in_target_section=bool(TARGET_SECTION_RE.search(fold(block.section))))
-        reported = reported or (parent is not None and reported_at[parent]) or (
-            reported_before and (restates or _elliptical(folded[quantities[i - 1].end:q.start])))
-        reported_at.append(reported)
-        reported_before = reported
-        if reported or _is_support_rate(q, before, after):
+        if moods[i] == "reported" or _is_support_rate(q, before, after) or _where_done(
+                q, before) or _names_a_place(q, text):
             continue
         share_of_prev = False
         if SITUATION_BEFORE_RE.search(before):
             # "(chiếm 2,8%)" right after a target restates it as a share; elsewhere a situation
-            if prev is None or prev_code == "other" or q.start - prev[0].end > 30:
+            if prev is None or prev_own_code == "other" or q.start - prev[0].end > 30:
                 continue
             share_of_prev = True
         c_lo, c_hi = _clause_bounds(folded, q.start, q.end, 0, len(folded))
+        c_lo = max([c_lo, *(b + 1 for b in inline if b < q.start)])
+        c_hi = min([c_hi, *(b for b in inline if b >= q.end)])
         t_lo, t_hi = max(c_lo, lo), min(c_hi, hi)
+        next_item = _NEXT_ITEM_RE.search(folded, q.end, t_hi)
+        if next_item:  # "..., tỷ lệ hộ cận nghèo là 12%": the next figure's subject begins
+            t_hi = next_item.start()
         clause = folded[t_lo:t_hi]
         inherited = prev is not None and (share_of_prev or RESTATES_RE.search(before))
         if inherited and prev is not None:
@@ -273,22 +404,30 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
             if q.form == "single" and re.search(r"\bgiam\s*$", before):
                 comparator = "reduce_by"
             clause = prev[2] + " " + clause
+        elif moods[i] == "eliminated":
+            comparator = "reduce_by"  # "còn 63 nhà tạm ..., quyết tâm xóa hết": all of the stock
         else:
+            s_lo = sentence_bounds(folded, q.start, q.end)[0]
             comparator = _comparator(q, before, after, folded[t_lo:q.start],
-                                     folded[c_lo:q.start])
+                                     folded[min(s_lo, c_lo):q.start])
             if comparator == "=" and prev is not None and _continues_list(
-                    folded[prev[0].end:q.start]) and prev[1] in ("reduce_by", "reduce_to"):
+                    folded[prev[0].end:q.start]) and prev[1] in (
+                        "reduce_by", "reduce_to", "increase_by"):
                 comparator = prev[1]  # "giảm 0,35% tỷ lệ hộ nghèo và 0,2% tỷ lệ hộ cận nghèo"
-        tight = best_indicator(mentions, t_lo, t_hi, q.start)
+        tight = best_indicator(mentions, t_lo, t_hi, q.start) or best_indicator(
+            mentions, _label_start(folded, t_lo), t_hi, q.start)
         if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
             tight = "job_connection"
         wide = None if inherited else best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
-        code = _resolve_indicator(q, comparator, clause, tight, wide,
-                                  prev if inherited or prev_code in POVERTY_FAMILY else None,
+        code = _resolve_indicator(q, comparator, _own_subject(folded, t_lo, q.start, clause), tight,
+                                  wide, prev if inherited or prev_code in POVERTY_FAMILY else None,
                                   prev_code, inherited)
+        prev_own_code = code  # a share restates only a figure that named its indicator itself
+        code = _carried_on(code, q, i, folded, quantities, codes, prev, prev_code)
+        codes[i] = code
         if code == "housing_area":
             if q.unit == "m²/người" and comparator == "=" and re.search(
-                r"toi thieu|tro len", folded[t_lo:t_hi]
+                r"toi\s+thieu|tro\s+len", folded[t_lo:t_hi]
             ):
                 comparator = ">="
             elif q.unit == "%" and comparator == ">=":
@@ -301,6 +440,8 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
         g_hi = t_hi - (len(folded[t_lo:t_hi]) - len(folded[t_lo:t_hi].rstrip(" .,;:\t\n")))
         if g_hi <= g_lo:
             g_lo, g_hi = q.start, q.end
+        if any(_said_again(folded, block.start, t, code, comparator, q) for t in out):
+            continue
         ind = BY_CODE.get(code)
         out.append(TargetRecord(
             indicator=code,

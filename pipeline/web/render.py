@@ -27,6 +27,7 @@ COMPARATOR_LABELS = {
     "range": "trong khoảng",
     "reduce_by": "giảm",
     "reduce_to": "giảm xuống",
+    "increase_by": "tăng thêm",
 }
 
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
