@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text as RichText
 
 from pipeline import errors, store
 
@@ -216,7 +217,7 @@ def ingest(
     stored_ids = {o.sha256 for o in outcomes if o.status in ("processed", "duplicate")}
     with _session() as session:
         rows = [r for r in store.query_documents(session) if r["sha256"] in stored_ids]
-    _emit(rows, Format.table, _DOCUMENT_COLUMNS, "Đã lưu / Stored")
+    _emit(_with_unit_names(rows, Format.table), Format.table, _DOCUMENT_COLUMNS, "Đã lưu / Stored")
     counts = {s: sum(o.status == s for o in outcomes) for s in ("processed", "duplicate", "failed")}
     err_console.print(f"Đã xử lý / processed: {counts['processed']}, "
                       f"trùng / already stored: {counts['duplicate']}, lỗi / failed: {counts['failed']}")
@@ -257,11 +258,25 @@ def serve(
 # --- reading -----------------------------------------------------------------------------------
 
 _DOCUMENT_COLUMNS = ["id", "document", "number", "issue_date", "admin_level", "locality",
-                     "page_count", "text_mode", "target_count", "responsibility_count",
-                     "deadline_count"]
+                     "official_name", "successor_names", "page_count", "text_mode",
+                     "target_count", "responsibility_count", "deadline_count"]
 _SHORT_HEADERS = {"page_count": "pages", "target_count": "targets",
                   "responsibility_count": "resp.", "deadline_count": "deadl.",
-                  "admin_level": "level", "text_mode": "text"}
+                  "admin_level": "level", "text_mode": "text",
+                  "official_name": "đơn vị / official unit", "successor_names": "sau 1/7/2025"}
+
+
+def _with_unit_names(rows: list[dict], fmt: Format) -> list[dict]:
+    """For tables: the official unit with its district and province, and its successors."""
+    if fmt is not Format.table:
+        return rows
+    def after(units: list[dict] | None) -> str:
+        names = [u["name"] for u in units or []]
+        more = f" … (+{len(names) - 3})" if len(names) > 3 else ""
+        return ", ".join(names[:3]) + more + (f" ({units[0]['province']})" if units else "")
+
+    return [{**r, "official_name": (r.get("unit_code") or {}).get("full_name"),
+             "successor_names": after(r.get("successor"))} for r in rows]
 
 
 @app.command()
@@ -270,7 +285,8 @@ def documents(fmt: FormatOption = Format.table) -> None:
     """List stored documents with their facts."""
     with _session() as session:
         rows = store.query_documents(session)
-    _emit(rows, fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents", _ADD_PLANS_HINT)
+    _emit(_with_unit_names(rows, fmt), fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents",
+          _ADD_PLANS_HINT)
 
 
 @app.command()
@@ -310,7 +326,7 @@ def restore(
 
 
 _TARGET_COLUMNS = ["document", "indicator", "comparator", "value", "value_max", "baseline", "unit",
-                   "year", "locality", "page", "quote"]
+                   "year", "locality", "successor_names", "page", "quote"]
 
 
 @app.command()
@@ -327,7 +343,7 @@ def targets(
     with _session() as session:
         rows = store.query_targets(session, document=document, locality=locality,
                                    indicator=indicator, dimension=dimension, year=year)
-    _emit(rows, fmt, _TARGET_COLUMNS, "Chỉ tiêu / Targets")
+    _emit(_with_unit_names(rows, fmt), fmt, _TARGET_COLUMNS, "Chỉ tiêu / Targets")
 
 
 @app.command()
@@ -375,6 +391,46 @@ def findings(
     with _session() as session:
         rows = store.query_findings(session, document=document, kind=kind)
     _emit(rows, fmt, ["document", "kind", "severity", "message"], "Phát hiện / Findings")
+
+
+@app.command()
+@_handles_errors
+def search(
+    query: Annotated[str, typer.Argument(help="Words or a phrase; without accents it matches "
+                                              "any accents, with accents exactly those.")],
+    document: Annotated[str | None, typer.Option(help="Document id or file name.")] = None,
+    locality: Annotated[str | None, typer.Option(help="The plan's place (any of its names).")] = None,
+    level: Annotated[str | None, typer.Option(help="xã | phường | huyện | tỉnh ...")] = None,
+    year: Annotated[str | None, typer.Option(help="Year the plan was issued.")] = None,
+    anywhere: Annotated[bool, typer.Option(
+        "--anywhere", "-a", help="Every word anywhere in one sentence, not the phrase.")] = False,
+    limit: Annotated[int, typer.Option(help="Most hits shown (best first).")] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Phrases across every stored page, best first, each hit grounded in its sentence."""
+    from pipeline import search as searching
+
+    with _session() as session:
+        found = searching.search(session, query, anywhere=anywhere, document=document,
+                                 locality=locality, admin_level=level, year=year, limit=limit,
+                                 facets=False)
+    if fmt is not Format.table:
+        _emit(found.hits, fmt, [], "")
+        return
+    if not found.hits:
+        console.print(f"Không tìm thấy “{query}” / no sentence holds it.")
+        return
+    table = Table(title=f"Tìm / Search “{query}”: {found.total} câu / sentences"
+                        + (f" (hiện / showing {len(found.hits)})" if found.total > len(found.hits)
+                           else ""))
+    for name in ("document", "page", "char_start", "quote"):
+        table.add_column(name, overflow="fold", max_width=90 if name == "quote" else 28)
+    for hit in found.hits:
+        quote = RichText(hit["quote"])
+        for start, end in hit["matches"]:
+            quote.stylize("bold yellow", start - hit["char_start"], end - hit["char_start"])
+        table.add_row(hit["document"], str(hit["page"]), str(hit["char_start"]), quote)
+    console.print(table)
 
 
 @app.command()

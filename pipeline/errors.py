@@ -115,3 +115,10 @@ class UnknownName(PlanError):
     exit_code = 2
     vi = "Tên không có trong dữ liệu."
     en = "Unknown name."
+
+
+class EmptyQuery(PlanError):
+    code = "empty_query"
+    exit_code = 2
+    vi = "Hãy nhập từ hoặc cụm từ cần tìm (chữ hoặc số)."
+    en = "Type a word or phrase to search for (letters or digits)."

@@ -36,7 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from pipeline import errors, records
+from pipeline import errors, records, units
+from pipeline.sentences import page_sentences
 from pipeline.text import fold
 
 PIPELINE_VERSION = "0.1.0"
@@ -76,6 +77,10 @@ class DocumentRow(Base):
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
     pipeline_version: Mapped[str] = mapped_column(String(20))
     page_count: Mapped[int] = mapped_column(Integer, default=0)
+    locality_key: Mapped[str | None] = mapped_column(String(200), index=True)  # units.name_key
+    unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    official_unit: Mapped[dict | None] = mapped_column(JSON)  # `unit_code` in JSON (units.py)
+    successor: Mapped[list | None] = mapped_column(JSON)
 
     pages: Mapped[list[PageRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="PageRow.number"
@@ -85,6 +90,10 @@ class DocumentRow(Base):
     responsibilities: Mapped[list[ResponsibilityRow]] = relationship(cascade="all, delete-orphan")
     deadlines: Mapped[list[DeadlineRow]] = relationship(cascade="all, delete-orphan")
     findings: Mapped[list[FindingRow]] = relationship(cascade="all, delete-orphan")
+    place_names: Mapped[list[PlaceNameRow]] = relationship(cascade="all, delete-orphan",
+                                                           passive_deletes=True)
+    sentences: Mapped[list[SentenceRow]] = relationship(cascade="all, delete-orphan",
+                                                        passive_deletes=True)
 
 
 class PageRow(Base):
@@ -146,6 +155,10 @@ class TargetRow(_Grounded, Base):
     unit: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[str | None] = mapped_column(String(20))
     locality: Mapped[str | None] = mapped_column(String(200))
+    locality_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    official_unit: Mapped[dict | None] = mapped_column(JSON)
+    successor: Mapped[list | None] = mapped_column(JSON)
 
 
 class ResponsibilityRow(_Grounded, Base):
@@ -155,6 +168,7 @@ class ResponsibilityRow(_Grounded, Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
     agency: Mapped[str] = mapped_column(Text)
     agency_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    agency_key: Mapped[str | None] = mapped_column(Text)  # folded agency: what --agency matches
     role: Mapped[str] = mapped_column(String(12))
     task: Mapped[str] = mapped_column(Text)
     projects: Mapped[list] = mapped_column(JSON, default=list)
@@ -170,7 +184,32 @@ class DeadlineRow(_Grounded, Base):
     period: Mapped[str | None] = mapped_column(String(100))
     recurrence: Mapped[str | None] = mapped_column(String(20))
     agency: Mapped[str | None] = mapped_column(Text)
+    agency_key: Mapped[str | None] = mapped_column(Text)
     task: Mapped[str | None] = mapped_column(Text)
+
+
+class PlaceNameRow(Base):
+    """A name a record's place answers to (as written, official, after 2025): --locality."""
+    __tablename__ = "place_name"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"),
+                                                  index=True)  # NULL: the document's place
+    key: Mapped[str] = mapped_column(String(200), index=True)  # units.name_key
+
+
+class SentenceRow(Base):
+    """A sentence of a stored page and its words for full-text search (pipeline/search.py)."""
+    __tablename__ = "sentence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    plain: Mapped[str] = mapped_column(Text)  # folded words
+    exact: Mapped[str] = mapped_column(Text)  # accent-keyed words
 
 
 class FindingRow(Base):
@@ -265,7 +304,7 @@ def _reader(url: str) -> Engine:
     return create_engine(url)
 
 
-SCHEMA_REVISION = "0001"  # the newest revision in pipeline/migrations (a test keeps them equal)
+SCHEMA_REVISION = "0002"  # the newest revision in pipeline/migrations (a test keeps them equal)
 
 
 def migrate(engine: Engine) -> str | None:
@@ -359,6 +398,7 @@ def save_document(
     A document already stored under the same SHA-256 is replaced whole (keeping received_at).
     """
     facts = extraction.facts if extraction else records.DocumentFacts()
+    place, target_places = units.record_places(facts, extraction.targets if extraction else [])
     with session_scope(engine) as session:
         old = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
         received_at = old.received_at if old else datetime.now(UTC).replace(tzinfo=None)
@@ -378,7 +418,7 @@ def save_document(
             signer_title=facts.signer_title, title=facts.title,
             text_mode=max(set(modes), key=modes.count) if modes else None,
             ocr_confidence=sum(ocr_conf) / len(ocr_conf) if ocr_conf else None,
-            pipeline_version=pipeline_version, page_count=len(pages),
+            pipeline_version=pipeline_version, page_count=len(pages), **place.columns,
         )
         doc.pages = [
             PageRow(number=p.number, raw_text=p.raw_text, text=p.text, source=p.source,
@@ -386,6 +426,7 @@ def save_document(
                     offsets=[list(o) for o in p.offsets], restore_confidence=p.restore_confidence)
             for p in pages
         ]
+        doc.sentences = [SentenceRow(**vars(s)) for p in pages for s in page_sentences(p)]
         doc.references = [
             ReferenceRow(kind=r.kind, number=r.number, date=r.date, issuer=r.issuer,
                          **(_reference_grounding(r.grounding)))
@@ -396,11 +437,13 @@ def save_document(
                 TargetRow(indicator=t.indicator, dimension=t.dimension, subject=t.subject,
                           comparator=t.comparator, value=t.value, value_max=t.value_max,
                           baseline=t.baseline, unit=t.unit, year=t.year, locality=t.locality,
-                          confidence=t.confidence, **_grounding_columns(t.grounding))
-                for t in extraction.targets
+                          confidence=t.confidence, **_grounding_columns(t.grounding),
+                          **target_place.columns)
+                for t, target_place in zip(extraction.targets, target_places, strict=True)
             ]
             doc.responsibilities = [
-                ResponsibilityRow(agency=r.agency, agency_code=r.agency_code, role=r.role,
+                ResponsibilityRow(agency=r.agency, agency_key=fold(r.agency), agency_code=r.agency_code,
+                                  role=r.role,
                                   task=r.task, projects=list(r.projects), confidence=r.confidence,
                                   **_grounding_columns(r.grounding))
                 for r in extraction.responsibilities
@@ -408,12 +451,16 @@ def save_document(
             doc.deadlines = [
                 DeadlineRow(kind=d.kind, due_date=d.due_date, period=d.period,
                             recurrence=d.recurrence, agency=d.agency, task=d.task,
+                            agency_key=fold(d.agency) if d.agency else None,
                             confidence=d.confidence, **_grounding_columns(d.grounding))
                 for d in extraction.deadlines
             ]
         session.add(doc)
         session.flush()
         session.add_all(_finding_row(f, doc.id) for f in findings)
+        session.add_all(PlaceNameRow(document_id=doc.id, target_id=row.id if row else None, key=key)
+                        for row, p in [(None, place), *zip(doc.targets, target_places, strict=True)]
+                        for key in p.names)
         return doc.id
 
 
@@ -457,7 +504,8 @@ def query_documents(session: Session) -> list[dict]:
             counts.setdefault(doc_id, {})[key] = n
     out = []
     for doc in session.scalars(select(DocumentRow).order_by(DocumentRow.id)):
-        row = {"document": doc.file_name, **_row_dict(doc, _DOCUMENT_FIELDS)}
+        row = {"document": doc.file_name, **_row_dict(doc, _DOCUMENT_FIELDS),
+               "unit_code": doc.official_unit, "successor": doc.successor}
         for key in ("target_count", "responsibility_count", "deadline_count", "finding_count"):
             row[key] = counts.get(doc.id, {}).get(key, 0)
         out.append(row)
@@ -500,6 +548,8 @@ def _with_document(session: Session, model, fields: tuple[str, ...], *where) -> 
                 **_row_dict(row, fields + _GROUNDING_FIELDS)}
         item.update(doc_admin_level=doc.admin_level, doc_locality=doc.locality,
                     doc_district=doc.district, doc_province=doc.province)
+        own = row if isinstance(row, TargetRow) else doc  # the place the record is for
+        item.update(unit_code=own.official_unit, successor=own.successor)
         out.append(item)
     return out
 
@@ -513,16 +563,29 @@ def _document_filter(document: str | None) -> list:
     return [or_(*conditions)]
 
 
-def _like(column, text: str):
-    return func.lower(column).contains(text.lower())
+def place_named(locality: str, model=DocumentRow):
+    """Records (targets, or documents) whose place answers to `locality` as written, by its
+    official name or by its name after 2025, any case and accents (the indexed place_name)."""
+    named = select(PlaceNameRow.target_id if model is TargetRow else PlaceNameRow.document_id)
+    named = named.where(PlaceNameRow.key == units.name_key(locality))
+    if model is TargetRow:
+        return TargetRow.id.in_(named)
+    return DocumentRow.id.in_(named.where(PlaceNameRow.target_id.is_(None)))
+
+
+def _agency(model, agency: str):
+    """Part of the agency's name, any case and accents, or its sector code ("LDTBXH")."""
+    wanted = model.agency_key.contains(fold(agency.strip()), autoescape=True)
+    if model is ResponsibilityRow:
+        return or_(wanted, func.upper(model.agency_code) == agency.strip().upper())
+    return wanted
 
 
 def query_targets(session: Session, *, document=None, locality=None, indicator=None,
                   dimension=None, year=None) -> list[dict]:
     where = _document_filter(document)
     if locality:
-        where.append(or_(_like(TargetRow.locality, locality),
-                         (TargetRow.locality.is_(None)) & _like(DocumentRow.locality, locality)))
+        where.append(place_named(locality, TargetRow))
     if indicator:
         where.append(TargetRow.indicator == indicator)
     if dimension:
@@ -540,14 +603,11 @@ def query_responsibilities(session: Session, *, document=None, agency=None, role
     if role:
         where.append(ResponsibilityRow.role == role)
     if locality:
-        where.append(_like(DocumentRow.locality, locality))
+        where.append(place_named(locality))
+    if agency:
+        where.append(_agency(ResponsibilityRow, agency))
     fields = ("agency", "agency_code", "role", "task", "projects")
-    rows = _with_document(session, ResponsibilityRow, fields, *where)
-    if agency:  # accent- and case-insensitive, which SQL cannot do portably
-        wanted = fold(agency)
-        rows = [r for r in rows if wanted in fold(r["agency"] or "")
-                or (r["agency_code"] or "").upper() == agency.upper()]
-    return rows
+    return _with_document(session, ResponsibilityRow, fields, *where)
 
 
 def query_deadlines(session: Session, *, document=None, agency=None, year=None,
@@ -557,12 +617,11 @@ def query_deadlines(session: Session, *, document=None, agency=None, year=None,
         where.append(or_(func.extract("year", DeadlineRow.due_date) == int(year),
                          DeadlineRow.period.contains(str(year))))
     if locality:
-        where.append(_like(DocumentRow.locality, locality))
-    fields = ("kind", "due_date", "period", "recurrence", "agency", "task")
-    rows = _with_document(session, DeadlineRow, fields, *where)
+        where.append(place_named(locality))
     if agency:
-        rows = [r for r in rows if fold(agency) in fold(r["agency"] or "")]
-    return rows
+        where.append(_agency(DeadlineRow, agency))
+    fields = ("kind", "due_date", "period", "recurrence", "agency", "task")
+    return _with_document(session, DeadlineRow, fields, *where)
 
 
 def query_findings(session: Session, *, document=None, kind=None) -> list[dict]:
