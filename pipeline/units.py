@@ -25,14 +25,15 @@ from functools import lru_cache
 
 from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, locality_key, split_level
 from pipeline.records import DocumentFacts
-from pipeline.text import fold
+from pipeline.text import accent_key, fold
 
 BEFORE_2025, FROM_2025 = "before_2025", "from_2025"
 REORGANISATION = date(2025, 7, 1)
-# Sub-units of a commune, never localities of their own
-VILLAGE_WORDS = ("to dan pho", "thon", "ban", "ap", "khoi", "xom", "buon", "lang", "soc",
-                 "khu pho", "to", "khom", "plei", "bon")
-_VILLAGE = re.compile(rf"^(?:{'|'.join(sorted(VILLAGE_WORDS, key=len, reverse=True))})\s+\S")
+# Sub-units of a commune, never localities of their own: the words that name them, accents
+# kept (text.accent_key), since "Ban" (a board) and "Tổ" (a team) are not "Bản" and "Tổ 5"
+VILLAGE_WORDS = ("tổ dân phố", "khu phố", "thôn", "bản", "ấp", "khối", "xóm", "buôn", "làng",
+                 "sóc", "khóm", "plei", "bon", "tổ")
+_VILLAGE_KEYS = [tuple(accent_key(w) for w in words.split()) for words in VILLAGE_WORDS]
 _RANKS = {"tỉnh": ("province",), **{lvl: ("district",) for lvl in DISTRICT_LEVELS},
           **{lvl: ("commune",) for lvl in COMMUNE_LEVELS},
           "thành phố": ("province", "district"), "đặc khu": ("commune",)}
@@ -79,9 +80,22 @@ def name_key(name: str | None) -> str:
     return re.sub(r"\b0+(\d)", r"\1", bare)
 
 
+def village_name(name: str | None) -> str | None:
+    """The name of a village, hamlet or residential group without its word ("Trò A" of "Bản
+    Trò A", "5" of "Tổ dân phố 5"); None when `name` is not one."""
+    words = (name or "").split()
+    keys = [accent_key(w) for w in words]
+    for village in _VILLAGE_KEYS:
+        rest = words[len(village):]
+        if tuple(keys[:len(village)]) == village and rest and (
+                village != (accent_key("tổ"),) or rest[0][:1].isdigit()):
+            return " ".join(rest)
+    return None
+
+
 def is_village(name: str | None) -> bool:
     """A village, hamlet or residential group ("Thôn 3", "Bản Trò A", "Khối 1", "Tổ dân phố 5")."""
-    return bool(name) and bool(_VILLAGE.match(fold(name.strip())))
+    return village_name(name) is not None
 
 
 # --------------------------------------------------------------------------- the gazetteer
@@ -367,7 +381,9 @@ class RecordPlace:
 
 def _record_place(written: str | None, unit: Unit | None, also: set[str] = frozenset()) -> RecordPlace:
     after = successors(unit) if unit is not None else ()
-    names = {name_key(written), *also}
+    village = village_name(written)  # "Thôn Tân Tiến" also answers to "Tân Tiến"
+    names = {name_key(written), *also, *([name_key(village)] if village and not
+                                         village.isdigit() else [])}
     if unit is not None:  # a district's successors are many communes: not its names
         names |= {name_key(unit.short), *(name_key(u.short) for u in after
                                           if unit.rank != "district")}
