@@ -388,8 +388,12 @@ def findings(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Audit findings and the spans they point at."""
+    from pipeline.audit import KIND_LABELS
+
     with _session() as session:
         rows = store.query_findings(session, document=document, kind=kind)
+    if fmt is Format.table:  # people read the kind in Vietnamese; programs keep the code
+        rows = [{**r, "kind": KIND_LABELS.get(r["kind"], r["kind"])} for r in rows]
     _emit(rows, fmt, ["document", "kind", "severity", "message"], "Phát hiện / Findings")
 
 
@@ -440,20 +444,24 @@ def compare(
     locality: Annotated[list[str] | None, typer.Option(help="Repeat for each locality.")] = None,
     district: Annotated[str | None, typer.Option(help="All communes of this district.")] = None,
     year: Annotated[str | None, typer.Option()] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="A date (YYYY-MM-DD); from 2025-07-01 on, localities are grouped by "
+                        "the units they became (today's map).")] = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", "-f")] = CompareFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File for csv/xlsx.")] = None,
 ) -> None:
     """Localities side by side: one indicator, or the indicator x locality matrix."""
     from pipeline import compare as comparing
 
+    when = comparing.parse_as_of(as_of)
     with _session() as session:
-        comparing.check_names(session, indicator, locality)
+        comparing.check_names(session, indicator, locality, as_of=when)
         if indicator:
             frame = comparing.comparison(session, indicator, locality, year=year,
-                                         district=district)
+                                         district=district, as_of=when)
             views = {indicator: frame}
         else:
-            frame = comparing.matrix(session, locality, district=district)
+            frame = comparing.matrix(session, locality, district=district, as_of=when)
             views = {"matrix": frame}
     if fmt is CompareFormat.xlsx:
         if out is None:
@@ -476,6 +484,8 @@ def compare(
     if indicator:  # on screen: the value as written and its source; files keep every column
         shown = ["locality", "admin_level", "district", "display", "year", "document", "page",
                  "quote"]
+        if when is not None and when >= comparing.REORGANISATION:
+            shown.insert(0, "today")
         frame = frame[[c for c in shown if c in frame.columns]]
     table = Table(title=f"So sánh / Comparison: {indicator or 'matrix'}")
     for column in frame.columns:

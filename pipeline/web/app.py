@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from pipeline import compare, errors, numbers, store
-from pipeline.web import render
+from pipeline.web import render, search_views, tree
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
@@ -264,7 +264,7 @@ def _page_highlights(page: int, targets, responsibilities, deadlines, spans) -> 
     for number, start, end in spans:
         if number == page:
             marks.append(render.Highlight(start, end, "finding", f"s-{number}-{start}-{end}",
-                                          "Đoạn được phát hiện kiểm tra trỏ tới"))
+                                          "Đoạn được dẫn tới (phát hiện kiểm tra, kết quả tìm kiếm)"))
     return marks
 
 
@@ -367,10 +367,13 @@ def targets_export(session: DbSession, fmt: str, indicator: str | None = None,
 @pages.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, session: DbSession, indicator: str | None = None,
                  dimension: str | None = None, locality: Names = None,
-                 district: str | None = None, year: str | None = None):
-    """So sánh: localities (or all communes of a district) side by side, one chart each."""
+                 district: str | None = None, year: str | None = None, today: Names = None,
+                 as_of: str | None = None):
+    """So sánh: localities (or all communes of a district) side by side, one chart each;
+    `today` names units of today's map, and `as_of` (a date from 2025-07-01) groups by them."""
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year))
+                             _names(locality) + _names(today), _blank(district), _year(year),
+                             as_of=_as_of(as_of, today))
     return _page(request, "compare.html", active="compare", query=str(request.url.query),
                  empty=_empty_database(session), **view)
 
@@ -378,10 +381,12 @@ def compare_page(request: Request, session: DbSession, indicator: str | None = N
 @pages.get("/compare/export.{fmt}", response_class=Response)
 def compare_export(session: DbSession, fmt: str, indicator: str | None = None,
                    dimension: str | None = None, locality: Names = None,
-                   district: str | None = None, year: str | None = None):
+                   district: str | None = None, year: str | None = None, today: Names = None,
+                   as_of: str | None = None):
     """The comparison as CSV (one table) or XLSX (one sheet per indicator)."""
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year))
+                             _names(locality) + _names(today), _blank(district), _year(year),
+                             as_of=_as_of(as_of, today))
     frames = {block["indicator"]: block["frame"] for block in view["blocks"]}
     return _export_response(frames, fmt, "so-sanh")
 
@@ -432,19 +437,25 @@ def _export_response(frames: dict, fmt: str, stem: str) -> Response:
     return Response(body, media_type=media, headers=headers)
 
 
+def _as_of(as_of: str | None, today: list[str] | None) -> date | None:
+    """The map a comparison is grouped on: today's when asked, or when a unit of it is picked."""
+    return compare.parse_as_of(as_of) or (compare.REORGANISATION if _names(today) else None)
+
+
 def _comparison_views(session: Session, indicator: str | None, dimension: str | None,
                       localities: list[str], district: str | None, year: str | None,
-                      form: bool = True) -> dict:
+                      form: bool = True, as_of: date | None = None) -> dict:
     """The comparison blocks (table rows + chart) for the chosen indicators and localities;
-    with `form`, also the names the page offers to pick from."""
+    with `form`, also the names the page offers to pick from (as a tree)."""
     known_localities = list(compare.known_localities(session)) if form else []
     known_indicators = list(compare.known_indicators(session)) if form or not indicator else []
     districts = sorted({d["district"] for d in store.query_documents(session)
                         if d.get("district")}) if form else []
     chosen = {"indicator": indicator, "dimension": dimension, "localities": localities,
-              "district": district, "year": year}
+              "district": district, "year": year, "as_of": as_of}
     base = {"known_localities": known_localities, "known_indicators": known_indicators,
-            "districts": districts, "chosen": chosen, "blocks": []}
+            "districts": districts, "chosen": chosen, "blocks": [],
+            "tree": tree.locality_tree(session) if form else []}
     if not (localities or district or indicator or dimension):
         return base
     if indicator:
@@ -454,11 +465,11 @@ def _comparison_views(session: Session, indicator: str | None, dimension: str | 
         found = {t["indicator"] for t in store.query_targets(session, dimension=dimension)}
         indicators = sorted(found, key=lambda c: (table.get(c, len(table)), c))
     if not indicators:  # compare.comparison checks the names itself; here nothing will
-        compare.check_names(session, localities=localities)
+        compare.check_names(session, localities=localities, as_of=as_of)
     blocks = []
     for name in indicators:
         frame = compare.comparison(session, name, localities or None, year=year,
-                                   district=district)
+                                   district=district, as_of=as_of)
         code = frame.attrs.get("indicator", name)
         rows = _frame_rows(frame)
         if indicator is None and all(r.get("value") is None for r in rows):
@@ -547,14 +558,15 @@ def api_deadlines(session: DbSession, document: str | None = None, agency: str |
 @api.get("/compare")
 def api_compare(session: DbSession, indicator: str | None = None, dimension: str | None = None,
                 locality: Names = None, district: str | None = None,
-                year: str | None = None) -> list[dict]:
+                year: str | None = None, today: Names = None,
+                as_of: str | None = None) -> list[dict]:
     """One row per locality and indicator: value, comparator, baseline, year and the quote.
 
     Unknown indicator or locality names give HTTP 400 listing the known ones.
     """
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year),
-                             form=False)
+                             _names(locality) + _names(today), _blank(district), _year(year),
+                             form=False, as_of=_as_of(as_of, today))
     if not (view["chosen"]["localities"] or district or indicator or dimension):
         known = compare.known_localities(session)
         error = errors.UnknownName(
@@ -599,7 +611,9 @@ def create_app(engine: sqlalchemy.Engine) -> FastAPI:
     app.state.templates = Jinja2Templates(env=environment)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api)
+    app.include_router(search_views.api)
     app.include_router(pages)
+    app.include_router(search_views.pages)
 
     @app.exception_handler(errors.UnknownName)
     def unknown_name(request: Request, exc: errors.UnknownName) -> Response:
