@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal_column, or_, select, table
+from sqlalchemy import Integer, and_, cast, func, literal_column, or_, select, table
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,10 @@ from pipeline.text import accent_key, fold, has_accents, word_spans
 
 MAX_WORDS = 16
 FACETS = ("locality", "admin_level", "year", "doc_type")
+_YEAR = func.coalesce(DocumentRow.issue_year,
+                      cast(func.extract("year", DocumentRow.issue_date), Integer))
 _FACET_COLUMNS = {"locality": DocumentRow.locality, "admin_level": DocumentRow.admin_level,
-                  "year": DocumentRow.issue_year, "doc_type": DocumentRow.doc_type}
+                  "year": _YEAR, "doc_type": DocumentRow.doc_type}
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _filters(document, locality, admin_level, year, doc_type) -> list:
     if admin_level:
         where.append(DocumentRow.admin_level == admin_level)
     if year:
-        where.append(DocumentRow.issue_year == int(year))
+        where.append(_YEAR == int(year))
     if doc_type:
         where.append(DocumentRow.doc_type == doc_type)
     return where
@@ -159,7 +161,8 @@ def _grounded(session: Session, rows, query: Query) -> list[dict]:
             "matches": [[sentence.char_start + a, sentence.char_start + b]
                         for a, b in match_spans(quote, query)],
             "score": round(-float(score), 6), "locality": doc.locality,
-            "admin_level": doc.admin_level, "year": doc.issue_year, "doc_type": doc.doc_type,
+            "admin_level": doc.admin_level, "doc_type": doc.doc_type,
+            "year": doc.issue_year or (doc.issue_date.year if doc.issue_date else None),
             "unit_code": doc.official_unit, "successor": doc.successor})
     return hits
 
