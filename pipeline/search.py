@@ -63,32 +63,32 @@ class Results:
 
 
 class _Engine:
-    """The only part that knows the database: a match condition and a score (lower is better)."""
+    """The only part that knows the database: which sentences match, and their score (lower
+    is better), computed only for the sentences the filters leave (`among`)."""
 
     def __init__(self, session: Session):
         self.dialect = session.get_bind().dialect.name
 
-    def matched(self, query: Query):
-        """(selectable of matched sentence ids with their score, its id and score columns)."""
+    def matched(self, query: Query, among=None, scored: bool = True):
+        """A subquery of the matching sentences' ids (and scores) within `among` (ids)."""
         if self.dialect == "sqlite":
             fts = table("sentence_fts", sql_column("rowid"))
             terms = [f'{query.column} : "{" ".join(query.words)}"'] if query.phrase else \
                 [f"{query.column} : {w}" for w in query.words]
-            stmt = select(fts.c.rowid.label("id"),
-                          func.bm25(literal_column("sentence_fts")).label("score")).where(
-                literal_column("sentence_fts").op("MATCH")(" AND ".join(terms)))
-        elif self.dialect == "postgresql":
-            words = getattr(SentenceRow, query.column)
-            vector = func.to_tsvector(literal_column("'simple'"), words)
+            score = func.bm25(literal_column("sentence_fts"))
+            stmt = select(fts.c.rowid.label("id"), *([score.label("score")] if scored else []))
+            stmt = stmt.where(literal_column("sentence_fts").op("MATCH")(" AND ".join(terms)))
+            return (stmt if among is None else stmt.where(fts.c.rowid.in_(among))).subquery()
+        if self.dialect == "postgresql":
+            vector = func.to_tsvector(literal_column("'simple'"), getattr(SentenceRow, query.column))
             tsquery = func.to_tsquery(literal_column("'simple'"),
                                       (" <-> " if query.phrase else " & ").join(query.words))
-            stmt = select(SentenceRow.id.label("id"),
-                          (-func.ts_rank(vector, tsquery)).label("score")).where(
-                vector.op("@@")(tsquery))
-        else:  # pragma: no cover - the two engines the product supports
-            raise errors.PlanError(self.dialect, vi="Cơ sở dữ liệu này chưa hỗ trợ tìm kiếm.",
-                                   en="Search needs SQLite or PostgreSQL.")
-        return stmt.subquery("matched")
+            score = -func.ts_rank(vector, tsquery)
+            stmt = select(SentenceRow.id.label("id"), *([score.label("score")] if scored else []))
+            stmt = stmt.where(vector.op("@@")(tsquery))
+            return (stmt if among is None else stmt.where(SentenceRow.id.in_(among))).subquery()
+        raise errors.PlanError(self.dialect, vi="Cơ sở dữ liệu này chưa hỗ trợ tìm kiếm.",
+                               en="Search needs SQLite or PostgreSQL.")  # pragma: no cover
 
 
 def _filters(document, locality, admin_level, year, doc_type) -> list:
@@ -116,31 +116,41 @@ def search(session: Session, text: str, *, anywhere: bool = False, document=None
     if year is not None and not str(year).strip().isdigit():
         raise errors.UnknownName(str(year), vi=f"Năm không hợp lệ: {year}.",
                                  en=f"Not a year: {year}.")
-    matched = _Engine(session).matched(query)
-    base = (select(SentenceRow, DocumentRow, matched.c.score)
-            .join(matched, matched.c.id == SentenceRow.id)
-            .join(DocumentRow, DocumentRow.id == SentenceRow.document_id)
-            .where(*_filters(document, locality, admin_level, year, doc_type)))
-    rows = session.execute(base.order_by(matched.c.score, DocumentRow.id, SentenceRow.page,
-                                         SentenceRow.char_start)
-                           .limit(max(0, limit)).offset(max(0, offset))).all()
-    hits = _grounded(session, rows, query)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    counted = _facets(session, base) if facets else {}
-    return Results(query, hits, total or 0, counted)
+    where = _filters(document, locality, admin_level, year, doc_type)
+    among = select(SentenceRow.id).join(DocumentRow, DocumentRow.id == SentenceRow.document_id) \
+        .where(*where) if where else None
+    engine = _Engine(session)
+    best = engine.matched(query, among)
+    ranked = session.execute(select(best.c.id, best.c.score).order_by(best.c.score, best.c.id)
+                             .limit(max(0, limit)).offset(max(0, offset))).all()
+    rows = []
+    if ranked:
+        found = {s.id: (s, d) for s, d in session.execute(
+            select(SentenceRow, DocumentRow).join(DocumentRow)
+            .where(SentenceRow.id.in_([i for i, _ in ranked])))}
+        rows = [(*found[i], score) for i, score in ranked]
+    total, counted = _counts(session, engine.matched(query, among, scored=False), facets)
+    return Results(query, _grounded(session, rows, query), total, counted)
 
 
-def _facets(session: Session, base) -> dict[str, list[tuple[object, int]]]:
-    """Hits per locality, level, year and document type, most first (Datasette's facets)."""
-    found = base.with_only_columns(DocumentRow.id.label("doc"),
-                                   *[c.label(k) for k, c in _FACET_COLUMNS.items()]).subquery()
-    out = {}
-    for name in FACETS:
-        col = found.c[name]
-        counts = session.execute(select(col, func.count()).where(col.is_not(None))
-                                 .group_by(col).order_by(func.count().desc(), col)).all()
-        out[name] = [(value, count) for value, count in counts]
-    return out
+def _counts(session: Session, matched, facets: bool) -> tuple[int, dict]:
+    """The number of hits, and the hits per locality, level, year and document type (the
+    facets, most first, as Datasette shows them): one pass, counted per document."""
+    per_document = session.execute(
+        select(DocumentRow.id, *_FACET_COLUMNS.values(), func.count())
+        .select_from(SentenceRow).join(matched, matched.c.id == SentenceRow.id)
+        .join(DocumentRow, DocumentRow.id == SentenceRow.document_id)
+        .group_by(DocumentRow.id)).all()
+    total = sum(row[-1] for row in per_document)
+    if not facets:
+        return total, {}
+    out: dict[str, dict[object, int]] = {name: {} for name in FACETS}
+    for _, *values, count in per_document:
+        for name, value in zip(FACETS, values, strict=True):
+            if value is not None:
+                out[name][value] = out[name].get(value, 0) + count
+    return total, {name: sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+                   for name, counts in out.items()}
 
 
 def _grounded(session: Session, rows, query: Query) -> list[dict]:
