@@ -56,7 +56,9 @@ def locality_tree(session) -> list[Node]:
     for label, place in compare.known_places(session):
         unit = place.unit or {}
         leaf = _place_leaf(before, after, unknown, place, unit)
-        leaf.value, leaf.names = label, {label, place.name, unit.get("name") or ""}
+        leaf.value = label  # its names: as written, official, and what it became
+        leaf.names = {label, place.name, unit.get("name") or "",
+                      *(u["short"] for u in place.successor if unit.get("rank") == "commune")}
         for new in place.successor if unit.get("rank") == "commune" else []:
             _successor_leaf(after, new, label)
         if place.successor and unit.get("rank") in ("district", "province"):
