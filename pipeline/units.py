@@ -202,10 +202,12 @@ def find(name: str | None, level: str | None = None, *, era: str = BEFORE_2025,
     for rank in ranks or _RANKS.get(level or "", ("commune", "district", "province")):
         found = _narrow(g.by_key.get((era, rank), {}).get(key, []), level, within, district,
                         province)
-        if not found:  # a unit merged into another before 2025
-            merged = g.aliases.get((era, rank), {}).get(key.replace(" ", ""), [])
-            found = [replace(u, merged_from=bare) for u in _narrow(
-                merged, None, within, district, province)]
+        merged = [replace(u, merged_from=bare) for u in _narrow(  # merged before 2025
+            g.aliases.get((era, rank), {}).get(key.replace(" ", ""), []), None, within,
+            district, province)]
+        if found and merged and not _spelt(found, bare):
+            return None  # "Cam Thanh": Cam Thành, or the Cam Thanh merged into Thanh An?
+        found = found or merged
         chosen = _one(found, bare, hints)
         if chosen is not None or len(found) > 1:
             return chosen
@@ -228,6 +230,12 @@ def _narrow(found: list[Unit], level, within, district, province) -> list[Unit]:
     return found
 
 
+def _spelt(found: list[Unit], written: str) -> list[Unit]:
+    """The units whose name is spelt as written, accents and all (case aside)."""
+    return [u for u in found if re.sub(r"\s*\(.*$", "", u.short).casefold()
+            == " ".join(written.split()).casefold()]
+
+
 def _one(found: list[Unit], written: str, hints: frozenset[str]) -> Unit | None:
     """The unit meant: the only one, else the only one spelt as written, else the only one
     whose district or province the text names elsewhere."""
@@ -235,8 +243,7 @@ def _one(found: list[Unit], written: str, hints: frozenset[str]) -> Unit | None:
         return found[0]
     if not found:
         return None
-    exact = [u for u in found if re.sub(r"\s*\(.*$", "", u.short).casefold()
-             == written.strip().casefold()]
+    exact = _spelt(found, written)
     if len(exact) == 1:
         return exact[0]
     hinted = [u for u in (exact or found)
@@ -315,8 +322,22 @@ def resolve_document(facts: DocumentFacts, target_localities: list[str | None]) 
     for era in eras:
         unit = _document_unit(facts, target_localities, era)
         if unit is not None or era == eras[-1]:
-            return Places(unit, [_target_unit(t, facts, unit, era) for t in target_localities])
+            rows = [_target_unit(t, facts, unit, era) for t in target_localities]
+            return Places(unit, _one_spelling_per_unit(target_localities, rows, unit))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _one_spelling_per_unit(names: list[str | None], rows: list[Unit | None],
+                           unit: Unit | None) -> list[Unit | None]:
+    """Two rows spelt differently ("Cam Thành", "Cam Thanh") are two places: the unit goes to
+    the row spelt as the unit is, the other stays unresolved (a commune merged away, a typo)."""
+    spellings: dict[str, set[str]] = {}
+    for name, row in zip(names, rows, strict=True):
+        if name and row is not None and row != unit and row.merged_from is None:
+            spellings.setdefault(row.code, set()).add(" ".join(split_level(name)[1].split()).casefold())
+    return [None if name and row is not None and len(spellings.get(row.code, ())) > 1
+            and not _spelt([row], split_level(name)[1]) else row
+            for name, row in zip(names, rows, strict=True)]
 
 
 def _document_unit(facts: DocumentFacts, names: list[str | None], era: str) -> Unit | None:

@@ -102,6 +102,16 @@ def test_the_plans_date_chooses_the_map():
                                             mode=ParseMode.FROM_2025, level=2).ward_code
 
 
+def test_two_spellings_in_one_plan_are_two_places():
+    facts = DocumentFacts(admin_level="huyện", locality="Cam Lộ", province="Quảng Trị",
+                          issue_date=date(2019, 3, 1))
+    places = units.resolve_document(facts, ["Cam Thành", "CAM THÀNH", "Cam Thanh", "Cam Thuy"])
+    thanh, upper, other, thuy = places.targets
+    assert thanh == upper and thanh.short == "Cam Thành"
+    assert other is None  # not Cam Thành: a commune the package no longer knows
+    assert thuy.short == "Cam Thủy"  # alone, a spelling without accents still finds its unit
+
+
 def test_villages_are_sub_units_of_their_commune():
     facts = DocumentFacts(admin_level="xã", locality="Cao Ngọc", district="Ngọc Lặc")
     places = units.resolve_document(facts, ["Thôn Quang Minh", "Bản Trò A", "Khối 1", None])
@@ -151,10 +161,18 @@ def test_every_sample_document_and_commune_row_has_its_unit(samples):
     rows = [t for t in targets if t["locality"] and t["doc_admin_level"] in ("huyện", "thị xã")
             and units.name_key(t["locality"]) != units.name_key(t["doc_locality"])]
     assert rows
+    unresolved = []
     for row in rows:  # a row of a district plan's commune table
-        assert row["unit_code"] is not None, row["locality"]
+        if row["unit_code"] is None:
+            unresolved.append(row)
+            continue
         assert row["unit_code"]["rank"] == "commune"
         _check_against_package(row["unit_code"], row["successor"])
+    for row in unresolved:  # only a name another row of the plan spells as the unit is spelt
+        twins = [t for t in rows if t["document"] == row["document"] and t["unit_code"]
+                 and units.name_key(t["locality"]) == units.name_key(row["locality"])]
+        assert twins and twins[0]["locality"] != row["locality"], row["locality"]
+    assert len(unresolved) <= len(rows) // 10
 
 
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "plans").is_dir(), reason="no ../shared/plans")

@@ -40,6 +40,15 @@ class Node:
         names = {self.label, *self.names} - {""}
         return "|".join(sorted({n.lower() for n in names} | {fold(n) for n in names}))
 
+    @property
+    def size(self) -> int:
+        """How many nodes are below this one."""
+        return sum(1 + c.size for c in self.children.values())
+
+    def holds(self, values: list[str]) -> bool:
+        """Whether a node below this one is among the chosen (its branch opens)."""
+        return any(c.value in values or c.holds(values) for c in self.children.values())
+
     def sorted_children(self) -> list[Node]:
         return sorted(self.children.values(), key=lambda n: (fold(_short(n.label)), n.label))
 
