@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the plan's paragraphs are one line each, as they are typed
 """Make data/samples/kh-xa-scan-12.pdf: a plan written for the project, printed and scanned.
 
 The demo (`make demo`) should show what happens to a hard input in the first run: OCR, accent
