@@ -137,3 +137,13 @@ def test_compare_on_todays_map_groups_the_old_communes_under_their_new_one(clien
                                              "indicator": "poverty_rate"}).json()
     assert [r["locality"] for r in old] == ["Hiếu Giang"]
     assert client.get("/api/compare", params={"locality": "x", "as_of": "hôm qua"}).status_code == 400
+
+
+def test_documents_show_their_official_unit_and_what_it_became(client):
+    listing = client.get("/").text
+    assert "Xã Cam Tuyền, Huyện Cam Lộ, Tỉnh Quảng Trị" in listing and "→ Xã Hiếu Giang" in listing
+    doc = next(d for d in client.get("/api/documents").json()
+               if d["document"] == "cam-tuyen-2024.txt")
+    page = client.get(f"/documents/{doc['id']}").text
+    assert re.search(r'id="official-unit">Xã Cam Tuyền, Huyện Cam Lộ, Tỉnh Quảng Trị', page)
+    assert re.search(r'id="successor">Xã Hiếu Giang \(Tỉnh Quảng Trị\)', page)
