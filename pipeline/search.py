@@ -78,7 +78,8 @@ class _Engine:
             score = func.bm25(literal_column("sentence_fts"))
             stmt = select(fts.c.rowid.label("id"), *([score.label("score")] if scored else []))
             stmt = stmt.where(literal_column("sentence_fts").op("MATCH")(" AND ".join(terms)))
-            return (stmt if among is None else stmt.where(fts.c.rowid.in_(among))).subquery()
+            # "rowid + 0": FTS5 would otherwise run the match once per id of `among`
+            return (stmt if among is None else stmt.where((fts.c.rowid + 0).in_(among))).subquery()
         if self.dialect == "postgresql":
             vector = func.to_tsvector(literal_column("'simple'"), getattr(SentenceRow, query.column))
             tsquery = func.to_tsquery(literal_column("'simple'"),
