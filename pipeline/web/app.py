@@ -80,6 +80,8 @@ class DocumentOut(_Open):
     responsibility_count: int | None = None
     deadline_count: int | None = None
     finding_count: int | None = None
+    unit_code: dict | None = None  # the official unit as of the plan's date (pipeline/units.py)
+    successor: list[dict] | None = None  # the unit(s) it became on 1 July 2025
 
 
 class PageOut(_Open):
@@ -109,6 +111,8 @@ class TargetOut(_Open):
     unit: str | None = None
     year: str | None = None
     locality: str | None = None
+    unit_code: dict | None = None
+    successor: list[dict] | None = None
     page: int
     char_start: int
     char_end: int
