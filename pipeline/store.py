@@ -77,7 +77,6 @@ class DocumentRow(Base):
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
     pipeline_version: Mapped[str] = mapped_column(String(20))
     page_count: Mapped[int] = mapped_column(Integer, default=0)
-    locality_key: Mapped[str | None] = mapped_column(String(200), index=True)  # units.name_key
     unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
     official_unit: Mapped[dict | None] = mapped_column(JSON)  # `unit_code` in JSON (units.py)
     successor: Mapped[list | None] = mapped_column(JSON)
@@ -155,7 +154,6 @@ class TargetRow(_Grounded, Base):
     unit: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[str | None] = mapped_column(String(20))
     locality: Mapped[str | None] = mapped_column(String(200))
-    locality_key: Mapped[str | None] = mapped_column(String(200), index=True)
     unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
     official_unit: Mapped[dict | None] = mapped_column(JSON)
     successor: Mapped[list | None] = mapped_column(JSON)
@@ -442,9 +440,9 @@ def save_document(
                 for t, target_place in zip(extraction.targets, target_places, strict=True)
             ]
             doc.responsibilities = [
-                ResponsibilityRow(agency=r.agency, agency_key=fold(r.agency), agency_code=r.agency_code,
-                                  role=r.role,
+                ResponsibilityRow(agency=r.agency, agency_code=r.agency_code, role=r.role,
                                   task=r.task, projects=list(r.projects), confidence=r.confidence,
+                                  agency_key=fold(r.agency),
                                   **_grounding_columns(r.grounding))
                 for r in extraction.responsibilities
             ]

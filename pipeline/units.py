@@ -394,7 +394,8 @@ def _target_unit(locality: str | None, facts: DocumentFacts, unit: Unit | None,
 
 @dataclass
 class RecordPlace:
-    """What a stored record keeps of its place: columns, and the names --locality matches."""
+    """What a stored record keeps of its place: columns, and the names --locality matches
+    (folded by name_key: the indexed place_name rows)."""
 
     columns: dict
     names: set[str]
@@ -408,8 +409,7 @@ def _record_place(written: str | None, unit: Unit | None, also: set[str] = froze
     if unit is not None:  # a district's successors are many communes: not its names
         names |= {name_key(unit.short), *(name_key(u.short) for u in after
                                           if unit.rank != "district")}
-    columns = {"locality_key": name_key(written) or None,
-               "unit_code": unit.code if unit is not None else None,
+    columns = {"unit_code": unit.code if unit is not None else None,
                "official_unit": unit.as_dict() if unit is not None else None,
                "successor": [u.as_dict() for u in after] if unit is not None else None}
     return RecordPlace(columns, {n for n in names if n})

@@ -1,11 +1,12 @@
 """places and search: folded names, official units and successors, sentences indexed for search
 
-Adds the folded columns every name filter matches (document/target locality_key, responsibility
-and deadline agency_key), each record's official unit (unit_code, official_unit) and its units
-after 1 July 2025 (successor), the place_name table (--locality) and the sentence table with its
-full-text index: an FTS5 table kept by triggers on SQLite, GIN indexes over to_tsvector('simple',
-...) on PostgreSQL, where pg_trgm also indexes the agency filters when the extension can be
-created. Stored documents are brought up to date in the same transaction.
+Adds the folded names every name filter matches (the place_name table for --locality, the
+responsibility and deadline agency_key columns for --agency), each document's and target's
+official unit (unit_code, official_unit) and its units after 1 July 2025 (successor), and the
+sentence table with its full-text index: an FTS5 table kept by triggers on SQLite, GIN indexes
+over to_tsvector('simple', ...) on PostgreSQL, where pg_trgm also indexes the agency filters
+when the extension can be created. Stored documents are brought up to date in the same
+transaction.
 
 Revision ID: 0002
 Revises: 0001
@@ -44,8 +45,7 @@ POSTGRES_TRIGRAM = [
 
 
 def _place_columns() -> list:
-    return [sa.Column('locality_key', sa.String(length=200), nullable=True),
-            sa.Column('unit_code', sa.String(length=12), nullable=True),
+    return [sa.Column('unit_code', sa.String(length=12), nullable=True),
             sa.Column('official_unit', sa.JSON(), nullable=True),
             sa.Column('successor', sa.JSON(), nullable=True)]
 
@@ -54,7 +54,6 @@ def upgrade() -> None:
     for table in ('document', 'target'):
         for column in _place_columns():
             op.add_column(table, column)
-        op.create_index(f'ix_{table}_locality_key', table, ['locality_key'])
         op.create_index(f'ix_{table}_unit_code', table, ['unit_code'])
     op.add_column('responsibility', sa.Column('agency_key', sa.Text(), nullable=True))
     op.add_column('deadline', sa.Column('agency_key', sa.Text(), nullable=True))
@@ -163,6 +162,5 @@ def downgrade() -> None:
     for table in ('target', 'document'):
         with op.batch_alter_table(table) as batch_op:
             batch_op.drop_index(f'ix_{table}_unit_code')
-            batch_op.drop_index(f'ix_{table}_locality_key')
             for column in _place_columns():
                 batch_op.drop_column(column.name)
