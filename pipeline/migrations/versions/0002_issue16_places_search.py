@@ -40,7 +40,6 @@ POSTGRES_FTS = [
 POSTGRES_TRIGRAM = [
     "CREATE INDEX ix_responsibility_agency_trgm ON responsibility USING gin (agency_key gin_trgm_ops)",
     "CREATE INDEX ix_deadline_agency_trgm ON deadline USING gin (agency_key gin_trgm_ops)",
-    "CREATE INDEX ix_place_name_key_trgm ON place_name USING gin (key gin_trgm_ops)",
 ]
 
 
