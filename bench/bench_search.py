@@ -14,6 +14,7 @@ Run: .venv/bin/python bench/bench_search.py [--plans 1000]
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -147,7 +148,8 @@ def _write(plans, pages, sentences, fill_s, size_mb, rows, web) -> None:
         f"({fill_s / plans * 1000:.0f} ms a plan: sentences, index, units). Each search: one "
         f"page of 20 hits grounded in their sentences, the total and the four facets' counts; "
         f"median and slowest of {REPEAT} runs after a warm-up, in ms. Goal: under {GOAL_MS} ms. "
-        "The machine was shared with other work: ratios hold better than absolute times.",
+        f"The machine was shared with other work (load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores when this was written): ratios hold better than absolute times.",
         "",
         "| search | query | hits | median ms | slowest ms | goal | CLI (50 hits, no facets) ms |",
         "|---|---|---:|---:|---:|---|---:|",
