@@ -137,11 +137,12 @@ def search(session: Session, text: str, *, anywhere: bool = False, document=None
 def _counts(session: Session, matched, facets: bool) -> tuple[int, dict]:
     """The number of hits, and the hits per locality, level, year and document type (the
     facets, most first, as Datasette shows them): one pass, counted per document."""
+    counted = (select(SentenceRow.document_id.label("doc"), func.count().label("hits"))
+               .join(matched, matched.c.id == SentenceRow.id)
+               .group_by(SentenceRow.document_id).subquery())
     per_document = session.execute(
-        select(DocumentRow.id, *_FACET_COLUMNS.values(), func.count())
-        .select_from(SentenceRow).join(matched, matched.c.id == SentenceRow.id)
-        .join(DocumentRow, DocumentRow.id == SentenceRow.document_id)
-        .group_by(DocumentRow.id)).all()
+        select(DocumentRow.id, *_FACET_COLUMNS.values(), counted.c.hits)
+        .join(counted, counted.c.doc == DocumentRow.id)).all()
     total = sum(row[-1] for row in per_document)
     if not facets:
         return total, {}
