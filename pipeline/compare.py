@@ -264,7 +264,7 @@ def today_province(place: Locality) -> str | None:
 
 
 def today_label(place: Locality) -> str | None:
-    """How today's map names a place's unit: "Hiếu Giang (Quảng Trị)", "Thái Nguyên"."""
+    """How today's map names a place's unit: "Tân Hòa (Vĩnh Long)", "Thái Nguyên"."""
     unit = place.today
     if unit is None:
         return None
@@ -291,7 +291,7 @@ def resolve_localities(session, names: Iterable[str],
     """Keys of the localities users mean; exact spelling first, then without accents or case.
 
     "xã Tân Hòa", "Tân Hòa (xã)" and "Tân Hòa (Châu Thành)" narrow by level or district. A
-    name of today's map ("Hiếu Giang") means the places that became that unit: when no place
+    name of today's map ("Tân Hòa") means the places that became that unit: when no place
     is so named, and always on today's map (`as_of` from 1 July 2025).
     """
     places = places if places is not None else _localities(session)
@@ -431,7 +431,7 @@ def matrix(session, localities: list[str] | None = None, *,
            district: str | None = None, as_of: date | None = None) -> pd.DataFrame:
     """Indicator x locality: formatted values, quotes and groundings in `attrs` (see module);
     on today's map (`as_of`) the columns are grouped by today's units and named after them
-    ("Hiếu Giang (Quảng Trị) ← Cam Tuyền")."""
+    ("Tân Hòa (Vĩnh Long) ← An Phú")."""
     targets = _all_targets(session)
     all_places = _localities(session)
     groups, wanted = _grouped(session, targets, localities or None, district, all_places, as_of)

@@ -19,7 +19,7 @@ from pipeline.text import accent_key, fold, word_spans
 
 MAX_SENTENCE = 600  # characters; a longer run without a full stop is cut at a space
 # A full stop (or ? !) then spaces, then a capital, a digit or an opening mark; not after a
-# short abbreviation in capitals ("TP. Huế", "TT. Ba Tơ", "ThS. Lê")
+# short abbreviation in capitals ("TP. Huế", "TT. Tân Phú", "ThS. Lê")
 _END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 _OPENS = "\"“(['-–"
 _ABBREVIATION = re.compile(r"(?:\b[A-ZĐ]{1,3}|\bThS|\bTh\.S)[.]$")

@@ -1,6 +1,6 @@
 """Official administrative units of a plan and its rows, and what became of them in 2025.
 
-A plan names its place as written ("xã Cam Thành", "CAM THÀNH", a row of a district's table).
+A plan names its place as written ("xã Tân Thành", "TÂN THÀNH", a row of a district's table).
 `resolve_document` finds the one official unit those words can mean among the units of the
 plan's time (the 63 provinces, their districts and communes before 1 July 2025; the 34
 provinces and their communes after), using what the text states: the level, the district and
@@ -46,8 +46,8 @@ class Unit:
     code: str
     level: str  # xã, phường, thị trấn, đặc khu, huyện, quận, thị xã, thành phố, tỉnh
     rank: str  # commune | district | province
-    name: str  # "Xã Cam Tuyền"
-    short: str  # "Cam Tuyền"
+    name: str  # "Xã Tân Hòa"
+    short: str  # "Tân Hòa"
     era: str  # BEFORE_2025 | FROM_2025
     district: str | None = None
     district_code: str | None = None
@@ -55,7 +55,7 @@ class Unit:
     province_code: str | None = None
     keys: tuple[str, str, str] = field(default=("", "", ""), compare=False, repr=False)
     # the name as written when it is a unit merged into this one before 2025 (the package's
-    # aliases: "Cam An" went into "Thanh An" in 2020)
+    # aliases: "Nguyễn Trung Trực" went into "Trúc Bạch")
     merged_from: str | None = field(default=None, compare=False)
 
     @property
@@ -75,14 +75,14 @@ def name_key(name: str | None) -> str:
     """How names compare: folded, level word and extra spaces gone ("Phường 03" -> "3")."""
     if not name:
         return ""
-    name = re.sub(r"\s*\([^)]*\)\s*$", "", name)  # the package's "Định An (Thị trấn)"
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", name)  # the package's "X (Thị trấn)" beside "X (Xã)"
     bare = " ".join(locality_key(name).replace("-", " ").split())
     return re.sub(r"\b0+(\d)", r"\1", bare)
 
 
 def village_name(name: str | None) -> str | None:
-    """The name of a village, hamlet or residential group without its word ("Trò A" of "Bản
-    Trò A", "5" of "Tổ dân phố 5"); None when `name` is not one."""
+    """The name of a village, hamlet or residential group without its word ("Mường A" of "Bản
+    Mường A", "5" of "Tổ dân phố 5"); None when `name` is not one."""
     words = (name or "").split()
     keys = [accent_key(w) for w in words]
     for village in _VILLAGE_KEYS:
@@ -94,7 +94,7 @@ def village_name(name: str | None) -> str | None:
 
 
 def is_village(name: str | None) -> bool:
-    """A village, hamlet or residential group ("Thôn 3", "Bản Trò A", "Khối 1", "Tổ dân phố 5")."""
+    """A village, hamlet or residential group ("Thôn 3", "Bản Mường A", "Khối 7", "Tổ dân phố 5")."""
     return village_name(name) is not None
 
 
@@ -206,7 +206,7 @@ def find(name: str | None, level: str | None = None, *, era: str = BEFORE_2025,
             g.aliases.get((era, rank), {}).get(key.replace(" ", ""), []), None, within,
             district, province)]
         if found and merged and not _spelt(found, bare):
-            return None  # "Cam Thanh": Cam Thành, or the Cam Thanh merged into Thanh An?
+            return None  # "Tân Thanh": Tân Thành, or a Tân Thanh merged into another?
         found = found or merged
         chosen = _one(found, bare, hints)
         if chosen is not None or len(found) > 1:
@@ -307,7 +307,7 @@ class Places:
 
 
 def _hints(facts: DocumentFacts) -> frozenset[str]:
-    """Folded names of provinces and districts the plan's issuers name ("UBND tỉnh Trà Vinh")."""
+    """Folded names of provinces and districts the plan's issuers name ("UBND tỉnh An Giang")."""
     found = set()
     texts = [facts.issuer or ""] + [r.issuer or "" for r in facts.references]
     for text in texts:
@@ -329,7 +329,7 @@ def resolve_document(facts: DocumentFacts, target_localities: list[str | None]) 
 
 def _one_spelling_per_unit(names: list[str | None], rows: list[Unit | None],
                            unit: Unit | None) -> list[Unit | None]:
-    """Two rows spelt differently ("Cam Thành", "Cam Thanh") are two places: the unit goes to
+    """Two rows spelt differently ("Tân Thành", "Tân Thanh") are two places: the unit goes to
     the row spelt as the unit is, the other stays unresolved (a commune merged away, a typo)."""
     spellings: dict[str, set[str]] = {}
     for name, row in zip(names, rows, strict=True):

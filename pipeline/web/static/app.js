@@ -27,7 +27,7 @@
 
   // The locality tree: show the places whose names hold what is typed, with their groups.
   // Each node lists its names in lower case, with and without accents (server side), so
-  // typing "hieu giang" or "Hiếu Giang" finds the same nodes; nothing is folded here.
+  // typing "tan hoa" or "Tân Hòa" finds the same nodes; nothing is folded here.
   function filterTree(input) {
     var q = input.value.trim().toLowerCase().replace(/\s+/g, " ");
     var nodes = document.querySelectorAll("#places li[data-names]");
