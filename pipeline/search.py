@@ -137,6 +137,8 @@ def search(session: Session, text: str, *, anywhere: bool = False, document=None
 def _counts(session: Session, matched, facets: bool) -> tuple[int, dict]:
     """The number of hits, and the hits per locality, level, year and document type (the
     facets, most first, as Datasette shows them): one pass, counted per document."""
+    if not facets:
+        return session.scalar(select(func.count()).select_from(matched)) or 0, {}
     counted = (select(SentenceRow.document_id.label("doc"), func.count().label("hits"))
                .join(matched, matched.c.id == SentenceRow.id)
                .group_by(SentenceRow.document_id).subquery())
@@ -144,8 +146,6 @@ def _counts(session: Session, matched, facets: bool) -> tuple[int, dict]:
         select(DocumentRow.id, *_FACET_COLUMNS.values(), counted.c.hits)
         .join(counted, counted.c.doc == DocumentRow.id)).all()
     total = sum(row[-1] for row in per_document)
-    if not facets:
-        return total, {}
     out: dict[str, dict[object, int]] = {name: {} for name in FACETS}
     for _, *values, count in per_document:
         for name, value in zip(FACETS, values, strict=True):
