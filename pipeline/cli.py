@@ -19,8 +19,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text as RichText
 
-from pipeline import errors, exports, store
+from pipeline import errors, exports, queries, store
 
 app = typer.Typer(
     help="Kế hoạch giảm nghèo -> bản ghi có dẫn chứng. Plans in, grounded records out.",
@@ -217,8 +218,8 @@ def ingest(
                           highlight=False)
     stored_ids = {o.sha256 for o in outcomes if o.status in ("processed", "duplicate")}
     with _session() as session:
-        rows = [r for r in store.query_documents(session) if r["sha256"] in stored_ids]
-    _emit(rows, Format.table, _DOCUMENT_COLUMNS, "Đã lưu / Stored")
+        rows = [r for r in queries.query_documents(session) if r["sha256"] in stored_ids]
+    _emit(_with_unit_names(rows, Format.table), Format.table, _DOCUMENT_COLUMNS, "Đã lưu / Stored")
     counts = {s: sum(o.status == s for o in outcomes) for s in ("processed", "duplicate", "failed")}
     err_console.print(f"Đã xử lý / processed: {counts['processed']}, "
                       f"trùng / already stored: {counts['duplicate']}, lỗi / failed: {counts['failed']}")
@@ -259,11 +260,25 @@ def serve(
 # --- reading -----------------------------------------------------------------------------------
 
 _DOCUMENT_COLUMNS = ["id", "document", "number", "issue_date", "admin_level", "locality",
-                     "page_count", "text_mode", "target_count", "responsibility_count",
-                     "deadline_count"]
+                     "official_name", "successor_names", "page_count", "text_mode",
+                     "target_count", "responsibility_count", "deadline_count"]
 _SHORT_HEADERS = {"page_count": "pages", "target_count": "targets",
                   "responsibility_count": "resp.", "deadline_count": "deadl.",
-                  "admin_level": "level", "text_mode": "text"}
+                  "admin_level": "level", "text_mode": "text",
+                  "official_name": "đơn vị / official unit", "successor_names": "sau 1/7/2025"}
+
+
+def _with_unit_names(rows: list[dict], fmt: Format) -> list[dict]:
+    """For tables: the official unit with its district and province, and its successors."""
+    if fmt is not Format.table:
+        return rows
+    def after(units: list[dict] | None) -> str:
+        names = [u["name"] for u in units or []]
+        more = f" … (+{len(names) - 3})" if len(names) > 3 else ""
+        return ", ".join(names[:3]) + more + (f" ({units[0]['province']})" if units else "")
+
+    return [{**r, "official_name": (r.get("unit_code") or {}).get("full_name"),
+             "successor_names": after(r.get("successor"))} for r in rows]
 
 
 @app.command()
@@ -271,8 +286,9 @@ _SHORT_HEADERS = {"page_count": "pages", "target_count": "targets",
 def documents(fmt: FormatOption = Format.table) -> None:
     """List stored documents with their facts."""
     with _session() as session:
-        rows = store.query_documents(session)
-    _emit(rows, fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents", _ADD_PLANS_HINT)
+        rows = queries.query_documents(session)
+    _emit(_with_unit_names(rows, fmt), fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents",
+          _ADD_PLANS_HINT)
 
 
 @app.command()
@@ -283,8 +299,8 @@ def text(
 ) -> None:
     """Print a stored document's text, pages separated by form feeds."""
     with _session() as session:
-        document = store.find_document(session, doc)
-        pages = store.query_pages(session, document.id)
+        document = queries.find_document(session, doc)
+        pages = queries.query_pages(session, document.id)
     sys.stdout.write("\f".join(p["raw_text" if raw else "text"] for p in pages))
     sys.stdout.write("\n")
 
@@ -312,7 +328,7 @@ def restore(
 
 
 _TARGET_COLUMNS = ["document", "indicator", "comparator", "value", "value_max", "baseline", "unit",
-                   "year", "locality", "page", "quote"]
+                   "year", "locality", "successor_names", "page", "quote"]
 
 
 @app.command()
@@ -327,9 +343,9 @@ def targets(
 ) -> None:
     """Targets with their grounding."""
     with _session() as session:
-        rows = store.query_targets(session, document=document, locality=locality,
+        rows = queries.query_targets(session, document=document, locality=locality,
                                    indicator=indicator, dimension=dimension, year=year)
-    _emit(rows, fmt, _TARGET_COLUMNS, "Chỉ tiêu / Targets")
+    _emit(_with_unit_names(rows, fmt), fmt, _TARGET_COLUMNS, "Chỉ tiêu / Targets")
 
 
 @app.command()
@@ -343,7 +359,7 @@ def responsibilities(
 ) -> None:
     """Responsibilities (agency, role, task) with their grounding."""
     with _session() as session:
-        rows = store.query_responsibilities(session, document=document, agency=agency,
+        rows = queries.query_responsibilities(session, document=document, agency=agency,
                                             role=role, locality=locality)
     _emit(rows, fmt, ["document", "agency", "agency_code", "role", "task", "projects", "page"],
           "Trách nhiệm / Responsibilities")
@@ -360,7 +376,7 @@ def deadlines(
 ) -> None:
     """Deadlines (dates, periods, recurrences) with their grounding."""
     with _session() as session:
-        rows = store.query_deadlines(session, document=document, agency=agency, year=year,
+        rows = queries.query_deadlines(session, document=document, agency=agency, year=year,
                                      locality=locality)
     _emit(rows, fmt, ["document", "kind", "due_date", "period", "recurrence", "agency", "task",
                       "page"], "Thời hạn / Deadlines")
@@ -374,9 +390,53 @@ def findings(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Audit findings and the spans they point at."""
+    from pipeline.audit import KIND_LABELS
+
     with _session() as session:
-        rows = store.query_findings(session, document=document, kind=kind)
+        rows = queries.query_findings(session, document=document, kind=kind)
+    if fmt is Format.table:  # people read the kind in Vietnamese; programs keep the code
+        rows = [{**r, "kind": KIND_LABELS.get(r["kind"], r["kind"])} for r in rows]
     _emit(rows, fmt, ["document", "kind", "severity", "message"], "Phát hiện / Findings")
+
+
+@app.command()
+@_handles_errors
+def search(
+    query: Annotated[str, typer.Argument(help="Words or a phrase; without accents it matches "
+                                              "any accents, with accents exactly those.")],
+    document: Annotated[str | None, typer.Option(help="Document id or file name.")] = None,
+    locality: Annotated[str | None, typer.Option(help="The plan's place (any of its names).")] = None,
+    level: Annotated[str | None, typer.Option(help="xã | phường | huyện | tỉnh ...")] = None,
+    year: Annotated[str | None, typer.Option(help="Year the plan was issued.")] = None,
+    anywhere: Annotated[bool, typer.Option(
+        "--anywhere", "-a", help="Every word anywhere in one sentence, not the phrase.")] = False,
+    limit: Annotated[int, typer.Option(help="Most hits shown (best first).")] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Phrases across every stored page, best first, each hit grounded in its sentence."""
+    from pipeline import search as searching
+
+    with _session() as session:
+        found = searching.search(session, query, anywhere=anywhere, document=document,
+                                 locality=locality, admin_level=level, year=year, limit=limit,
+                                 facets=False)
+    if fmt is not Format.table:
+        _emit(found.hits, fmt, [], "")
+        return
+    if not found.hits:
+        console.print(f"Không tìm thấy “{query}” / no sentence holds it.")
+        return
+    table = Table(title=f"Tìm / Search “{query}”: {found.total} câu / sentences"
+                        + (f" (hiện / showing {len(found.hits)})" if found.total > len(found.hits)
+                           else ""))
+    for name in ("document", "page", "char_start", "quote"):
+        table.add_column(name, overflow="fold", max_width=90 if name == "quote" else 28)
+    for hit in found.hits:
+        quote = RichText(hit["quote"])
+        for start, end in hit["matches"]:
+            quote.stylize("bold yellow", start - hit["char_start"], end - hit["char_start"])
+        table.add_row(hit["document"], str(hit["page"]), str(hit["char_start"]), quote)
+    console.print(table)
 
 
 @app.command()
@@ -386,20 +446,24 @@ def compare(
     locality: Annotated[list[str] | None, typer.Option(help="Repeat for each locality.")] = None,
     district: Annotated[str | None, typer.Option(help="All communes of this district.")] = None,
     year: Annotated[str | None, typer.Option()] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="A date (YYYY-MM-DD); from 2025-07-01 on, localities are grouped by "
+                        "the units they became (today's map).")] = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", "-f")] = CompareFormat.table,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File for csv/xlsx.")] = None,
 ) -> None:
     """Localities side by side: one indicator, or the indicator x locality matrix."""
     from pipeline import compare as comparing
 
+    when = comparing.parse_as_of(as_of)
     with _session() as session:
-        comparing.check_names(session, indicator, locality)
+        comparing.check_names(session, indicator, locality, as_of=when)
         if indicator:
             frame = comparing.comparison(session, indicator, locality, year=year,
-                                         district=district)
+                                         district=district, as_of=when)
             views = {indicator: frame}
         else:
-            frame = comparing.matrix(session, locality, district=district)
+            frame = comparing.matrix(session, locality, district=district, as_of=when)
             views = {"matrix": frame}
     if fmt is CompareFormat.xlsx:
         if out is None:
@@ -420,6 +484,8 @@ def compare(
     if indicator:  # on screen: the value as written and its source; files keep every column
         shown = ["locality", "admin_level", "district", "display", "year", "document", "page",
                  "quote"]
+        if when is not None and when >= comparing.REORGANISATION:
+            shown.insert(0, "today")
         frame = frame[[c for c in shown if c in frame.columns]]
     table = Table(title=f"So sánh / Comparison: {indicator or 'matrix'}")
     for column in frame.columns:

@@ -16,21 +16,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import errors, exports, store
+from pipeline import errors, exports, queries
 from pipeline.extract.indicators import INDICATORS
 from pipeline.numbers import format_value
 from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, split_level
 from pipeline.text import fold
+from pipeline.units import is_village
 
 COMPARISON_COLUMNS = [
     "locality", "admin_level", "district", "province", "value", "value_max", "comparator",
     "baseline", "unit", "year", "quote", "document", "page", "char_start", "char_end",
-    "target_id", "document_id", "indicator", "display",
+    "target_id", "document_id", "indicator", "display", "today", "today_province",
 ]
+REORGANISATION = date(2025, 7, 1)  # from this date on, places are grouped by today's units
 NOTES_SHEET = "Nguồn"
 EMPTY_HINT_VI = "Chưa có kế hoạch nào; hãy thêm bằng lệnh: plans ingest ĐƯỜNG_DẪN"
 EMPTY_HINT_EN = "No plans stored yet; add some with: plans ingest PATH"
@@ -47,7 +50,7 @@ def indicator_labels() -> dict[str, str]:
 
 
 def _all_targets(session, **filters) -> list[dict]:
-    return store.query_targets(session, **filters)
+    return queries.query_targets(session, **filters)
 
 
 def known_indicators(session) -> list[str]:
@@ -95,14 +98,36 @@ def resolve_indicator(session, name: str) -> str:
 
 
 class Locality:
-    """A place targets are set for: name, level, and the district and province it lies in."""
+    """A place targets are set for: name, level, and the district and province it lies in;
+    its official unit and the units it became in 2025 when they are known (pipeline/units.py)."""
 
-    __slots__ = ("name", "admin_level", "district", "province")
+    __slots__ = ("name", "admin_level", "district", "province", "unit", "successor")
 
     def __init__(self, name: str, admin_level: str | None, district: str | None,
-                 province: str | None):
+                 province: str | None, unit: dict | None = None, successor: list | None = None):
         self.name, self.admin_level = name, admin_level
         self.district, self.province = district, province
+        self.unit, self.successor = unit, successor or []
+
+    @property
+    def today(self) -> dict | None:
+        """The unit of today's map its records are grouped under: the new commune a commune
+        (or a village's commune) became, first the one the package converts it to when it
+        was split; the new province of a district or province."""
+        if not self.successor:
+            return None
+        first = self.successor[0]
+        if (self.unit or {}).get("rank") == "commune" or first.get("rank") == "province":
+            return first
+        return {"code": first.get("province_code"), "name": first.get("province"),
+                "short": split_level(first.get("province") or "")[1], "rank": "province"}
+
+    def names(self) -> set[str]:
+        """Folded names of today's units it answers to: every new commune a commune went to,
+        the new province of a district or province."""
+        if (self.unit or {}).get("rank") == "commune":
+            return {_squash(u.get("short") or "") for u in self.successor} - {""}
+        return {_squash(self.today["short"])} if self.today else set()
 
     @property
     def rank(self) -> int:
@@ -131,12 +156,17 @@ def locality_of(target: Mapping) -> Locality:
             level = level or "thôn"
         else:
             district = target.get("doc_district")
-        return Locality(display_name(name), level, district, target.get("doc_province"))
+        unit = target.get("unit_code") or {}
+        if level is None and unit.get("rank") == "commune" and not is_village(own):
+            level = unit.get("level")  # a commune table's row: the level its unit has
+        return Locality(display_name(name), level, district, target.get("doc_province"),
+                        target.get("unit_code"), target.get("successor"))
     if not doc_name:
         return Locality(f"không rõ ({target.get('document')})", doc_level, None, None)
     level, name = split_level(doc_name)
     return Locality(display_name(name), doc_level or level, target.get("doc_district"),
-                    target.get("doc_province"))
+                    target.get("doc_province"), target.get("unit_code"),
+                    target.get("successor"))
 
 
 def _localities(session) -> dict[tuple, Locality]:
@@ -146,12 +176,14 @@ def _localities(session) -> dict[tuple, Locality]:
     if "plans_localities" in session.info:
         return session.info["plans_localities"]
     found: dict[tuple, Locality] = {}
-    for doc in store.query_documents(session):
+    for doc in queries.query_documents(session):
         if doc.get("locality"):
             place = locality_of({"doc_locality": doc["locality"],
                                  "doc_admin_level": doc.get("admin_level"),
                                  "doc_district": doc.get("district"),
-                                 "doc_province": doc.get("province")})
+                                 "doc_province": doc.get("province"),
+                                 "unit_code": doc.get("unit_code"),
+                                 "successor": doc.get("successor")})
             found.setdefault(place.key, place)
     for target in _all_targets(session):
         place = locality_of(target)
@@ -195,28 +227,72 @@ def _labels(places: Iterable[Locality]) -> dict[tuple, str]:
     return labels
 
 
-def _sort_key(place: Locality) -> tuple:
-    """Province, then district (the district itself before its communes), then name."""
+def _sort_key(place: Locality, as_of: date | None = None) -> tuple:
+    """Province, then district (the district itself before its communes), then name; on
+    today's map (`as_of` from 1 July 2025) today's province and unit first."""
     if place.admin_level in DISTRICT_LEVELS or not place.district:
         group = place.name
     else:
         group = split_level(place.district)[1]
-    return (_squash(split_level(place.province or "")[1]), _squash(group),
+    today: tuple = ()
+    if as_of is not None and as_of >= REORGANISATION:
+        unit = place.today or {}
+        province = unit.get("province") or (unit.get("name") if unit.get("rank") == "province"
+                                             else None)
+        today = (_squash(split_level(province or "~")[1]),
+                 unit.get("rank") != "province", fold(unit.get("short") or ""))
+    return (*today, _squash(split_level(place.province or "")[1]), _squash(group),
             LEVEL_ORDER.get(place.admin_level or "", 2), fold(place.name), place.name)
+
+
+def parse_as_of(text: str | None) -> date | None:
+    """The date a comparison's map is taken at ("2025-07-01"); None when not given."""
+    if not text or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise errors.UnknownName(text, vi="Ngày phải có dạng NĂM-THÁNG-NGÀY, ví dụ 2025-07-01.",
+                                 en="A date is written YYYY-MM-DD, e.g. 2025-07-01.") from None
+
+
+def today_province(place: Locality) -> str | None:
+    """The short name of the province of today's map a place lies in."""
+    unit = place.today or {}
+    name = unit.get("name") if unit.get("rank") == "province" else unit.get("province")
+    return split_level(name)[1] if name else None
+
+
+def today_label(place: Locality) -> str | None:
+    """How today's map names a place's unit: "Tân Hòa (Vĩnh Long)", "Thái Nguyên"."""
+    unit = place.today
+    if unit is None:
+        return None
+    if unit.get("rank") == "province":
+        return unit.get("short") or unit.get("name")
+    return f"{unit.get('short')} ({split_level(unit.get('province') or '')[1]})"
 
 
 def known_localities(session) -> list[str]:
     """Every locality with a stored plan or target, as names users can type."""
+    return [label for label, _ in known_places(session)]
+
+
+def known_places(session) -> list[tuple[str, Locality]]:
+    """Every locality with a stored plan or target and the name users can type for it."""
     places = sorted(_unique(_localities(session)), key=_sort_key)
     labels = _labels(places)
-    return [labels[p.key] for p in places]
+    return [(labels[p.key], p) for p in places]
 
 
 def resolve_localities(session, names: Iterable[str],
-                       places: dict[tuple, Locality] | None = None) -> list[tuple]:
+                       places: dict[tuple, Locality] | None = None,
+                       as_of: date | None = None) -> list[tuple]:
     """Keys of the localities users mean; exact spelling first, then without accents or case.
 
-    "xã Tân Hòa", "Tân Hòa (xã)" and "Tân Hòa (Châu Thành)" narrow by level or district.
+    "xã Tân Hòa", "Tân Hòa (xã)" and "Tân Hòa (Châu Thành)" narrow by level or district. A
+    name of today's map ("Tân Hòa") means the places that became that unit: when no place
+    is so named, and always on today's map (`as_of` from 1 July 2025).
     """
     places = places if places is not None else _localities(session)
     unique = sorted(_unique(places), key=_sort_key)
@@ -239,6 +315,9 @@ def resolve_localities(session, names: Iterable[str],
                           (p.district if p.rank == 2 else p.province) or "")[1]) == within)]
         exact = [p for p in candidates if p.name.casefold() == bare.casefold()]
         found = by_label or exact or [p for p in candidates if _squash(p.name) == _squash(bare)]
+        if not found or (as_of is not None and as_of >= REORGANISATION):
+            found += [p for p in unique if _squash(bare) in p.names() and p not in found
+                      and within in (None, _squash(today_province(p) or ""))]
         if not found:
             _unknown_locality(raw, [labels[p.key] for p in unique])
         keys += [p.key for p in found if p.key not in keys]
@@ -259,12 +338,12 @@ def _unknown_locality(name: str, known: list[str]) -> None:
 
 
 def check_names(session, indicator: str | None = None, localities: Iterable[str] | None = None,
-                *, indicators: Iterable[str] | None = None) -> None:
+                *, indicators: Iterable[str] | None = None, as_of: date | None = None) -> None:
     """Raise errors.UnknownName (listing the known names) for any name nothing matches."""
     for name in ([indicator] if indicator else []) + list(indicators or []):
         resolve_indicator(session, name)
     if localities:
-        resolve_localities(session, localities)
+        resolve_localities(session, localities, as_of=as_of)
 
 
 # --------------------------------------------------------------------------- views
@@ -294,9 +373,9 @@ def _district_matches(place: Locality, district: str) -> bool:
 
 
 def _grouped(session, targets: list[dict], localities, district,
-             places: dict) -> tuple[dict, list | None]:
+             places: dict, as_of: date | None = None) -> tuple[dict, list | None]:
     """Targets by locality key, keeping only the localities and district asked for."""
-    wanted = resolve_localities(session, localities, places) if localities else None
+    wanted = resolve_localities(session, localities, places, as_of) if localities else None
     groups: dict[tuple, tuple[Locality, list[dict]]] = {}
     for target in targets:
         place = places.get(locality_of(target).key) or locality_of(target)
@@ -309,20 +388,27 @@ def _grouped(session, targets: list[dict], localities, district,
 
 
 def comparison(session, indicator: str, localities: list[str] | None = None, *, year=None,
-               district: str | None = None) -> pd.DataFrame:
-    """One row per locality for one indicator: value, comparator, baseline, year, source quote."""
+               district: str | None = None, as_of: date | None = None) -> pd.DataFrame:
+    """One row per locality for one indicator: value, comparator, baseline, year, source quote;
+    `today` names the unit of today's map it became, and on today's map (`as_of`) rows are
+    grouped by it."""
     code = resolve_indicator(session, indicator)
     targets = [t for t in _all_targets(session, indicator=code)
                if year is None or str(year) in str(t.get("year") or "")]
     all_places = _localities(session)
-    groups, wanted = _grouped(session, targets, localities or None, district, all_places)
+    groups, wanted = _grouped(session, targets, localities or None, district, all_places, as_of)
     for key in wanted or []:  # a locality asked for by name shows even without a target
         groups.setdefault(key, (all_places[key], []))
     labels = _labels(_unique(all_places) + [p for p, _ in groups.values()])
     rows = []
-    for key, (place, found) in sorted(groups.items(), key=lambda kv: _sort_key(kv[1][0])):
+    for key, (place, found) in sorted(groups.items(),
+                                      key=lambda kv: _sort_key(kv[1][0], as_of)):
+        today = place.today or {}
         row = {"locality": labels.get(key, place.name), "admin_level": place.admin_level,
-               "district": place.district, "province": place.province, "indicator": code}
+               "district": place.district, "province": place.province, "indicator": code,
+               "today": today_label(place),
+               "today_province": split_level(today.get("province") or today.get("name")
+                                             or "")[1] or None}
         if found:
             t = _best(found, year)
             row.update({k: t.get(k) for k in ("value", "value_max", "comparator", "baseline",
@@ -342,15 +428,20 @@ def comparison(session, indicator: str, localities: list[str] | None = None, *, 
 
 
 def matrix(session, localities: list[str] | None = None, *,
-           district: str | None = None) -> pd.DataFrame:
-    """Indicator x locality: formatted values, quotes and groundings in `attrs` (see module)."""
+           district: str | None = None, as_of: date | None = None) -> pd.DataFrame:
+    """Indicator x locality: formatted values, quotes and groundings in `attrs` (see module);
+    on today's map (`as_of`) the columns are grouped by today's units and named after them
+    ("Tân Hòa (Vĩnh Long) ← An Phú")."""
     targets = _all_targets(session)
     all_places = _localities(session)
-    groups, wanted = _grouped(session, targets, localities or None, district, all_places)
+    groups, wanted = _grouped(session, targets, localities or None, district, all_places, as_of)
     places = [place for place, _ in groups.values()]
     places += [all_places[k] for k in wanted or [] if k not in groups]
-    places.sort(key=_sort_key)
+    places.sort(key=lambda p: _sort_key(p, as_of))
     labels = _labels(_unique(all_places) + places)
+    if as_of is not None and as_of >= REORGANISATION:
+        labels = {**labels, **{p.key: f"{today_label(p)} ← {labels.get(p.key, p.name)}"
+                               for p in places if today_label(p)}}
     columns = [labels.get(p.key, p.name) for p in places]
     table_order = {code: i for i, code in enumerate(ind.code for ind in INDICATORS)}
     codes = sorted({t["indicator"] for _, found in groups.values() for t in found},

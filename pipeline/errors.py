@@ -204,3 +204,10 @@ class BadParameter(PlanError):
     exit_code = 2
     vi = "Tham số không hợp lệ; hãy sửa lại giá trị đã nhập."
     en = "Invalid parameter; correct the value given."
+
+
+class EmptyQuery(PlanError):
+    code = "empty_query"
+    exit_code = 2
+    vi = "Hãy nhập từ hoặc cụm từ cần tìm (chữ hoặc số)."
+    en = "Type a word or phrase to search for (letters or digits)."

@@ -1,7 +1,7 @@
-"""Storage: SQLAlchemy models, Alembic-migrated schema, one transaction per document, queries.
+"""Storage: SQLAlchemy models, Alembic-migrated schema, one transaction per document.
 
 SQLite (data/plans.db) is the embedded default; any SQLAlchemy URL works through PLANS_DB_URL.
-Queries return plain dicts keyed like the CLI's JSON contract so every view can render them.
+Reading the records back is pipeline/queries.py's.
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    func,
     inspect,
-    or_,
     select,
     text,
 )
@@ -36,7 +34,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from pipeline import errors, records
+from pipeline import errors, records, units
+from pipeline.sentences import page_sentences
 from pipeline.text import fold
 
 PIPELINE_VERSION = "0.1.0"
@@ -76,6 +75,9 @@ class DocumentRow(Base):
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
     pipeline_version: Mapped[str] = mapped_column(String(20))
     page_count: Mapped[int] = mapped_column(Integer, default=0)
+    unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    official_unit: Mapped[dict | None] = mapped_column(JSON)  # `unit_code` in JSON (units.py)
+    successor: Mapped[list | None] = mapped_column(JSON)
 
     pages: Mapped[list[PageRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="PageRow.number"
@@ -85,6 +87,10 @@ class DocumentRow(Base):
     responsibilities: Mapped[list[ResponsibilityRow]] = relationship(cascade="all, delete-orphan")
     deadlines: Mapped[list[DeadlineRow]] = relationship(cascade="all, delete-orphan")
     findings: Mapped[list[FindingRow]] = relationship(cascade="all, delete-orphan")
+    place_names: Mapped[list[PlaceNameRow]] = relationship(cascade="all, delete-orphan",
+                                                           passive_deletes=True)
+    sentences: Mapped[list[SentenceRow]] = relationship(cascade="all, delete-orphan",
+                                                        passive_deletes=True)
 
 
 class PageRow(Base):
@@ -146,6 +152,9 @@ class TargetRow(_Grounded, Base):
     unit: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[str | None] = mapped_column(String(20))
     locality: Mapped[str | None] = mapped_column(String(200))
+    unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    official_unit: Mapped[dict | None] = mapped_column(JSON)
+    successor: Mapped[list | None] = mapped_column(JSON)
 
 
 class ResponsibilityRow(_Grounded, Base):
@@ -155,6 +164,7 @@ class ResponsibilityRow(_Grounded, Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
     agency: Mapped[str] = mapped_column(Text)
     agency_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    agency_key: Mapped[str | None] = mapped_column(Text)  # folded agency: what --agency matches
     role: Mapped[str] = mapped_column(String(12))
     task: Mapped[str] = mapped_column(Text)
     projects: Mapped[list] = mapped_column(JSON, default=list)
@@ -170,7 +180,32 @@ class DeadlineRow(_Grounded, Base):
     period: Mapped[str | None] = mapped_column(String(100))
     recurrence: Mapped[str | None] = mapped_column(String(20))
     agency: Mapped[str | None] = mapped_column(Text)
+    agency_key: Mapped[str | None] = mapped_column(Text)
     task: Mapped[str | None] = mapped_column(Text)
+
+
+class PlaceNameRow(Base):
+    """A name a record's place answers to (as written, official, after 2025): --locality."""
+    __tablename__ = "place_name"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"),
+                                                  index=True)  # NULL: the document's place
+    key: Mapped[str] = mapped_column(String(200), index=True)  # units.name_key
+
+
+class SentenceRow(Base):
+    """A sentence of a stored page and its words for full-text search (pipeline/search.py)."""
+    __tablename__ = "sentence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    plain: Mapped[str] = mapped_column(Text)  # folded words
+    exact: Mapped[str] = mapped_column(Text)  # accent-keyed words
 
 
 class FindingRow(Base):
@@ -265,7 +300,7 @@ def _reader(url: str) -> Engine:
     return create_engine(url)
 
 
-SCHEMA_REVISION = "0001"  # the newest revision in pipeline/migrations (a test keeps them equal)
+SCHEMA_REVISION = "0002"  # the newest revision in pipeline/migrations (a test keeps them equal)
 
 
 def migrate(engine: Engine) -> str | None:
@@ -359,6 +394,7 @@ def save_document(
     A document already stored under the same SHA-256 is replaced whole (keeping received_at).
     """
     facts = extraction.facts if extraction else records.DocumentFacts()
+    place, target_places = units.record_places(facts, extraction.targets if extraction else [])
     with session_scope(engine) as session:
         old = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
         received_at = old.received_at if old else datetime.now(UTC).replace(tzinfo=None)
@@ -378,7 +414,7 @@ def save_document(
             signer_title=facts.signer_title, title=facts.title,
             text_mode=max(set(modes), key=modes.count) if modes else None,
             ocr_confidence=sum(ocr_conf) / len(ocr_conf) if ocr_conf else None,
-            pipeline_version=pipeline_version, page_count=len(pages),
+            pipeline_version=pipeline_version, page_count=len(pages), **place.columns,
         )
         doc.pages = [
             PageRow(number=p.number, raw_text=p.raw_text, text=p.text, source=p.source,
@@ -386,6 +422,7 @@ def save_document(
                     offsets=[list(o) for o in p.offsets], restore_confidence=p.restore_confidence)
             for p in pages
         ]
+        doc.sentences = [SentenceRow(**vars(s)) for p in pages for s in page_sentences(p)]
         doc.references = [
             ReferenceRow(kind=r.kind, number=r.number, date=r.date, issuer=r.issuer,
                          **(_reference_grounding(r.grounding)))
@@ -396,24 +433,30 @@ def save_document(
                 TargetRow(indicator=t.indicator, dimension=t.dimension, subject=t.subject,
                           comparator=t.comparator, value=t.value, value_max=t.value_max,
                           baseline=t.baseline, unit=t.unit, year=t.year, locality=t.locality,
-                          confidence=t.confidence, **_grounding_columns(t.grounding))
-                for t in extraction.targets
+                          confidence=t.confidence, **_grounding_columns(t.grounding),
+                          **target_place.columns)
+                for t, target_place in zip(extraction.targets, target_places, strict=True)
             ]
             doc.responsibilities = [
                 ResponsibilityRow(agency=r.agency, agency_code=r.agency_code, role=r.role,
                                   task=r.task, projects=list(r.projects), confidence=r.confidence,
+                                  agency_key=fold(r.agency),
                                   **_grounding_columns(r.grounding))
                 for r in extraction.responsibilities
             ]
             doc.deadlines = [
                 DeadlineRow(kind=d.kind, due_date=d.due_date, period=d.period,
                             recurrence=d.recurrence, agency=d.agency, task=d.task,
+                            agency_key=fold(d.agency) if d.agency else None,
                             confidence=d.confidence, **_grounding_columns(d.grounding))
                 for d in extraction.deadlines
             ]
         session.add(doc)
         session.flush()
         session.add_all(_finding_row(f, doc.id) for f in findings)
+        session.add_all(PlaceNameRow(document_id=doc.id, target_id=row.id if row else None, key=key)
+                        for row, p in [(None, place), *zip(doc.targets, target_places, strict=True)]
+                        for key in p.names)
         return doc.id
 
 
@@ -432,175 +475,3 @@ def replace_cross_findings(session: Session, findings: list[records.Finding], ki
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-_DOCUMENT_FIELDS = (
-    "id", "sha256", "received_at", "status", "doc_type", "number", "issue_date",
-    "issue_date_text", "place", "issuer", "admin_level", "locality", "district", "province",
-    "period_start", "period_end", "is_draft", "signer", "signer_title", "title", "text_mode",
-    "ocr_confidence", "page_count", "pipeline_version",
-)
-_GROUNDING_FIELDS = (
-    "page", "char_start", "char_end", "quote", "raw_char_start", "raw_char_end", "confidence",
-)
-
-
-def _row_dict(row, fields: tuple[str, ...]) -> dict:
-    return {name: getattr(row, name) for name in fields}
-
-
-def query_documents(session: Session) -> list[dict]:
-    counts = {}
-    for model, key in ((TargetRow, "target_count"), (ResponsibilityRow, "responsibility_count"),
-                       (DeadlineRow, "deadline_count"), (FindingRow, "finding_count")):
-        stmt = select(model.document_id, func.count()).group_by(model.document_id)
-        for doc_id, n in session.execute(stmt):
-            counts.setdefault(doc_id, {})[key] = n
-    out = []
-    for doc in session.scalars(select(DocumentRow).order_by(DocumentRow.id)):
-        row = {"document": doc.file_name, **_row_dict(doc, _DOCUMENT_FIELDS)}
-        for key in ("target_count", "responsibility_count", "deadline_count", "finding_count"):
-            row[key] = counts.get(doc.id, {}).get(key, 0)
-        out.append(row)
-    return out
-
-
-def find_document(session: Session, id_or_name: str | int) -> DocumentRow:
-    """A document by id, file name or SHA-256 prefix; raises DocumentNotFound."""
-    key = str(id_or_name).strip()
-    conditions = [DocumentRow.file_name == key, DocumentRow.file_name == Path(key).name]
-    if (doc_id := as_id(key)) is not None:
-        conditions.append(DocumentRow.id == doc_id)
-    if len(key) >= 8 and all(c in "0123456789abcdef" for c in key.lower()):
-        conditions.append(DocumentRow.sha256.startswith(key.lower()))
-    doc = session.scalars(select(DocumentRow).where(or_(*conditions))).first()
-    if doc is None:
-        raise errors.DocumentNotFound(key)
-    return doc
-
-
-def query_pages(session: Session, document_id: int) -> list[dict]:
-    rows = session.scalars(
-        select(PageRow).where(PageRow.document_id == document_id).order_by(PageRow.number)
-    )
-    fields = ("number", "text", "raw_text", "source", "confidence", "text_mode", "offsets",
-              "restore_confidence")
-    return [_row_dict(r, fields) for r in rows]
-
-
-def _with_document(session: Session, model, fields: tuple[str, ...], *where) -> list[dict]:
-    stmt = (
-        select(model, DocumentRow)
-        .join(DocumentRow, model.document_id == DocumentRow.id)
-        .where(*where)
-        .order_by(DocumentRow.id, model.page, model.char_start, model.id)
-    )
-    out = []
-    for row, doc in session.execute(stmt):
-        item = {"id": row.id, "document": doc.file_name, "document_id": doc.id,
-                **_row_dict(row, fields + _GROUNDING_FIELDS)}
-        item.update(doc_admin_level=doc.admin_level, doc_locality=doc.locality,
-                    doc_district=doc.district, doc_province=doc.province)
-        out.append(item)
-    return out
-
-
-def as_id(text: str | int) -> int | None:
-    """A row id typed by a user, or None: ASCII digits only ("²" is a digit to Python) and
-    within the 64-bit integers every database stores."""
-    text = str(text).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        return None
-    return int(text)
-
-
-def year_number(year: str | int) -> int:
-    """A year typed by a user (2024), or errors.BadParameter saying what a year looks like."""
-    text = str(year).strip()
-    if not (text.isascii() and text.isdigit() and len(text) == 4):
-        raise errors.BadParameter(f"year={text[:40]!r}", vi="Năm phải có dạng 2024.",
-                                  en="A year looks like 2024.")
-    return int(text)
-
-
-def _document_filter(document: str | None) -> list:
-    if not document:
-        return []
-    conditions = [DocumentRow.file_name == document]
-    if (doc_id := as_id(document)) is not None:
-        conditions.append(DocumentRow.id == doc_id)
-    return [or_(*conditions)]
-
-
-def _like(column, text: str, *, ignore_case: bool = True):
-    """`column` contains `text` as typed: % and _ match themselves, not any characters (LIKE
-    escaping by SQLAlchemy's autoescape). The one LIKE of the store; every filter uses it."""
-    if ignore_case:
-        return func.lower(column).contains(text.lower(), autoescape=True)
-    return column.contains(text, autoescape=True)
-
-
-def query_targets(session: Session, *, document=None, locality=None, indicator=None,
-                  dimension=None, year=None) -> list[dict]:
-    where = _document_filter(document)
-    if locality:
-        where.append(or_(_like(TargetRow.locality, locality),
-                         (TargetRow.locality.is_(None)) & _like(DocumentRow.locality, locality)))
-    if indicator:
-        where.append(TargetRow.indicator == indicator)
-    if dimension:
-        where.append(TargetRow.dimension == dimension)
-    if year:
-        where.append(_like(TargetRow.year, str(year), ignore_case=False))
-    fields = ("indicator", "dimension", "subject", "comparator", "value", "value_max",
-              "baseline", "unit", "year", "locality")
-    return _with_document(session, TargetRow, fields, *where)
-
-
-def query_responsibilities(session: Session, *, document=None, agency=None, role=None,
-                           locality=None) -> list[dict]:
-    where = _document_filter(document)
-    if role:
-        where.append(ResponsibilityRow.role == role)
-    if locality:
-        where.append(_like(DocumentRow.locality, locality))
-    fields = ("agency", "agency_code", "role", "task", "projects")
-    rows = _with_document(session, ResponsibilityRow, fields, *where)
-    if agency:  # accent- and case-insensitive, which SQL cannot do portably
-        wanted = fold(agency)
-        rows = [r for r in rows if wanted in fold(r["agency"] or "")
-                or (r["agency_code"] or "").upper() == agency.upper()]
-    return rows
-
-
-def query_deadlines(session: Session, *, document=None, agency=None, year=None,
-                    locality=None) -> list[dict]:
-    where = _document_filter(document)
-    if year:
-        where.append(or_(func.extract("year", DeadlineRow.due_date) == year_number(year),
-                         _like(DeadlineRow.period, str(year), ignore_case=False)))
-    if locality:
-        where.append(_like(DocumentRow.locality, locality))
-    fields = ("kind", "due_date", "period", "recurrence", "agency", "task")
-    rows = _with_document(session, DeadlineRow, fields, *where)
-    if agency:
-        rows = [r for r in rows if fold(agency) in fold(r["agency"] or "")]
-    return rows
-
-
-def query_findings(session: Session, *, document=None, kind=None) -> list[dict]:
-    stmt = select(FindingRow, DocumentRow).outerjoin(
-        DocumentRow, FindingRow.document_id == DocumentRow.id
-    )
-    if document:
-        doc = find_document(session, document)
-        stmt = stmt.where(FindingRow.document_id == doc.id)
-    if kind:
-        stmt = stmt.where(FindingRow.kind == kind)
-    out = []
-    for row, doc in session.execute(stmt.order_by(FindingRow.id)):
-        out.append({
-            "id": row.id, "document": doc.file_name if doc else None,
-            "document_id": row.document_id, "kind": row.kind, "severity": row.severity,
-            "message": row.message, "groundings": row.groundings, "detail": row.detail,
-        })
-    return out

@@ -201,3 +201,42 @@ def _number_without_spaces(m: re.Match) -> str:
     if m.group(1):
         return m.group(1) + "/" + re.sub(r"\s+", "", m.group(2)) + "-"
     return f"{m.group(3)}-{m.group(4)}/"
+
+
+# --- words, as search indexes and queries see them ----------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Vietnamese tone marks (combining, after NFD) and the Telex letter each is typed with
+_TONE_LETTERS = {"\u0300": "f", "\u0301": "s", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+_BREVE_OR_HORN = ("\u0306", "\u031b")  # ă; ơ, ư
+_CIRCUMFLEX = "\u0302"  # â, ê, ô
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the words of `text` (letters and digits, accents and case aside)."""
+    return [m.span() for m in _WORD.finditer(fold(text))]
+
+
+def has_accents(text: str) -> bool:
+    """True when `text` carries any Vietnamese diacritic (including đ)."""
+    return strip_accents(text) != text
+
+
+@lru_cache(maxsize=200_000)
+def accent_key(word: str) -> str:
+    """A word in ASCII that keeps its accents, Telex-style ("hộ" -> "hooj", "nghèo" ->
+    "ngheof"): case aside, and where the tone mark sits aside ("hoà" and "hòa" -> "hoaf")."""
+    letters: list[str] = []
+    tones: list[str] = []
+    for ch in unicodedata.normalize("NFD", word.lower()):
+        if ch in _TONE_LETTERS:
+            tones.append(_TONE_LETTERS[ch])
+        elif ch == _CIRCUMFLEX and letters:
+            letters.append(letters[-1])
+        elif ch in _BREVE_OR_HORN:
+            letters.append("w")
+        elif ch == "đ":
+            letters.append("dd")
+        elif not unicodedata.combining(ch):
+            letters.append(_fold_char(ch))
+    return "".join(letters) + "".join(tones)

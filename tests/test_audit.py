@@ -475,7 +475,7 @@ def test_plans_before_2022_are_held_to_the_five_dimension_standard():
 
 
 def test_audit_across_reads_the_store_and_its_findings_round_trip(tmp_path):
-    from pipeline import store
+    from pipeline import queries, store
 
     engine = store.get_engine(f"sqlite:///{tmp_path / 'plans.db'}")
     district_text = "Tỷ lệ hộ nghèo toàn huyện dưới 0,5% năm 2024."
@@ -498,14 +498,14 @@ def test_audit_across_reads_the_store_and_its_findings_round_trip(tmp_path):
         assert kinds(findings) == ["weaker_than_parent"]
         store.replace_cross_findings(session, findings, audit.CROSS_KINDS)
     with store.session_scope(engine) as session:
-        stored = store.query_findings(session, kind="weaker_than_parent")
+        stored = queries.query_findings(session, kind="weaker_than_parent")
         assert len(stored) == 1 and stored[0]["document_id"] is None
         groundings = stored[0]["groundings"]
         assert [g["document_id"] for g in groundings] == [commune_id, district_id]
         assert [g["quote"] for g in groundings] == ["dưới 1,2%", "dưới 0,5%"]
         store.replace_cross_findings(session, audit.audit_across(session), audit.CROSS_KINDS)
     with store.session_scope(engine) as session:  # recomputing replaces, never duplicates
-        assert len(store.query_findings(session, kind="weaker_than_parent")) == 1
+        assert len(queries.query_findings(session, kind="weaker_than_parent")) == 1
 
 
 def test_hierarchical_table_adds_up_at_its_numbered_level():

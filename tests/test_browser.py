@@ -152,7 +152,8 @@ def _in_viewport(page, selector: str) -> bool:
 def test_compare_two_localities_and_open_each_source_sentence(server, page):
     code, localities, dimension = _shared_indicator(server, page)
     page.goto(f"{server}/compare")
-    for name in localities:
+    for name in localities:  # the picker is a tree: its filter box opens the way to a place
+        page.fill("#place-filter", name)
         page.locator(f'input[name="locality"][value="{name}"]').check()
     if dimension:
         page.select_option('select[name="dimension"]', dimension)
@@ -235,3 +236,68 @@ def test_findings_link_to_their_sources(server, page):
     anchor = href.split("#", 1)[1]
     page.wait_for_selector(f"#{anchor}")
     assert _in_viewport(page, f"#{anchor}")
+
+
+# ---------------------------------------------------------------- search and the locality tree
+
+
+def test_search_from_the_box_on_any_page_narrow_by_facet_and_open_the_sentence(server, page):
+    page.goto(f"{server}/compare")
+    page.fill("#top-search", "nha tieu hop ve sinh")  # typed without accents
+    page.press("#top-search", "Enter")
+    page.wait_for_selector("li.hit")
+    marks = page.locator("li.hit mark.hit")
+    assert marks.count() > 0
+    assert {marks.nth(i).inner_text().lower() for i in range(marks.count())} == {
+        "nhà tiêu hợp vệ sinh"}  # found with its accents, highlighted
+    total = int(page.locator("#search-total").inner_text().split()[0])
+    assert total == marks.count() or page.locator("#next-page").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=True)
+
+    facet = page.locator("#facet-admin_level li a").first
+    level, count = facet.inner_text(), int(page.locator("#facet-admin_level .count").first
+                                           .inner_text())
+    facet.click()
+    page.wait_for_selector("li.hit")
+    assert "admin_level=" in page.url
+    assert int(page.locator("#search-total").inner_text().split()[0]) == count
+    assert page.locator("#facet-admin_level li.selected").inner_text().startswith(level)
+
+    first = page.locator("a.hit-source").first
+    href = first.get_attribute("href")
+    first.click()
+    anchor = href.split("#", 1)[1]
+    page.wait_for_selector(f"#{anchor}")
+    page.wait_for_timeout(300)
+    assert _in_viewport(page, f"#{anchor}")
+    assert page.locator(f"#{anchor}").text_content().lower() == "nhà tiêu hợp vệ sinh"
+    page.screenshot(path=str(ARTIFACTS / "search-source.png"))
+
+
+def test_locality_tree_filters_as_you_type_and_compares_by_todays_units(server, page):
+    new_name = "Hiếu Giang"  # the commune the district's Cam Tuyền became (the issue's example)
+    rows = page.request.get(f"{server}/api/targets", params={"locality": new_name}).json()
+    if not rows:
+        pytest.skip("no stored row became the issue's example commune")
+    indicator = rows[0]["indicator"]
+    page.goto(f"{server}/compare")
+    page.fill("#place-filter", "hieu giang")  # without accents
+    page.wait_for_timeout(200)
+    today = page.locator('input[name="today"][value^="Hiếu Giang"]')
+    assert today.is_visible()
+    visible = page.locator("#places li[data-names]:visible").all_inner_texts()
+    assert any("Cam Tuyền" in text for text in visible)  # the old commune, under its district
+    assert not any("Đức Hợp" in text for text in visible)  # others hidden while filtering
+    page.screenshot(path=str(ARTIFACTS / "locality-tree.png"), full_page=True)
+    page.fill("#place-filter", "")
+    page.wait_for_timeout(100)
+    assert page.locator("#places li[data-names]:visible").count() > len(visible)
+
+    page.fill("#place-filter", "Hiếu Giang")  # with accents: the same nodes
+    today.check()
+    page.select_option('select[name="indicator"]', indicator)
+    page.click("#compare-submit")
+    page.wait_for_selector(f"#ind-{indicator}")
+    table = page.locator(f"#ind-{indicator} table").inner_text()
+    assert "Đơn vị hiện nay" in table and "Cam Tuyền" in table and "Hiếu Giang" in table
+    page.screenshot(path=str(ARTIFACTS / "compare-today.png"), full_page=True)

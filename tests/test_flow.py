@@ -14,7 +14,7 @@ import pymupdf
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import store
+from pipeline import queries, store
 from pipeline.cli import app
 
 PLAN = textwrap.dedent("""\
@@ -54,9 +54,9 @@ def test_text_plan_is_stored_once(data_home, tmp_path):
     second, = _run_flow([plan])
     assert second.status == "duplicate"
     with store.session_scope(store.get_engine()) as session:
-        docs = store.query_documents(session)
+        docs = queries.query_documents(session)
         assert len(docs) == 1 and docs[0]["document"] == plan.name
-        pages = store.query_pages(session, docs[0]["id"])
+        pages = queries.query_pages(session, docs[0]["id"])
         assert pages[0]["text"].startswith("ỦY BAN NHÂN DÂN")
         assert docs[0]["target_count"] >= 1
 
@@ -75,11 +75,11 @@ def test_scanned_pdf_is_ocrd_and_grounded(data_home, tmp_path):
     outcome = process_document(str(scan))
     assert outcome.status == "processed", outcome.error
     with store.session_scope(store.get_engine()) as session:
-        doc = store.find_document(session, scan.name)
-        page = store.query_pages(session, doc.id)[0]
+        doc = queries.find_document(session, scan.name)
+        page = queries.query_pages(session, doc.id)[0]
         assert page["source"] == "ocr" and page["confidence"] > 50
         assert "giảm nghèo" in page["text"]
-        for target in store.query_targets(session, document=scan.name):
+        for target in queries.query_targets(session, document=scan.name):
             assert page["text"][target["char_start"]:target["char_end"]] == target["quote"]
 
 
@@ -118,7 +118,7 @@ def test_watcher_sets_bad_files_aside_and_keeps_going(data_home):
         assert report["message_vi"] and report["message_en"]
     assert list((data_home / "inbox").iterdir()) == []
     with store.session_scope(store.get_engine()) as session:
-        assert [d["document"] for d in store.query_documents(session)] == ["kế hoạch tốt.txt"]
+        assert [d["document"] for d in queries.query_documents(session)] == ["kế hoạch tốt.txt"]
 
 
 def test_cli_ingest_exit_codes_and_reads(data_home, tmp_path):
@@ -170,7 +170,7 @@ def test_kill_during_write_leaves_nothing(data_home):
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode == -9
     with store.session_scope(store.get_engine()) as session:
-        assert store.query_documents(session) == []
+        assert queries.query_documents(session) == []
 
 
 @pytest.mark.postgres
@@ -180,7 +180,7 @@ def test_flow_on_postgres(postgres_url, data_home, tmp_path, monkeypatch):
     outcome, = _run_flow([plan])
     assert outcome.status == "processed", outcome.error
     with store.session_scope(store.get_engine(postgres_url)) as session:
-        assert store.find_document(session, plan.name).number == "16/KH-UBND"
+        assert queries.find_document(session, plan.name).number == "16/KH-UBND"
 
 
 def test_new_prefect_home_starts_from_the_machine_template(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import os
 
 from typer.testing import CliRunner
 
-from pipeline import store
+from pipeline import queries, store
 from pipeline.cli import app
 from tests import hostile
 from tests.test_flow import PLAN
@@ -17,9 +17,9 @@ from tests.test_flow import PLAN
 def _stored(session) -> dict:
     """What a reader sees of the store: documents and targets with their ids and quotes."""
     return {"documents": [(d["id"], d["document"], d["sha256"], d["target_count"])
-                          for d in store.query_documents(session)],
+                          for d in queries.query_documents(session)],
             "targets": [(t["id"], t["document_id"], t["quote"], t["value"])
-                        for t in store.query_targets(session)]}
+                        for t in queries.query_targets(session)]}
 
 
 def test_ingest_of_hostile_files_and_names(data_home, tmp_path, monkeypatch):
@@ -63,7 +63,7 @@ def test_ingest_of_hostile_files_and_names(data_home, tmp_path, monkeypatch):
         assert name in result.output
     with store.session_scope(store.get_engine()) as session:
         after = _stored(session)
-        stored_names = {d["document"] for d in store.query_documents(session)}
+        stored_names = {d["document"] for d in queries.query_documents(session)}
     assert stored_names == {first.name, *names}  # the traversing path is names[0] again
     for item in before["documents"]:
         assert item in after["documents"]  # same id, name, hash and records

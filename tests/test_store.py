@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import InternalError, OperationalError
 
-from pipeline import errors, records, store
+from pipeline import errors, queries, records, store
 
 
 def _extraction(locality: str = "Xã Mẫu") -> records.Extraction:
@@ -51,27 +51,27 @@ def _exercise(engine) -> None:
     assert _count(engine, store.TargetRow) == 1
     assert _count(engine, store.FindingRow) == 1
     with store.session_scope(engine) as session:
-        rows = store.query_targets(session, locality="mẫu")
+        rows = queries.query_targets(session, locality="mẫu")
         assert [(r["value"], r["comparator"], r["document"]) for r in rows] == [
             (1.5, "<", "kế hoạch xã.txt")]
-        assert store.query_responsibilities(session, agency="LDTBXH")[0]["projects"] == ["Dự án 4"]
-        assert store.query_deadlines(session, year=2024)[0]["due_date"] == date(2024, 9, 30)
-        assert store.find_document(session, "kế hoạch xã.txt").number == "12/KH-UBND"
+        assert queries.query_responsibilities(session, agency="LDTBXH")[0]["projects"] == ["Dự án 4"]
+        assert queries.query_deadlines(session, year=2024)[0]["due_date"] == date(2024, 9, 30)
+        assert queries.find_document(session, "kế hoạch xã.txt").number == "12/KH-UBND"
         with pytest.raises(errors.DocumentNotFound):
-            store.find_document(session, "không có.pdf")
-        docs = store.query_documents(session)
+            queries.find_document(session, "không có.pdf")
+        docs = queries.query_documents(session)
         assert docs[0]["target_count"] == 1 and docs[0]["finding_count"] == 1
         # what a user types is matched as typed: no LIKE wildcards, no id a database overflows on
         for pattern in ("%", "_", "m_u", "%mẫu"):
-            assert store.query_targets(session, locality=pattern) == [], pattern
-            assert store.query_responsibilities(session, locality=pattern) == [], pattern
-        assert store.query_targets(session, year="20_4") == []
+            assert queries.query_targets(session, locality=pattern) == [], pattern
+            assert queries.query_responsibilities(session, locality=pattern) == [], pattern
+        assert queries.query_targets(session, year="20_4") == []
         for bad_id in ("99999999999999999999999", "²", "١", "-1"):
-            assert store.query_targets(session, document=bad_id) == [], bad_id
+            assert queries.query_targets(session, document=bad_id) == [], bad_id
             with pytest.raises(errors.DocumentNotFound):
-                store.find_document(session, bad_id)
+                queries.find_document(session, bad_id)
         with pytest.raises(errors.BadParameter, match="2024"):
-            store.query_deadlines(session, year="abc")
+            queries.query_deadlines(session, year="abc")
 
 
 def test_sqlite_store_roundtrip(data_home):
@@ -93,9 +93,9 @@ def test_failed_write_leaves_nothing_half_stored(data_home):
         store.save_document(engine, sha256="b" * 64, file_name="cũ.txt", pages=[_page()],
                             extraction=broken, findings=[])
     with store.session_scope(engine) as session:
-        docs = store.query_documents(session)
+        docs = queries.query_documents(session)
         assert [d["locality"] for d in docs] == ["Cũ"]  # the old version survives whole
-        assert len(store.query_targets(session)) == 1
+        assert len(queries.query_targets(session)) == 1
 
 
 def test_cross_findings_are_replaced(data_home):
@@ -106,7 +106,7 @@ def test_cross_findings_are_replaced(data_home):
         with store.session_scope(engine) as session:
             store.replace_cross_findings(session, [finding], {"weaker_than_parent"})
     with store.session_scope(engine) as session:
-        assert len(store.query_findings(session, kind="weaker_than_parent")) == 1
+        assert len(queries.query_findings(session, kind="weaker_than_parent")) == 1
 
 
 def test_unreachable_database_is_a_clear_error():
@@ -130,7 +130,7 @@ def _reader_refuses_writes(url: str) -> None:
     store.get_engine(url)  # created and migrated by a writer
     reader = store.get_engine(url, readonly=True)
     with store.read_session(reader) as session:
-        assert store.query_documents(session) == []
+        assert queries.query_documents(session) == []
         with pytest.raises((OperationalError, InternalError)):  # "readonly database" / "read-only"
             session.execute(text("delete from document"))
             session.flush()

@@ -35,7 +35,19 @@ DOCUMENT_KINDS: set[str] = {
     "deadline_out_of_range", "task_without_lead", "low_confidence_page",
 }
 
-__all__ = ["CROSS_KINDS", "DOCUMENT_KINDS", "audit_across", "audit_document", "weaker_than_parent"]
+# What each kind is called in Vietnamese, for people (the web app, the CLI's tables)
+KIND_LABELS: dict[str, str] = {
+    "table_total_mismatch": "Dòng tổng không khớp với các dòng",
+    "inconsistent_numbers": "Số liệu không nhất quán",
+    "missing_dimension": "Thiếu chiều thiếu hụt",
+    "deadline_out_of_range": "Thời hạn nằm ngoài giai đoạn kế hoạch",
+    "task_without_lead": "Nhiệm vụ không có cơ quan chủ trì",
+    "low_confidence_page": "Trang nhận dạng chữ kém tin cậy",
+    "weaker_than_parent": "Chỉ tiêu thấp hơn chỉ tiêu cấp trên",
+}
+
+__all__ = ["CROSS_KINDS", "DOCUMENT_KINDS", "KIND_LABELS", "audit_across", "audit_document",
+           "weaker_than_parent"]
 
 
 def audit_document(pages: list[Page], extraction: Extraction | None) -> list[Finding]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from pipeline import store
+from pipeline import queries
 from pipeline.numbers import format_value
 from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, locality_key
 from pipeline.records import Finding, Grounding
@@ -164,4 +164,4 @@ def _compare_with_parent(target: dict, commune_doc: dict, parent: dict,
 
 def audit_across(session: Session) -> list[Finding]:
     """Cross-document findings over everything stored (they replace those of CROSS_KINDS)."""
-    return weaker_than_parent(store.query_documents(session), store.query_targets(session))
+    return weaker_than_parent(queries.query_documents(session), queries.query_targets(session))

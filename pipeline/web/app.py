@@ -24,8 +24,8 @@ from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from pipeline import compare, errors, numbers, store
-from pipeline.web import guard, render
+from pipeline import compare, errors, numbers, queries, store
+from pipeline.web import guard, render, search_views, tree
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
@@ -72,6 +72,8 @@ class DocumentOut(_Open):
     responsibility_count: int | None = None
     deadline_count: int | None = None
     finding_count: int | None = None
+    unit_code: dict | None = None  # the official unit as of the plan's date (pipeline/units.py)
+    successor: list[dict] | None = None  # the unit(s) it became on 1 July 2025
 
 
 class PageOut(_Open):
@@ -101,6 +103,8 @@ class TargetOut(_Open):
     unit: str | None = None
     year: str | None = None
     locality: str | None = None
+    unit_code: dict | None = None
+    successor: list[dict] | None = None
     page: int
     char_start: int
     char_end: int
@@ -190,8 +194,8 @@ def _frame_rows(frame: Any) -> list[dict]:
 
 def _document_dict(session: Session, doc_id: str) -> dict:
     """The store's facts of one document given its id or file name (404 when unknown)."""
-    row = store.find_document(session, doc_id)
-    for doc in store.query_documents(session):
+    row = queries.find_document(session, doc_id)
+    for doc in queries.query_documents(session):
         if doc["id"] == row.id:
             return doc
     raise errors.DocumentNotFound(str(doc_id))
@@ -240,7 +244,7 @@ def _parse_spans(spans: list[str]) -> list[tuple[int, int, int]]:
     parsed = []
     for item in spans:
         parts = item.split(":")
-        numbers = [store.as_id(p) for p in parts]
+        numbers = [queries.as_id(p) for p in parts]
         if len(parts) == 3 and None not in numbers:
             parsed.append((numbers[0], numbers[1], numbers[2]))
     return parsed
@@ -257,7 +261,7 @@ def _page_highlights(page: int, targets, responsibilities, deadlines, spans) -> 
     for number, start, end in spans:
         if number == page:
             marks.append(render.Highlight(start, end, "finding", f"s-{number}-{start}-{end}",
-                                          "Đoạn được phát hiện kiểm tra trỏ tới"))
+                                          "Đoạn được dẫn tới (phát hiện kiểm tra, kết quả tìm kiếm)"))
     return marks
 
 
@@ -270,7 +274,7 @@ def _title(kind: str, row: dict) -> str:
 
 
 def _empty_database(session: Session) -> bool:
-    return not store.query_documents(session)
+    return not queries.query_documents(session)
 
 
 def _export_frame(rows: list[dict]):
@@ -300,7 +304,7 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> HTM
 @pages.get("/", response_class=HTMLResponse)
 def documents_page(request: Request, session: DbSession):
     """Tài liệu: every stored document with its status and facts."""
-    documents = store.query_documents(session)
+    documents = queries.query_documents(session)
     return _page(request, "documents.html", documents=documents, active="documents")
 
 
@@ -309,13 +313,13 @@ def document_page(request: Request, session: DbSession, doc_id: str, span: Names
     """One document: its text with every record highlighted in place, and the records beside."""
     doc = _document_dict(session, doc_id)
     key = str(doc["id"])
-    targets = store.query_targets(session, document=key)
-    responsibilities = store.query_responsibilities(session, document=key)
-    deadlines = store.query_deadlines(session, document=key)
-    findings = store.query_findings(session, document=key)
+    targets = queries.query_targets(session, document=key)
+    responsibilities = queries.query_responsibilities(session, document=key)
+    deadlines = queries.query_deadlines(session, document=key)
+    findings = queries.query_findings(session, document=key)
     spans = _parse_spans(span or [])
     shown_pages = []
-    for page in store.query_pages(session, doc["id"]):
+    for page in queries.query_pages(session, doc["id"]):
         marks = _page_highlights(page["number"], targets, responsibilities, deadlines, spans)
         shown_pages.append({**page, "html": render.highlight_text(page["text"] or "", marks)})
     return _page(request, "document.html", doc=doc, pages=shown_pages, targets=targets,
@@ -329,8 +333,8 @@ def targets_page(request: Request, session: DbSession, indicator: str | None = N
                  document: str | None = None, sort: str | None = None, order: str = "asc"):
     """Chỉ tiêu: every target, filtered and sorted on the server, with CSV/XLSX export links."""
     filters = _target_filters(indicator, dimension, locality, year, document)
-    rows = _sorted(store.query_targets(session, **filters), sort, order)
-    all_rows = store.query_targets(session)
+    rows = _sorted(queries.query_targets(session, **filters), sort, order)
+    all_rows = queries.query_targets(session)
     choices = {
         "indicator": sorted({r["indicator"] for r in all_rows if r.get("indicator")}),
         "dimension": [d for d in render.DIMENSION_LABELS
@@ -353,17 +357,20 @@ def targets_export(session: DbSession, fmt: str, indicator: str | None = None,
                    sort: str | None = None, order: str = "asc"):
     """The filtered targets table as CSV or XLSX (through compare.export_*)."""
     filters = _target_filters(indicator, dimension, locality, year, document)
-    rows = _sorted(store.query_targets(session, **filters), sort, order)
+    rows = _sorted(queries.query_targets(session, **filters), sort, order)
     return _export_response({"chi_tieu": _export_frame(rows)}, fmt, "chi-tieu")
 
 
 @pages.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, session: DbSession, indicator: str | None = None,
                  dimension: str | None = None, locality: Names = None,
-                 district: str | None = None, year: str | None = None):
-    """So sánh: localities (or all communes of a district) side by side, one chart each."""
+                 district: str | None = None, year: str | None = None, today: Names = None,
+                 as_of: str | None = None):
+    """So sánh: localities (or all communes of a district) side by side, one chart each;
+    `today` names units of today's map, and `as_of` (a date from 2025-07-01) groups by them."""
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year))
+                             _names(locality) + _names(today), _blank(district), _year(year),
+                             as_of=_as_of(as_of, today))
     return _page(request, "compare.html", active="compare", query=str(request.url.query),
                  empty=_empty_database(session), **view)
 
@@ -371,10 +378,12 @@ def compare_page(request: Request, session: DbSession, indicator: str | None = N
 @pages.get("/compare/export.{fmt}", response_class=Response)
 def compare_export(session: DbSession, fmt: str, indicator: str | None = None,
                    dimension: str | None = None, locality: Names = None,
-                   district: str | None = None, year: str | None = None):
+                   district: str | None = None, year: str | None = None, today: Names = None,
+                   as_of: str | None = None):
     """The comparison as CSV (one table) or XLSX (one sheet per indicator)."""
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year))
+                             _names(locality) + _names(today), _blank(district), _year(year),
+                             as_of=_as_of(as_of, today))
     frames = {block["indicator"]: block["frame"] for block in view["blocks"]}
     return _export_response(frames, fmt, "so-sanh")
 
@@ -383,8 +392,8 @@ def compare_export(session: DbSession, fmt: str, indicator: str | None = None,
 def findings_page(request: Request, session: DbSession, kind: str | None = None,
                   document: str | None = None):
     """Phát hiện kiểm tra: audit findings, each linked to the spans it points at."""
-    findings = store.query_findings(session, document=_blank(document), kind=_blank(kind))
-    all_kinds = sorted({f["kind"] for f in store.query_findings(session)})
+    findings = queries.query_findings(session, document=_blank(document), kind=_blank(kind))
+    all_kinds = sorted({f["kind"] for f in queries.query_findings(session)})
     for finding in findings:
         finding["links"] = [
             {**g, "href": _anchor_href(g.get("document_id") or finding.get("document_id"),
@@ -425,33 +434,39 @@ def _export_response(frames: dict, fmt: str, stem: str) -> Response:
     return Response(body, media_type=media, headers=headers)
 
 
+def _as_of(as_of: str | None, today: list[str] | None) -> date | None:
+    """The map a comparison is grouped on: today's when asked, or when a unit of it is picked."""
+    return compare.parse_as_of(as_of) or (compare.REORGANISATION if _names(today) else None)
+
+
 def _comparison_views(session: Session, indicator: str | None, dimension: str | None,
                       localities: list[str], district: str | None, year: str | None,
-                      form: bool = True) -> dict:
+                      form: bool = True, as_of: date | None = None) -> dict:
     """The comparison blocks (table rows + chart) for the chosen indicators and localities;
-    with `form`, also the names the page offers to pick from."""
+    with `form`, also the names the page offers to pick from (as a tree)."""
     known_localities = list(compare.known_localities(session)) if form else []
     known_indicators = list(compare.known_indicators(session)) if form or not indicator else []
-    districts = sorted({d["district"] for d in store.query_documents(session)
+    districts = sorted({d["district"] for d in queries.query_documents(session)
                         if d.get("district")}) if form else []
     chosen = {"indicator": indicator, "dimension": dimension, "localities": localities,
-              "district": district, "year": year}
+              "district": district, "year": year, "as_of": as_of}
     base = {"known_localities": known_localities, "known_indicators": known_indicators,
-            "districts": districts, "chosen": chosen, "blocks": []}
+            "districts": districts, "chosen": chosen, "blocks": [],
+            "tree": tree.locality_tree(session) if form else []}
     if not (localities or district or indicator or dimension):
         return base
     if indicator:
         indicators = [indicator]
     else:
         table = {code: i for i, code in enumerate(known_indicators)}
-        found = {t["indicator"] for t in store.query_targets(session, dimension=dimension)}
+        found = {t["indicator"] for t in queries.query_targets(session, dimension=dimension)}
         indicators = sorted(found, key=lambda c: (table.get(c, len(table)), c))
     if not indicators:  # compare.comparison checks the names itself; here nothing will
-        compare.check_names(session, localities=localities)
+        compare.check_names(session, localities=localities, as_of=as_of)
     blocks = []
     for name in indicators:
         frame = compare.comparison(session, name, localities or None, year=year,
-                                   district=district)
+                                   district=district, as_of=as_of)
         code = frame.attrs.get("indicator", name)
         rows = _frame_rows(frame)
         if indicator is None and all(r.get("value") is None for r in rows):
@@ -486,7 +501,7 @@ api = APIRouter(prefix="/api", tags=["api"],
 @api.get("/documents", response_model=list[DocumentOut])
 def api_documents(session: DbSession):
     """Every stored document with its facts and record counts."""
-    return store.query_documents(session)
+    return queries.query_documents(session)
 
 
 @api.get("/documents/{doc_id}", response_model=DocumentOut)
@@ -501,7 +516,7 @@ def api_document_text(session: DbSession, doc_id: str, raw: bool = False):
     restoration)."""
     doc = _document_dict(session, doc_id)
     shown = []
-    for page in store.query_pages(session, doc["id"]):
+    for page in queries.query_pages(session, doc["id"]):
         page = dict(page)
         page["text"] = page.get("raw_text") if raw else page.get("text")
         page.pop("offsets", None)
@@ -515,7 +530,7 @@ def api_targets(session: DbSession, indicator: str | None = None,
                 locality: str | None = None, year: str | None = None,
                 document: str | None = None):
     """Targets, each with its document and grounding (page, span, quote)."""
-    return store.query_targets(session, **_target_filters(indicator, dimension, locality, year,
+    return queries.query_targets(session, **_target_filters(indicator, dimension, locality, year,
                                                           document))
 
 
@@ -524,7 +539,7 @@ def api_responsibilities(session: DbSession, document: str | None = None,
                          agency: str | None = None,
                          role: str | None = None, locality: str | None = None):
     """Tasks with the agency that owns them (role: lead | support | assigned)."""
-    return store.query_responsibilities(session, document=_blank(document),
+    return queries.query_responsibilities(session, document=_blank(document),
                                         agency=_blank(agency), role=_blank(role),
                                         locality=_blank(locality))
 
@@ -533,21 +548,22 @@ def api_responsibilities(session: DbSession, document: str | None = None,
 def api_deadlines(session: DbSession, document: str | None = None, agency: str | None = None,
                   year: str | None = None):
     """Dates, periods and recurrences by which something is due."""
-    return store.query_deadlines(session, document=_blank(document), agency=_blank(agency),
+    return queries.query_deadlines(session, document=_blank(document), agency=_blank(agency),
                                  year=_year(year))
 
 
 @api.get("/compare")
 def api_compare(session: DbSession, indicator: str | None = None, dimension: str | None = None,
                 locality: Names = None, district: str | None = None,
-                year: str | None = None) -> list[dict]:
+                year: str | None = None, today: Names = None,
+                as_of: str | None = None) -> list[dict]:
     """One row per locality and indicator: value, comparator, baseline, year and the quote.
 
     Unknown indicator or locality names give HTTP 400 listing the known ones.
     """
     view = _comparison_views(session, _blank(indicator), _blank(dimension),
-                             _names(locality), _blank(district), _year(year),
-                             form=False)
+                             _names(locality) + _names(today), _blank(district), _year(year),
+                             form=False, as_of=_as_of(as_of, today))
     if not (view["chosen"]["localities"] or district or indicator or dimension):
         known = compare.known_localities(session)
         error = errors.UnknownName(
@@ -564,7 +580,7 @@ def api_compare(session: DbSession, indicator: str | None = None, dimension: str
 @api.get("/findings", response_model=list[FindingOut])
 def api_findings(session: DbSession, document: str | None = None, kind: str | None = None):
     """Audit findings with the spans they point at."""
-    return store.query_findings(session, document=_blank(document), kind=_blank(kind))
+    return queries.query_findings(session, document=_blank(document), kind=_blank(kind))
 
 
 # ---------------------------------------------------------------- the application
@@ -596,7 +612,9 @@ def create_app(engine: sqlalchemy.Engine,
     app.state.templates = Jinja2Templates(env=environment)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api)
+    app.include_router(search_views.api)
     app.include_router(pages)
+    app.include_router(search_views.pages)
 
     @app.exception_handler(errors.UnknownName)
     def unknown_name(request: Request, exc: errors.UnknownName) -> Response:

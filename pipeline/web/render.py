@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 
 from pipeline import numbers
+from pipeline.audit import KIND_LABELS as FINDING_LABELS
 from pipeline.extract.indicators import BY_CODE, DIMENSION_LABELS
 
-__all__ = ["DIMENSION_LABELS", "bar_chart", "format_number", "highlight_text", "indicator_label"]
+__all__ = ["DIMENSION_LABELS", "FINDING_LABELS", "bar_chart", "format_number", "highlight_text",
+           "indicator_label", "mark_words"]
 
 ROLE_LABELS = {"lead": "Chủ trì", "support": "Phối hợp", "assigned": "Được giao"}
 
@@ -113,6 +115,18 @@ def _render(text: str, start: int, end: int, children: list[_Node]) -> str:
         pos = child.end
     out.append(str(escape(text[pos:end])))
     return "".join(out)
+
+
+def mark_words(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """`text` escaped, with each (start, end) span in <mark class="hit"> (search results)."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos or not 0 <= start < end <= len(text):
+            continue
+        out += [str(escape(text[pos:start])), f'<mark class="hit">{escape(text[start:end])}</mark>']
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
 
 
 def highlight_text(text: str, highlights: list[Highlight]) -> Markup:

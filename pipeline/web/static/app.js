@@ -24,6 +24,30 @@
     flash(id);
   });
   window.addEventListener("hashchange", fromHash);
+
+  // The locality tree: show the places whose names hold what is typed, with their groups.
+  // Each node lists its names in lower case, with and without accents (server side), so
+  // typing "tan hoa" or "Tân Hòa" finds the same nodes; nothing is folded here.
+  function filterTree(input) {
+    var q = input.value.trim().toLowerCase().replace(/\s+/g, " ");
+    var nodes = document.querySelectorAll("#places li[data-names]");
+    nodes.forEach(function (li) { li.hidden = false; });
+    if (!q) { return; }
+    var shown = new Set();
+    nodes.forEach(function (li) {
+      if (li.getAttribute("data-names").split("|").some(function (n) { return n.indexOf(q) >= 0; })) {
+        for (var up = li; up && up.id !== "places"; up = up.parentElement) {
+          if (up.matches && up.matches("li[data-names]")) { shown.add(up); }
+          if (up.tagName === "DETAILS") { up.open = true; }
+        }
+        li.querySelectorAll("li[data-names]").forEach(function (d) { shown.add(d); });
+      }
+    });
+    nodes.forEach(function (li) { li.hidden = !shown.has(li); });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "place-filter") { filterTree(event.target); }
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", fromHash);
   } else {

@@ -1,0 +1,234 @@
+"""Places across the 2025 reorganisation: official units, successors, and --locality typed any way.
+
+Unit codes and successors are checked against the package vietnamadminunits itself (its parser
+and converter), not against expectations copied from this program's output; the two examples
+of the issue (Cao Ngọc -> Minh Sơn, Cam Tuyền -> Hiếu Giang) are the package's answers too.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from vietnamadminunits import ParseMode, convert_address, parse_address
+from vietnamadminunits.converter import converter_2025
+from vietnamadminunits.database import get_data
+
+from flows.reading import read_pages_now
+from pipeline import audit, cli, queries, store, units
+from pipeline.extract import extract_document
+from pipeline.records import DocumentFacts, Extraction, Grounding, Page, TargetRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "data" / "samples").glob("*.txt")) + sorted(
+    (ROOT.parent / "shared" / "plans").glob("*.txt"))
+
+
+# --------------------------------------------------------------------------- the gazetteer
+
+def test_the_issue_examples_are_the_packages_answers():
+    cao_ngoc = units.find("xã Cao Ngọc", district="Ngọc Lặc", province="Thanh Hóa")
+    assert [u.short for u in units.successors(cao_ngoc)] == ["Minh Sơn"]
+    district = units.find("huyện Cam Lộ", province="Quảng Trị")
+    cam_tuyen = units.find("Cam Tuyền", within=district, ranks=("commune",))
+    assert cam_tuyen.code == parse_address("Xã Cam Tuyền, Huyện Cam Lộ, Tỉnh Quảng Trị",
+                                           mode=ParseMode.LEGACY, level=3).ward_code
+    assert [u.short for u in units.successors(cam_tuyen)] == ["Hiếu Giang"]
+
+
+def test_a_commune_split_between_new_communes_lists_them_all():
+    """Every commune the package's converter splits: the successors are all its parts."""
+    legacy = {(r["provinceKey"], r["districtKey"], r["wardKey"]): r for r in get_data(
+        fields=["province", "district", "ward", "provinceKey", "districtKey", "wardKey"],
+        table="admin_units_legacy")}
+    checked = 0
+    for province_key, divided in converter_2025.DICT_PROVINCE_WARD_DIVIDED.items():
+        for old_key, parts in list(divided.items())[:3]:
+            row = legacy[tuple(old_key.split("_"))]
+            unit = units.find(row["ward"], district=row["district"], province=row["province"])
+            assert unit is not None, row
+            after = units.successors(unit)
+            assert {u.keys[2] for u in after} == {p["newWardKey"] for p in parts}
+            assert convert_address(unit.full_name).ward_code in {u.code for u in after}
+            assert all(u.keys[0] == province_key for u in after)
+            checked += 1
+    assert checked > 30
+
+
+def test_a_district_becomes_the_new_communes_of_its_communes():
+    district = units.find("huyện Cam Lộ", province="Quảng Trị")
+    communes = [r for r in get_data(fields=["ward", "district", "province", "districtCode"],
+                                    table="admin_units_legacy")
+                if r["districtCode"] == district.code]
+    expected = {convert_address(f"{r['ward']}, {r['district']}, {r['province']}").ward_code
+                for r in communes}
+    assert expected <= {u.code for u in units.successors(district)}
+
+
+def test_a_province_becomes_its_merged_province():
+    for name in ("Bắc Kạn", "Hà Giang", "Quảng Trị"):
+        province = units.find(name, "tỉnh")
+        assert [u.code for u in units.successors(province)] == [
+            convert_address(province.name).province_code]
+
+
+def test_ambiguous_names_stay_unresolved():
+    rows = [r for r in get_data(fields=["ward", "wardCode", "province"],
+                                table="admin_units_legacy") if r["ward"] == "Xã Tân Hòa"]
+    assert len(rows) > 1  # the package knows many
+    assert units.find("xã Tân Hòa") is None
+    by_province: dict[str, list[str]] = {}
+    for r in rows:
+        by_province.setdefault(r["province"], []).append(r["wardCode"])
+    province, (code,) = next((p, c) for p, c in by_province.items() if len(c) == 1)
+    assert units.find("xã Tân Hòa", province=province).code == code
+    several = next(p for p, c in by_province.items() if len(c) > 1)
+    assert units.find("xã Tân Hòa", province=several) is None
+
+
+def test_the_plans_date_chooses_the_map():
+    before = units.resolve_document(DocumentFacts(admin_level="xã", locality="Cao Ngọc",
+                                                  issue_date=date(2024, 5, 1)), [])
+    assert before.unit.era == units.BEFORE_2025 and before.unit.district == "Huyện Ngọc Lặc"
+    after = units.resolve_document(DocumentFacts(admin_level="xã", locality="Minh Sơn",
+                                                 province="Thanh Hóa",
+                                                 issue_date=date(2026, 2, 1)), [])
+    assert after.unit.era == units.FROM_2025 and after.unit.district is None
+    assert units.successors(after.unit) == (after.unit,)
+    assert after.unit.code == parse_address("Xã Minh Sơn, Tỉnh Thanh Hóa",
+                                            mode=ParseMode.FROM_2025, level=2).ward_code
+
+
+def test_two_spellings_in_one_plan_are_two_places():
+    facts = DocumentFacts(admin_level="huyện", locality="Cam Lộ", province="Quảng Trị",
+                          issue_date=date(2019, 3, 1))
+    places = units.resolve_document(facts, ["Cam Thành", "CAM THÀNH", "Cam Thanh", "Cam Thuy"])
+    thanh, upper, other, thuy = places.targets
+    assert thanh == upper and thanh.short == "Cam Thành"
+    assert other is None  # not Cam Thành: a commune the package no longer knows
+    assert thuy.short == "Cam Thủy"  # alone, a spelling without accents still finds its unit
+
+
+def test_villages_are_sub_units_of_their_commune():
+    facts = DocumentFacts(admin_level="xã", locality="Cao Ngọc", district="Ngọc Lặc")
+    places = units.resolve_document(facts, ["Thôn Quang Minh", "Bản Trò A", "Khối 1", None])
+    assert all(u == places.unit for u in places.targets)
+    assert units.is_village("Tổ dân phố 5") and not units.is_village("Tổ chức")
+
+
+# --------------------------------------------------------------------------- stored samples
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    """Every sample plan read, extracted, audited and stored, as the flow does."""
+    engine = store.get_engine(f"sqlite:///{tmp_path_factory.mktemp('places') / 'plans.db'}")
+    for path in SAMPLES:
+        pages = read_pages_now(path)
+        extraction = extract_document(pages)
+        store.save_document(engine, sha256=path.name.ljust(64, "0"), file_name=path.name,
+                            pages=pages, extraction=extraction,
+                            findings=audit.audit_document(pages, extraction))
+    return engine
+
+
+def _check_against_package(unit: dict, successors: list[dict]) -> None:
+    if unit["rank"] == "commune":
+        parsed = parse_address(unit["full_name"], mode=ParseMode.LEGACY, level=3)
+        assert parsed.ward_code == unit["code"], unit
+        converted = convert_address(unit["full_name"])
+        assert converted.ward_code in {s["code"] for s in successors}, unit
+    elif unit["rank"] == "district":
+        parsed = parse_address(unit["full_name"], mode=ParseMode.LEGACY, level=2)
+        assert parsed.district_code == unit["code"], unit
+    else:
+        parsed = parse_address(unit["full_name"], mode=ParseMode.LEGACY, level=1)
+        assert parsed.province_code == unit["code"], unit
+        assert [s["code"] for s in successors] == [convert_address(unit["name"]).province_code]
+    assert all(s["era"] == units.FROM_2025 for s in successors) and successors
+
+
+def test_every_sample_document_and_commune_row_has_its_unit(samples):
+    with store.read_session(samples) as session:
+        documents = queries.query_documents(session)
+        targets = queries.query_targets(session)
+    assert len(documents) == len(SAMPLES)
+    for doc in documents:
+        assert doc["unit_code"] is not None, doc["document"]
+        _check_against_package(doc["unit_code"], doc["successor"])
+    rows = [t for t in targets if t["locality"] and t["doc_admin_level"] in ("huyện", "thị xã")
+            and units.name_key(t["locality"]) != units.name_key(t["doc_locality"])]
+    assert rows
+    unresolved = []
+    for row in rows:  # a row of a district plan's commune table
+        if row["unit_code"] is None:
+            unresolved.append(row)
+            continue
+        assert row["unit_code"]["rank"] == "commune"
+        _check_against_package(row["unit_code"], row["successor"])
+    for row in unresolved:  # only a name another row of the plan spells as the unit is spelt
+        twins = [t for t in rows if t["document"] == row["document"] and t["unit_code"]
+                 and units.name_key(t["locality"]) == units.name_key(row["locality"])]
+        assert twins and twins[0]["locality"] != row["locality"], row["locality"]
+    assert len(unresolved) <= len(rows) // 10
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "plans").is_dir(), reason="no ../shared/plans")
+def test_a_row_of_a_2019_district_plan_is_found_by_its_new_communes_name(samples, monkeypatch):
+    monkeypatch.setenv("PLANS_DB_URL", str(samples.url))
+    out = CliRunner().invoke(cli.app, ["targets", "--locality", "Hiếu Giang", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    assert any(r["locality"] == "Cam Tuyền" for r in rows)
+    assert all("Hiếu Giang" in [s["short"] for s in r["successor"]] for r in rows)
+
+
+# --------------------------------------------------------------------------- --locality
+
+def _plan(engine) -> None:
+    text = ("KẾ HOẠCH GIẢM NGHÈO XÃ ĐỨC HỢP\nTỷ lệ hộ nghèo dưới 1%.\n"
+            "Thôn Tân Tiến: giảm 3 hộ nghèo.\n")
+    g = Grounding(1, 30, 49, text[30:49])
+    target = TargetRecord("poverty_rate", None, "hộ nghèo", "<", 1.0, None, None, "%", "2024",
+                          None, g)
+    village = TargetRecord("poor_households", None, "hộ nghèo", "reduce_by", 3.0, None, None,
+                           "hộ", "2024", "Thôn Tân Tiến", Grounding(1, 50, 80, text[50:80]))
+    facts = DocumentFacts(admin_level="xã", locality="Đức Hợp", district="Kim Động",
+                          province="Hưng Yên", issue_date=date(2024, 3, 1), issuer="UBND xã Đức Hợp")
+    store.save_document(engine, sha256="d" * 64, file_name="duc-hop.txt",
+                        pages=[Page(1, text, text, "plain")],
+                        extraction=Extraction(facts, targets=[target, village]), findings=[])
+
+
+@pytest.mark.parametrize("typed", ["Đức Hợp", "đức hợp", "ĐỨC HỢP", "Duc Hop", "duc hop",
+                                   "xã Đức Hợp", "  Đức   Hợp "])
+def test_locality_filters_find_the_same_records_typed_any_way(data_home, typed):
+    _plan(store.get_engine())
+    runner = CliRunner()
+    for command in ("targets", "responsibilities", "deadlines"):
+        out = runner.invoke(cli.app, [command, "--locality", typed, "--format", "json"])
+        assert out.exit_code == 0, out.output
+        if command == "targets":
+            rows = json.loads(out.stdout)
+            assert sorted(r["indicator"] for r in rows) == ["poor_households", "poverty_rate"]
+            assert {r["unit_code"]["code"] for r in rows} == {
+                parse_address("Xã Đức Hợp, Huyện Kim Động, Tỉnh Hưng Yên",
+                              mode=ParseMode.LEGACY, level=3).ward_code}
+    docs = json.loads(runner.invoke(cli.app, ["documents", "--format", "json"]).stdout)
+    successor = convert_address("Xã Đức Hợp, Huyện Kim Động, Tỉnh Hưng Yên")
+    assert [s["code"] for s in docs[0]["successor"]] == [successor.ward_code]
+    by_new_name = runner.invoke(cli.app, ["targets", "--locality", successor.short_ward,
+                                          "--format", "json"])
+    assert len(json.loads(by_new_name.stdout)) == 2
+
+
+def test_locality_and_agency_filters_run_in_sql_on_folded_columns(data_home):
+    _plan(store.get_engine())
+    with store.read_session(store.get_engine()) as session:
+        assert queries.query_targets(session, locality="Tân Tiến")[0]["locality"] == "Thôn Tân Tiến"
+        assert queries.query_targets(session, locality="Đức") == []  # whole names, not parts
+        statement = str(store.select(store.TargetRow).where(
+            queries.place_named("Duc Hop", store.TargetRow)).compile())
+        assert "place_name.key" in statement
