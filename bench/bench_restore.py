@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--dev-real", action="store_true",
                         help="measure the seen part of ../shared/real only (tuning)")
     parser.add_argument("--domain-weight", type=float, default=None,
-                        help="override the stored domain weight (tuning on --dev-own only)")
+                        help="override the stored domain weight (tuning: --dev-own, --dev-real)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/restore_bench"))
     parser.add_argument("--no-pyvi", action="store_true")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -213,7 +213,8 @@ def main() -> None:
     real = build.real_texts()
     vocab = load_model_from(MODEL_DIR).vocab
     if args.dev_real:
-        tally = real_measures(real, [t for _, t in plans] + own, vocab, False, ("seen",))
+        tally = real_measures(real, [t for _, t in plans] + own, vocab, False, ("seen",),
+                              args.domain_weight)
         print(render_real(tally, False, ("seen",)))
         return
     items = []
@@ -252,7 +253,8 @@ def real_part(text: build.RealText) -> str:
 
 
 def real_measures(real: list[build.RealText], fixed: list[str], vocab: list[str],
-                  with_pyvi: bool, parts: tuple[str, ...] = ("seen", "blind")) -> dict:
+                  with_pyvi: bool, parts: tuple[str, ...] = ("seen", "blind"),
+                  domain_weight: float | None = None) -> dict:
     """Syllables right per (part, kind, measure) on the real texts, leave-one-source-out: the
     model of each web page's texts counts every other domain text but none of that page.
     kind: sentence | beginning; measure: ours | pyvi (accents stripped) | kept (as published)."""
@@ -262,7 +264,8 @@ def real_measures(real: list[build.RealText], fixed: list[str], vocab: list[str]
         if not held:
             continue
         others = [t.text for t in real if t.source != source]
-        model = load_model_from(MODEL_DIR, domain=build.domain_tables(fixed + others, vocab))
+        model = load_model_from(MODEL_DIR, domain=build.domain_tables(fixed + others, vocab),
+                                domain_weight=domain_weight)
         for t in held:
             kind = "sentence" if t.name.startswith("line ") else "beginning"
             stripped = strip_text(t.text)
