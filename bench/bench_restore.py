@@ -126,13 +126,14 @@ def measure(items: list[tuple[str, str, object]], work: Path, with_pyvi: bool) -
 
 
 def cold_seconds(text: str, model, repeats: int = 3) -> float:
-    """Best of a few timings, each with empty candidate caches (the machine is shared)."""
+    """Best of a few timings in CPU seconds (the machine is shared), each with empty candidate
+    caches."""
     best = float("inf")
     for _ in range(repeats):
         restore_module._DECODERS.clear()
-        t = time.perf_counter()
+        t = time.process_time()
         restore_text(text, model=model)
-        best = min(best, time.perf_counter() - t)
+        best = min(best, time.process_time() - t)
     return best
 
 
@@ -163,12 +164,13 @@ def gold_lines(text: str, gold: dict[int, str]) -> str:
 
 
 def fresh_load_seconds() -> float:
-    """Import + model load + first call in a new process (compiled kernels come from cache)."""
+    """CPU seconds of import + model load + first call in a new process (compiled kernels come
+    from cache)."""
     import subprocess
 
-    code = ("import time; t = time.perf_counter(); from pipeline.restore import load_model, "
+    code = ("import time; t = time.process_time(); from pipeline.restore import load_model, "
             "restore_text; load_model(); restore_text('ty le ho ngheo'); "
-            "print(time.perf_counter() - t)")
+            "print(time.process_time() - t)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          check=True)
     return float(out.stdout.strip().splitlines()[-1])
@@ -231,7 +233,7 @@ def main() -> None:
     tally = real_measures(real, [t for _, t in plans] + own, vocab, not args.no_pyvi)
     size = sum(p.stat().st_size for p in MODEL_DIR.iterdir()) / 1e6
     write_report(res, garbled, size, load_s, len(plans), len(build.extra_plan_texts()),
-                 len(build.genre_texts()), render_real(tally, not args.no_pyvi))
+                 len(build.genre_texts()), len(real), render_real(tally, not args.no_pyvi))
 
 
 def garbled_plan_measure(gold: tuple[str, dict[int, str]], with_pyvi: bool) -> tuple:
@@ -326,13 +328,13 @@ def dev_own(domain_weight: float | None) -> None:
 
 
 def write_report(res: dict, garbled: tuple | None, size: float, load_s: float, n_plans: int,
-                 n_samples: int, n_genre: int, real_table: str) -> None:
+                 n_samples: int, n_genre: int, n_real: int, real_table: str) -> None:
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:.2f}%"
 
     rows = [
         ("(a) accent-stripped plans, syllable accuracy", pct(res["a"]), pct(res.get("pa")),
-         ">= 99.0%", f"{res['n_a']:,} syllables; input as is: {pct(res['stripped_raw'])}"),
+         ">= 99.5% (issue 13)", f"{res['n_a']:,} syllables; input as is: {pct(res['stripped_raw'])}"),
         ("(b) English-model OCR of synthetic scans of plans", pct(res["b"]), pct(res.get("pb")),
          ">= 97.5%", f"{res['n_b']:,} syllables; OCR as is: {pct(res['ocr_raw'])}"),
     ]
@@ -352,37 +354,50 @@ def write_report(res: dict, garbled: tuple | None, size: float, load_s: float, n
     lines = [
         "## Restore",
         "",
-        f"Held out: leave-one-plan-out over the {n_plans} clean sample plans (the measured plan's"
-        " counts are removed from the domain n-grams; the corpora contain no plans). The domain"
-        f" counts also include the {n_samples} clean plans written for the project in"
-        " data/samples (the \"-blind-\" ones are left out) and the"
+        f"Plans are held out leave-one-plan-out over the {n_plans} clean sample plans (the measured"
+        " plan's counts are removed from the domain n-grams; the corpora contain no plans). The"
+        f" domain counts also include the {n_samples} clean plans written for the project in"
+        " data/samples (the \"-blind-\" ones are left out), the"
         f" {n_genre} administrative documents of the genre written for the project in data/lm"
-        " (other documents, never measured here; none is about a locality of the sample plans)."
-        " OCR confusions were learned from synthetic scans of law text only. The first decoder"
-        " parameters were tuned on laws held out of the counts (`--dev`); the domain weight"
-        " (150), the stripped-text beam (12), the weight of the case feature (a syllable's odds of"
-        " being written in lower case or Title case inside a sentence: 1.0) and \"/\" as"
-        " transparent punctuation were chosen on the project's own texts measured"
-        " leave-one-document-out (`--dev-own`: data/samples and data/lm, accents stripped), never"
-        " on plans; 4-gram counts, Witten-Bell smoothing, a separate unigram back-off and a"
-        " heavier weight of legal text were tried there and rejected. The real English-OCR'd"
-        " plan is never counted; (b') compares lines 1-140 of it with a hand-corrected reading"
-        " (tests/fixtures/restore/). pyvi is run line by line on the same inputs. Speeds are"
-        " measured with the process pinned to one core, candidate caches starting empty per plan"
-        " (best of 3 timings, the machine being shared). Plan numbers informed two things:"
-        " Witten-Bell smoothing, better on the tuning laws (99.16% vs 99.06% stripped), gave"
-        " 98.61% on (a) here and was not adopted (earlier model); and one intermediate candidate"
-        " of the current model was run here once (99.00% on (a)) before more genre text was"
-        " written for data/lm, no parameter being changed after it.",
+        " (none names a locality of the sample plans or a commune or district of ../shared/real)"
+        f" and the {n_real} real texts of ../shared/real (document beginnings and target lines)."
+        " The real texts are measured leave-one-source-out: every text taken from one web page"
+        " (a beginning and the target lines quoted from the same page) is left out of the domain"
+        " counts of the model that restores it, so no number below comes from a model that saw"
+        " the text; the seen and blind parts are those frozen in bench/real_split.py, and the"
+        " blind part's errors are never printed. OCR confusions were learned from synthetic"
+        " scans of law text only. Tuning: the first decoder parameters on laws held out of the"
+        " counts (`--dev`); the domain weight (150), the stripped-text beam (12), the weight of"
+        " the case feature (1.0) and \"/\" as transparent punctuation on the project's own texts"
+        " leave-one-document-out (`--dev-own`); Witten-Bell interpolation with the domain's type"
+        " counts weighted as its token counts (instead of stupid back-off; stripped text, chosen"
+        " on `--dev-own` and the seen real part, `--dev-real`; OCR garble on `--dev`), the real"
+        " texts in the domain counts at the weight of the other domain texts, and the two fixed"
+        " readings (\"Số:\" before a document number, \"đ\" after an amount) on the seen real"
+        " part. Tried there and rejected: 4-gram counts and a separate unigram back-off (stupid"
+        " back-off era); a heavier weight of legal text, a lighter or heavier weight of"
+        " Wikipedia, keeping every trigram (dev-own better, seen real and laws not, load 1.6 s),"
+        " the gazetteer's unit names as n-grams, a line end as a sentence end, a heavier weight"
+        " of the real texts, other domain weights and case weights. The 15 data/lm documents"
+        " numbered 47-61 were written after the seen part's errors had been read: the seen"
+        " numbers are optimistic, the blind ones are not (its error count did not drop with that"
+        " text). The real English-OCR'd plan is never counted; (b')"
+        " compares lines 1-140 of it with a hand-corrected reading (tests/fixtures/restore/)."
+        " pyvi is run line by line on the same inputs. Speeds and load are CPU time (the machine"
+        " is shared) with the process pinned to one core, candidate caches starting empty per"
+        " plan (best of 3). Plan numbers informed two things: Witten-Bell smoothing as first"
+        " tried (domain type counts unweighted) gave 98.61% on (a) and was not adopted; and one"
+        " intermediate candidate of an earlier model was run here once (99.00% on (a)) before"
+        " more genre text was written, no parameter being changed after it.",
         "",
         "| measure | ours | pyvi ViDiac | goal | note |",
         "|---|---|---|---|---|",
     ]
     lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     lines += ["", "Real text (../shared/real, leave-one-source-out; pyvi on the same stripped"
-              " text):", "", real_table]
-    lines += ["", "Command: `.venv/bin/python bench/bench_restore.py` (tuning: `--dev-own`, `--dev`)",
-              ""]
+              " text). Goals are for the blind part:", "", real_table]
+    lines += ["", "Command: `.venv/bin/python bench/bench_restore.py` (tuning: `--dev-own`,"
+              " `--dev-real`, `--dev`)", ""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
