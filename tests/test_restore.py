@@ -320,3 +320,25 @@ def test_genre_texts_name_no_unit_of_the_real_documents():
     assert len(units) >= 5
     for name, text in build.genre_texts():
         assert not [unit for unit in units if unit in text], name
+
+
+def test_stored_domain_counts_are_those_of_the_texts():
+    """models/restore/domain.npz holds the counts the build makes of today's domain texts (the
+    shared plans, data/samples, data/lm, ../shared/real): a text changed without `make models`
+    fails here."""
+    import sys
+
+    import numpy as np
+
+    if not (REPO / ".." / "shared" / "real" / "gold.json").is_file():
+        pytest.skip("../shared/real not available")
+    sys.path.insert(0, str(REPO / "scripts"))
+    import build_restore_model as build
+
+    texts = [t for _, t in build.clean_plan_texts() + build.own_texts()]
+    texts += [t.text for t in build.real_texts()]
+    want = build.domain_tables(texts, load_model().vocab)
+    stored = np.load(MODEL_DIR / "domain.npz")
+    assert sorted(stored.files) == sorted(want)
+    for key, array in want.items():
+        assert np.array_equal(stored[key], array), f"{key}: run `make models`"
