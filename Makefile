@@ -28,7 +28,7 @@ test: setup
 bench: setup
 	$(PY) bench/run.py
 
-## Rebuild the models in models/ from the sources in the repo and ../shared/corpora.
+## Rebuild the models in models/ from the sources in the repo, ../shared/corpora and ../shared/real.
 models: setup
 	$(PY) scripts/build_restore_model.py
 	$(PY) scripts/build_spacy_model.py

@@ -400,6 +400,23 @@ def _in_document_code(tokens: list[_Token], k: int) -> bool:
     return sep.text in "/-" and sep.end == t.start and prev.end == sep.start
 
 
+def _fixed_reading(tokens: list[_Token], k: int, text: str) -> str | None:
+    """Words with one reading whatever the n-grams say: "Số:" opening a document number, and
+    "đ" (đồng) written after an amount ("42.600.000đ/người", "15 tr.đ")."""
+    t = tokens[k]
+    nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+    if t.text.lower() == "so" and nxt is not None and nxt.text == ":" and nxt.start == t.end:
+        return apply_case(t.text, "số")
+    if t.text != "d" or k == 0:
+        return None
+    prev = tokens[k - 1]
+    ends_phrase = nxt is None or nxt.kind != "word" or text[t.end: nxt.start] != " "
+    after_amount = prev.kind == "num" and text[prev.end: t.start] in ("", " ") and ends_phrase
+    after_million = (prev.text == "." and prev.end == t.start and k >= 2
+                     and tokens[k - 2].text.lower() == "tr" and tokens[k - 2].end == prev.start)
+    return "đ" if after_amount or after_million else None
+
+
 def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,
                        pieces: list[tuple[int, int, str, float]]) -> None:
     """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
@@ -429,6 +446,11 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
     chosen, conf = _decoder(model).decode(words, mode, cases)
     for k, wid, c in zip(kept, chosen, conf, strict=True):
         t = tokens[k]
+        fixed = _fixed_reading(tokens, k, text)
+        if fixed is not None:
+            if fixed != t.text:
+                pieces.append((t.start, t.end, fixed, 1.0))
+            continue
         is_code = _in_document_code(tokens, k)
         if (wid == UNK or is_code) and t.text in ACRONYMS_WITH_D and t.text != ACRONYMS_WITH_D[t.text]:
             pieces.append((t.start, t.end, ACRONYMS_WITH_D[t.text], 1.0))

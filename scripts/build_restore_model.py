@@ -1,8 +1,9 @@
 """Build models/restore/: syllable vocabulary, trigram counts and OCR confusion costs.
 
 Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the domain texts (clean plans of
-../shared/plans, data/samples except "-blind-" files, and the genre documents of data/lm, all with
-the same weight; n-gram and case counts), and learns per-character OCR confusions from
+../shared/plans, data/samples except "-blind-" files, the genre documents of data/lm, and the real
+document beginnings and target lines of ../shared/real, all with the same weight; n-gram and case
+counts), and learns per-character OCR confusions from
 synthetic pages typeset from corpus text, scanned and read by `tesseract -l eng`.
 Reproducible: fixed seeds, sorted iteration. Run:
     .venv/bin/python scripts/build_restore_model.py [--pages 50] [--work /tmp/restore_build]
@@ -22,6 +23,7 @@ import textwrap
 import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,7 @@ from pipeline.text import LOOKALIKE_LETTERS, strip_accents  # noqa: E402
 SHARED = REPO / ".." / "shared"
 CORPORA = SHARED / "corpora"
 PLANS = SHARED / "plans"
+REAL = SHARED / "real"  # real public documents; the bench measures them leave-one-source-out
 SAMPLES = REPO / "data" / "samples"  # plans written for the project; "-blind-" ones stay unseen
 LM_TEXTS = REPO / "data" / "lm"  # genre text written for the project, training text only
 OUT = REPO / "models" / "restore"
@@ -184,6 +187,38 @@ def genre_texts() -> list[tuple[str, str]]:
 def own_texts() -> list[tuple[str, str]]:
     """The project's own clean texts: data/samples (no "-blind-") and data/lm."""
     return extra_plan_texts() + genre_texts()
+
+
+@dataclass(frozen=True)
+class RealText:
+    """One real text of ../shared/real as the pipeline reads it, and the address it came from."""
+
+    source: str  # the page it was taken from: texts of one page are held out together
+    name: str  # file name, or "line N" of target_sentences.txt
+    text: str
+
+
+def real_texts() -> list[RealText]:
+    """The real document beginnings and target lines whose accents are intact, in a fixed order;
+    none when ../shared/real is absent. Read through pipeline.ingest.decode_text, the reading
+    every page gets before restoration (NFC, letters of old fonts, literal line ends)."""
+    from pipeline.ingest import decode_text
+
+    gold_path = REAL / "gold.json"
+    if not gold_path.is_file():
+        return []
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    out = []
+    for path in sorted(REAL.glob("*.txt")):
+        if path.name != "target_sentences.txt":
+            out.append(RealText(gold["urls"].get(path.name) or path.name, path.name,
+                                decode_text(path.read_bytes())))
+    lines = (REAL / "target_sentences.txt").read_text(encoding="utf-8").split("\n")
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            out.append(RealText(gold["target_line_urls"].get(str(number)) or f"line {number}",
+                                f"line {number}", decode_text(line.encode("utf-8"))))
+    return [t for t in out if accents_intact(t.text)]
 
 
 def ids_of_lines(lines: list[str], word_id: dict[str, int]) -> np.ndarray:
@@ -539,8 +574,11 @@ def main() -> None:
     else:
         vocab = build_lm(args.work, args.with_4grams)
     plans = clean_plan_texts() + own_texts()
-    print("clean plans for domain counts:", [name for name, _ in plans], flush=True)
-    save_arrays(OUT / "domain.npz", **domain_tables([t for _, t in plans], vocab))
+    real = real_texts()
+    print("clean plans for domain counts:", [name for name, _ in plans],
+          f"and {len(real)} real texts", flush=True)
+    domain = [t for _, t in plans] + [t.text for t in real]
+    save_arrays(OUT / "domain.npz", **domain_tables(domain, vocab))
     chars, stats = learn_channel(args.work, args.pages, vocab, args.vowel_prior, args.smoothing)
     params = {
         "domain_weight": DOMAIN_WEIGHT,
@@ -551,6 +589,7 @@ def main() -> None:
         "beam": 8,
         "dev_laws": [p.name for p in dev_laws()],
         "domain_plans": len(plans),
+        "domain_real_texts": len(real),
     }
     meta = {"vocab": vocab, "chars": chars, "params": params}
     (OUT / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=0) + "\n",
