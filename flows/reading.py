@@ -2,6 +2,9 @@
 
 No Prefect here: `plans ingest` starts reading the first documents (Prefetch) before Prefect and
 its API server are even imported, so both cores OCR while the rest of the program starts.
+Pages go through the page cache (pipeline/page_cache.py): the same bytes are read once, also
+by two processes at the same time. `stop_reading()` makes documents being read give up between
+pages (a watcher stopping, a full disk).
 """
 
 from __future__ import annotations
@@ -12,12 +15,27 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import inbox, ingest, ocr, progress, records, store
+from pipeline import errors, inbox, ingest, ocr, page_cache, progress, provenance, records, store
 from pipeline.pages import make_page
 
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
 _OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
+_STOP = threading.Event()  # set: documents being read give up at their next page
+
+
+def stop_reading() -> None:
+    _STOP.set()
+
+
+def resume_reading() -> None:
+    _STOP.clear()
+
+
+def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[records.Page]:
+    """The pages of a file from the page cache, read (once, whoever asks meanwhile) if absent."""
+    key = provenance.page_cache_key(sha256)
+    return page_cache.read_through(key, sha256, lambda: read_pages_now(path), refresh=refresh)
 
 
 def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
@@ -41,6 +59,8 @@ def read_pages_now(path: Path) -> list[records.Page]:
     pages: dict[int, records.Page] = {}
     reading: dict[int, Future] = {}
     for page_input in source.pages():
+        if _STOP.is_set():
+            raise errors.ReadingStopped(name)
         if page_input.text is not None:
             pages[page_input.number] = make_page(page_input.number, page_input.text,
                                                  page_input.source)
@@ -85,6 +105,7 @@ class Prefetch:
 
     def _run(self) -> None:
         engine = store.get_engine()
+        producer = provenance.producer()
         starter = ThreadPoolExecutor(WORKERS, thread_name_prefix="prefetch")
         running: list[Future] = []
         for raw_path in self.paths:
@@ -94,7 +115,8 @@ class Prefetch:
                 break
             try:
                 sha = inbox.file_sha256(Path(raw_path))
-                if sha in self._started or (not self.force and store.is_stored(engine, sha)):
+                if sha in self._started or (not self.force
+                                            and store.is_stored(engine, sha, producer)):
                     continue
                 check_file(Path(raw_path))
             except Exception:  # noqa: BLE001 - the flow meets the same error and reports it
@@ -102,6 +124,7 @@ class Prefetch:
             with self._lock:
                 if self.stopped.is_set():
                     break
-                self._started[sha] = starter.submit(read_pages_now, Path(raw_path))
+                self._started[sha] = starter.submit(read_cached, Path(raw_path), sha,
+                                                    refresh=self.force)
                 running.append(self._started[sha])
         starter.shutdown(wait=False)

@@ -11,7 +11,11 @@ import difflib
 import functools
 import io
 import json
+import os
+import signal
 import sys
+import threading
+import time
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline import errors, store
+from pipeline import errors, faults, store
 
 app = typer.Typer(
     help="Kế hoạch giảm nghèo -> bản ghi có dẫn chứng. Plans in, grounded records out.",
@@ -172,19 +176,20 @@ class _ProgressBars:
                 self.progress.update(bar, description=f"[red]{name[:38]}")
 
 
-@app.command()
-@_handles_errors
-def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of plans.")],
-    force: Annotated[bool, typer.Option(help="Process again files already stored.")] = False,
-) -> None:
-    """Process files now through the Prefect flow; exit 1 when any file failed."""
-    from pipeline import inbox, progress
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops a command as Ctrl+C does: claims go back, the Prefect server is stopped."""
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
 
-    files = _expand(paths)
-    if not files:
-        raise errors.PlanError(vi="Không có tệp nào để xử lý.", en="No files to process.")
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _process(files: list[Path], *, force: bool) -> list:
+    """Run the flow over files with progress bars; the outcomes of the files, in order."""
+    from pipeline import progress
+
     store.get_engine()  # fail fast on a bad PLANS_DB_URL, before Prefect starts
+    faults.check_free_space(store.data_home())  # a full disk stops here, before anything starts
     from flows.server import start_temporary_server
 
     server = start_temporary_server()  # before Prefect is imported: it reads PREFECT_API_URL once
@@ -194,34 +199,150 @@ def ingest(
     prefetch = Prefetch([str(p) for p in files], force=force).start()
     from flows.process import process_files
 
+    _stop_on_sigterm()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("trang/pages"), TimeElapsedColumn(), console=err_console,
                   transient=False) as bars:
         listener = _ProgressBars(bars)
         progress.subscribe(listener)
         try:
-            outcomes = process_files([str(p) for p in files], server, prefetch, force=force,
-                                     debug=_options["debug"])
+            return process_files([str(p) for p in files], server, prefetch, force=force,
+                                 debug=_options["debug"])
         finally:
             progress.unsubscribe(listener)
-    folders = inbox.Folders(store.data_home()).create()
-    failed = [o for o in outcomes if o.status == "failed"]
-    for outcome in failed:
+
+
+def _error_line(outcome) -> str:
+    error = outcome.error
+    return (f"{error['message_vi']} / {error['message_en']}"
+            + (f" ({error['detail']})" if error.get("detail") else ""))
+
+
+def _report(outcomes: list) -> None:
+    """Failures set aside with their reports, postponed files named, the stored table, counts.
+
+    Exit 1 when a file failed; a failure of the machine (database busy, disk full) exits with
+    its own code, and its files are not set aside: nothing is wrong with them.
+    """
+    from pipeline import inbox
+
+    folders = inbox.Folders(store.data_home())
+    for outcome in outcomes:
         name = Path(outcome.path).name
-        inbox.set_aside_copy(Path(outcome.path), folders, outcome.error)
-        err_console.print(f"[red]✗ {name}[/red]: {outcome.error['message_vi']} / "
-                          f"{outcome.error['message_en']}"
-                          + (f" ({outcome.error['detail']})" if outcome.error.get("detail") else ""),
-                          highlight=False)
+        if outcome.status == "failed":
+            try:
+                folders.create()
+                inbox.set_aside_copy(Path(outcome.path), folders, outcome.error)
+            except OSError as exc:
+                err_console.print(f"[yellow]{name}: không chép được vào failed/ / "
+                                  f"not copied to failed/: {exc}[/yellow]", highlight=False)
+            err_console.print(f"[red]✗ {name}[/red]: {_error_line(outcome)}", highlight=False)
+        elif outcome.status == "postponed":
+            err_console.print(f"[yellow]⏸ {name}[/yellow]: {_error_line(outcome)}",
+                              highlight=False)
     stored_ids = {o.sha256 for o in outcomes if o.status in ("processed", "duplicate")}
-    with _session() as session:
-        rows = [r for r in store.query_documents(session) if r["sha256"] in stored_ids]
-    _emit(rows, Format.table, _DOCUMENT_COLUMNS, "Đã lưu / Stored")
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("processed", "duplicate", "failed")}
+    if stored_ids:
+        with _session() as session:
+            rows = [r for r in store.query_documents(session) if r["sha256"] in stored_ids]
+        _emit(rows, Format.table, _DOCUMENT_COLUMNS, "Đã lưu / Stored")
+    counts = {s: sum(o.status == s for o in outcomes)
+              for s in ("processed", "duplicate", "failed", "postponed")}
     err_console.print(f"Đã xử lý / processed: {counts['processed']}, "
-                      f"trùng / already stored: {counts['duplicate']}, lỗi / failed: {counts['failed']}")
-    if failed:
+                      f"trùng / already stored: {counts['duplicate']}, lỗi / failed: {counts['failed']}"
+                      + (f", chưa xử lý / postponed: {counts['postponed']}"
+                         if counts["postponed"] else ""))
+    postponed = [o for o in outcomes if o.status == "postponed"]
+    if postponed:
+        raise typer.Exit(_exit_code(postponed[0].error))
+    if counts["failed"]:
         raise typer.Exit(1)
+
+
+def _exit_code(report: dict) -> int:
+    kinds = {cls.code: cls.exit_code for cls in _error_classes(errors.PlanError)}
+    return kinds.get(report.get("error"), 1)
+
+
+def _error_classes(base: type) -> list[type]:
+    return [base] + [c for sub in base.__subclasses__() for c in _error_classes(sub)]
+
+
+@app.command()
+@_handles_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of plans.")],
+    force: Annotated[bool, typer.Option(
+        help="Read and store again files already stored (OCR included); ids are kept.")] = False,
+) -> None:
+    """Process files now through the Prefect flow; exit 1 when any file failed."""
+    files = _expand(paths)
+    if not files:
+        raise errors.PlanError(vi="Không có tệp nào để xử lý.", en="No files to process.")
+    _report(_process(files, force=force))
+
+
+@app.command()
+@_handles_errors
+def reprocess(
+    documents: Annotated[list[str] | None, typer.Argument(
+        help="Documents (id or file name) to process again.")] = None,
+    outdated: Annotated[bool, typer.Option(
+        "--outdated", help="Every document made by an older pipeline or model.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list them.")] = False,
+) -> None:
+    """Process stored documents again from their files (ids kept), e.g. after a model rebuild."""
+    from pipeline import provenance
+
+    if not documents and not outdated:
+        raise errors.PlanError(vi="Hãy nêu tài liệu cần xử lý lại, hoặc dùng --outdated.",
+                               en="Name the documents to process again, or use --outdated.")
+    current = provenance.producer_detail()
+    with _session() as session:
+        chosen = store.outdated_documents(session, provenance.producer(current)) \
+            if outdated else []
+        chosen += [store.find_document(session, name) for name in documents or []]
+        plan = {doc.id: {"id": doc.id, "document": doc.file_name, "sha256": doc.sha256,
+                         "changed": ", ".join(provenance.changes(doc.producer_detail, current)),
+                         "file": _original_file(doc.sha256, doc.source_path, doc.file_name)}
+                for doc in chosen}
+    rows = list(plan.values())
+    _emit([{**r, "file": str(r["file"] or "không tìm thấy / not found")} for r in rows],
+          Format.table, ["id", "document", "changed", "file"], "Xử lý lại / To process again")
+    missing = [r for r in rows if r["file"] is None]
+    if dry_run or not rows:
+        return
+    if len(missing) < len(rows):
+        _report_reprocess(_process([r["file"] for r in rows if r["file"]], force=True), missing)
+    if missing:
+        err_console.print("Không tìm thấy tệp gốc / original file not found: "
+                          + ", ".join(r["document"] for r in missing)
+                          + " (plans ingest --force TỆP / FILE)", highlight=False)
+        raise typer.Exit(1)
+
+
+def _report_reprocess(outcomes: list, missing: list) -> None:
+    try:
+        _report(outcomes)
+    except typer.Exit:
+        if not missing:
+            raise
+
+
+def _original_file(sha256: str, source_path: str | None, file_name: str) -> Path | None:
+    """The file a document was made from: where it was processed, or in processed/."""
+    from pipeline import inbox
+
+    processed = store.data_home() / "processed"
+    stem, suffix = Path(file_name).stem, Path(file_name).suffix
+    candidates = [Path(source_path)] if source_path else []
+    candidates += [processed / file_name, *sorted(processed.glob(f"{stem} (*){suffix}"))]
+    for path in candidates:
+        try:
+            if path.is_file() and inbox.file_sha256(path) == sha256:
+                return path
+        except OSError:
+            continue
+    return None
 
 
 @app.command()
@@ -230,9 +351,15 @@ def serve(
     inbox_dir: Annotated[Path | None, typer.Option("--inbox", help="Folder to watch.")] = None,
     interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 10.0,
     once: Annotated[bool, typer.Option(help="One round, then exit.")] = False,
+    settle: Annotated[float | None, typer.Option(
+        help="Seconds a file must stay unchanged before it is taken "
+             "(default: PLANS_SETTLE_SECONDS or 10).")] = None,
 ) -> None:
     """Keep watching the inbox: each settled file goes to processed/ or failed/."""
     store.get_engine()
+    from flows.server import start_temporary_server
+
+    server = start_temporary_server()
     from flows.watch import serve as serve_loop
 
     folder = inbox_dir or store.data_home() / "inbox"
@@ -242,14 +369,22 @@ def serve(
         if exc is not None:
             err_console.print(f"[red]Lỗi vòng quét / round failed:[/red] {exc}")
         for outcome in outcomes:
-            mark = "[red]✗[/red]" if outcome.status == "failed" else "[green]✓[/green]"
+            mark = {"failed": "[red]✗[/red]", "postponed": "[yellow]⏸[/yellow]"}.get(
+                outcome.status, "[green]✓[/green]")
             note = f": {outcome.error['message_vi']} / {outcome.error['message_en']}" \
                 if outcome.error else ""
             err_console.print(f"{mark} {Path(outcome.path).name} ({outcome.status}){note}",
                               highlight=False)
 
+    def on_note(message: str) -> None:
+        err_console.print(message, highlight=False)
+
+    if server is not None:
+        server.wait()
+    _stop_on_sigterm()
     try:
-        serve_loop(str(inbox_dir) if inbox_dir else None, interval, 1 if once else None, on_round)
+        serve_loop(str(inbox_dir) if inbox_dir else None, interval, 1 if once else None, on_round,
+                   settle_seconds=settle, server=server, on_note=on_note)
     except KeyboardInterrupt:
         err_console.print("Đã dừng / stopped.")
 
@@ -267,10 +402,19 @@ _SHORT_HEADERS = {"page_count": "pages", "target_count": "targets",
 @app.command()
 @_handles_errors
 def documents(fmt: FormatOption = Format.table) -> None:
-    """List stored documents with their facts."""
+    """List stored documents with their facts; `outdated`: made by an older pipeline."""
+    from pipeline import provenance
+
+    producer = provenance.producer()
     with _session() as session:
         rows = store.query_documents(session)
-    _emit(rows, fmt, _DOCUMENT_COLUMNS, "Tài liệu / Documents", _ADD_PLANS_HINT)
+    for row in rows:
+        row["outdated"] = row["producer"] != producer
+    columns = _DOCUMENT_COLUMNS + (["outdated"] if any(r["outdated"] for r in rows) else [])
+    _emit(rows, fmt, columns, "Tài liệu / Documents", _ADD_PLANS_HINT)
+    if fmt is Format.table and any(r["outdated"] for r in rows):
+        console.print("outdated: làm bởi phiên bản cũ / made by an older pipeline: "
+                      "plans reprocess --outdated")
 
 
 @app.command()
@@ -454,5 +598,30 @@ def migrate() -> None:
                       f"{store.database_url()}")
 
 
+EXIT_GRACE_SECONDS = 30.0
+
+
+def run() -> None:
+    """The `plans` program: the app, with a deadline on the interpreter's own shutdown.
+
+    Prefect's exit handlers wait for its API server without a limit (on a full disk they waited
+    for good); past EXIT_GRACE_SECONDS the process leaves anyway with the command's exit code.
+    """
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        threading.Thread(target=_leave_after, args=(EXIT_GRACE_SECONDS, code), daemon=True,
+                         name="exit-deadline").start()
+        raise
+
+
+def _leave_after(seconds: float, code: int) -> None:
+    time.sleep(seconds)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    run()

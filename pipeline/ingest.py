@@ -449,7 +449,7 @@ def open_document(path: Path, *, max_bytes: int = 200 * 2**20,
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise errors.CorruptFile(f"{path.name}: file not found") from exc
+        raise errors.FileVanished(path.name) from exc
     if size == 0:
         raise errors.EmptyFile(path.name)
     if size > max_bytes:

@@ -23,6 +23,9 @@ os.environ["PLANS_HOME"] = str(_RUN_HOME)
 os.environ["PREFECT_HOME"] = str(_RUN_HOME / "prefect")
 os.environ.pop("PLANS_DB_URL", None)
 os.environ.setdefault("PLANS_WORKERS", "2")
+# Files the tests write are complete at once: a short settle window keeps rounds fast (the tests
+# of slow writers set the window they mean).
+os.environ["PLANS_SETTLE_SECONDS"] = "0.5"
 
 
 @pytest.fixture
