@@ -40,6 +40,8 @@ def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[recor
 
 def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
     try:
+        if _STOP.is_set():  # queued before a stop: not worth reading any more
+            raise errors.ReadingStopped("")
         return ocr.ocr_image(image)
     finally:
         _IMAGE_SLOTS.release()

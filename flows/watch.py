@@ -39,6 +39,12 @@ class Watcher:
     settle_seconds: float
     note: Note
     reported: set[Path] = field(default_factory=set)  # skipped entries already named
+    waiting: str | None = None  # why the last round took nothing (said once, not every round)
+
+    def wait(self, reason: str | None) -> None:
+        if reason is not None and reason != self.waiting:
+            self.note(f"chờ / waiting: {reason}")
+        self.waiting = reason
 
     def skipped(self, entries: list[tuple[Path, str]]) -> None:
         if len(self.reported) > 10_000:
@@ -59,9 +65,10 @@ def watch_round(watcher: Watcher) -> list[Outcome]:
         return []
     try:
         outcomes = process_documents([str(c.path) for c in claimed])
-    except BaseException:
+    except BaseException:  # the round failed or the watcher is stopping: files go back
         for claim in claimed:
-            watcher.claims.give_back(claim)
+            if (path := watcher.claims.give_back(claim)) is not None:
+                watcher.note(f"trả lại / returned to the inbox: {path.name}")
         raise
     engine = store.get_engine()
     return [_move_on(watcher, claim, outcome, engine)
@@ -71,19 +78,20 @@ def watch_round(watcher: Watcher) -> list[Outcome]:
 def _claim_settled(watcher: Watcher) -> list[Claim]:
     try:
         faults.check_free_space(store.data_home())
-    except errors.StorageFull as exc:
-        watcher.note(f"chờ / waiting: {exc.message}")
+    except (errors.StorageFull, errors.DataFolderReadOnly) as exc:
+        watcher.wait(exc.message)
         return []
-    claimed = []
+    claimed, reason = [], None
     for path in inbox.settled_files(watcher.source, watcher.settle_seconds):
         try:
             claim = watcher.claims.claim(path)
         except OSError as exc:  # a read-only or full inbox: nothing is lost, try next round
             fault = faults.environment_fault(exc)
-            watcher.note(f"chờ / waiting: {fault.message if fault else exc}")
+            reason = fault.message if fault else str(exc)
             break
         if claim is not None:
             claimed.append(claim)
+    watcher.wait(reason)
     return claimed
 
 
@@ -150,9 +158,11 @@ def serve(inbox_dir: str | None = None, interval: float = 10.0, rounds: int | No
             try:
                 outcomes = watch_round(watcher)
             except Exception as exc:  # noqa: BLE001 - the watcher outlives a bad round
-                failures += 1
+                fault = faults.environment_fault(exc, store.data_home())
                 if on_round:
-                    on_round([], exc)
+                    on_round([], fault or exc)
+                # a full or read-only disk is waited out; other failures, N in a row, stop it
+                failures = failures if fault is not None else failures + 1
                 if failures >= limit:
                     raise errors.WatcherStuck(f"{failures} rounds, last: {exc}") from exc
             else:

@@ -6,6 +6,7 @@ Vietnamese and English with a non-zero exit code, and a traceback only with --de
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import functools
@@ -75,6 +76,10 @@ def _handles_errors(command):
         except Exception as exc:  # noqa: BLE001
             if _options["debug"]:
                 err_console.print_exception()
+            fault = faults.environment_fault(exc, store.data_home())
+            if fault is not None:  # the disk filled up, the database stayed locked ...
+                err_console.print(f"[red]Lỗi / Error:[/red] {fault.message}", highlight=False)
+                raise typer.Exit(fault.exit_code) from None
             err_console.print(
                 f"[red]Lỗi nội bộ / Internal error:[/red] {type(exc).__name__}: {exc} "
                 "(chạy lại với --debug để xem chi tiết / rerun with --debug for details)",
@@ -176,12 +181,20 @@ class _ProgressBars:
                 self.progress.update(bar, description=f"[red]{name[:38]}")
 
 
-def _stop_on_sigterm() -> None:
+@contextlib.contextmanager
+def _stop_on_sigterm():
     """SIGTERM stops a command as Ctrl+C does: claims go back, the Prefect server is stopped."""
     def stop(_signum, _frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _process(files: list[Path], *, force: bool) -> list:
@@ -199,10 +212,10 @@ def _process(files: list[Path], *, force: bool) -> list:
     prefetch = Prefetch([str(p) for p in files], force=force).start()
     from flows.process import process_files
 
-    _stop_on_sigterm()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("trang/pages"), TimeElapsedColumn(), console=err_console,
-                  transient=False) as bars:
+    with _stop_on_sigterm(), Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("trang/pages"), TimeElapsedColumn(), console=err_console,
+            transient=False) as bars:
         listener = _ProgressBars(bars)
         progress.subscribe(listener)
         try:
@@ -362,8 +375,6 @@ def serve(
     server = start_temporary_server()
     from flows.watch import serve as serve_loop
 
-    folder = inbox_dir or store.data_home() / "inbox"
-    err_console.print(f"Đang theo dõi / watching {folder} (mỗi / every {interval:g}s, Ctrl+C to stop)")
 
     def on_round(outcomes, exc) -> None:
         if exc is not None:
@@ -381,10 +392,12 @@ def serve(
 
     if server is not None:
         server.wait()
-    _stop_on_sigterm()
+    folder = inbox_dir or store.data_home() / "inbox"
+    err_console.print(f"Đang theo dõi / watching {folder} (mỗi / every {interval:g}s, Ctrl+C to stop)")
     try:
-        serve_loop(str(inbox_dir) if inbox_dir else None, interval, 1 if once else None, on_round,
-                   settle_seconds=settle, server=server, on_note=on_note)
+        with _stop_on_sigterm():
+            serve_loop(str(inbox_dir) if inbox_dir else None, interval, 1 if once else None,
+                       on_round, settle_seconds=settle, server=server, on_note=on_note)
     except KeyboardInterrupt:
         err_console.print("Đã dừng / stopped.")
 

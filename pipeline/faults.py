@@ -82,9 +82,30 @@ def environment_fault(exc: BaseException, data_folder: Path | None = None) -> er
                           (_CORRUPT, errors.DatabaseCorrupt)):
         if any(marker in text for marker in markers):
             return kind(_detail(exc))
-    if "disk i/o error" in text and data_folder is not None and free_mb(data_folder) < min_free_mb():
-        return errors.StorageFull(_detail(exc))
+    if data_folder is not None and _nearly_full(data_folder, "disk i/o error" in text):
+        return errors.StorageFull(_detail(exc))  # whatever broke, a full disk is the cause
+    if data_folder is not None and read_only(data_folder):
+        return errors.DataFolderReadOnly(f"{data_folder}: {_detail(exc)}")
     return None
+
+
+def read_only(folder: Path) -> bool:
+    """Whether `folder` cannot be written: a read-only mount, or no write permission."""
+    folder = Path(folder)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _nearly_full(folder: Path, io_error: bool) -> bool:
+    try:
+        free = free_mb(folder)
+    except OSError:
+        return False
+    return free < (min_free_mb() if io_error else 1.0)
 
 
 def free_mb(folder: Path) -> float:
@@ -96,7 +117,13 @@ def free_mb(folder: Path) -> float:
 
 
 def check_free_space(folder: Path) -> None:
-    """Raise StorageFull before work starts when the disk keeps less than PLANS_MIN_FREE_MB."""
+    """Raise StorageFull (or DataFolderReadOnly) before work starts on a disk that cannot take it.
+
+    Below PLANS_MIN_FREE_MB free, work stops cleanly instead of failing half-way (Prefect's own
+    database lives in the data folder too and fails in ways that are slow to surface).
+    """
+    if read_only(folder):
+        raise errors.DataFolderReadOnly(str(folder))
     free, needed = free_mb(folder), min_free_mb()
     if free < needed:
         raise errors.StorageFull(f"{folder}: {free:.0f} MB free, {needed:.0f} MB needed "

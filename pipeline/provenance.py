@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,11 +59,26 @@ def _settings(module) -> dict:
             if name.isupper() and isinstance(value, int | float | str | tuple | bool)}
 
 
+_ENGINE: tuple[float, dict] | None = None
+ENGINE_RECHECK_SECONDS = 60.0  # Tesseract upgraded under a running watcher counts within a minute
+
+
+def _engine_identity() -> dict:
+    """Tesseract's identity (two small subprocesses), asked at most once a minute."""
+    global _ENGINE
+    from pipeline import ocr
+
+    now = time.monotonic()
+    if _ENGINE is None or now - _ENGINE[0] > ENGINE_RECHECK_SECONDS:
+        _ENGINE = (now, ocr.engine_identity())
+    return _ENGINE[1]
+
+
 def reading_fingerprint() -> dict:
     """Everything that shapes the pages read from a file."""
     from pipeline import ingest, ocr, restore_model
 
-    engine = ocr.engine_identity()
+    engine = _engine_identity()
     return {
         "pipeline_version": PIPELINE_VERSION,
         "restore_model": _model_hash(restore_model.MODEL_DIR),
