@@ -32,7 +32,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from pipeline import errors
+from pipeline import errors, faults
 
 # Services of the ephemeral server that a one-command server has no use for: automations,
 # event storage for the UI, and live event/log streams to UI clients.
@@ -208,7 +208,10 @@ class TemporaryServer:
     def wait(self) -> None:
         """Block until the server answers; a server that cannot start is a clear error."""
         self.ready.wait()
-        if self.error:
+        if self.error:  # a full or read-only disk under Prefect's database is said as such
+            fault = faults.environment_fault(RuntimeError(self.error), _prefect_home())
+            if fault is not None:
+                raise fault
             raise errors.PlanError(self.error, vi="Không khởi động được máy chủ Prefect tạm thời.",
                                    en="Prefect's temporary API server did not start.")
 

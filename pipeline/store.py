@@ -42,7 +42,7 @@ from pipeline.database import (  # noqa: F401 - the store's public face: callers
     session_scope,
     write,
 )
-from pipeline.provenance import PIPELINE_VERSION
+from pipeline.provenance import PIPELINE_VERSION  # noqa: F401 - callers name it store.X
 from pipeline.text import fold
 
 
@@ -293,7 +293,7 @@ def _fill_document(doc: DocumentRow, pages: list[records.Page],
         setattr(doc, name, getattr(facts, name))
     doc.text_mode = max(set(modes), key=modes.count) if modes else None
     doc.ocr_confidence = sum(ocr_conf) / len(ocr_conf) if ocr_conf else None
-    doc.pipeline_version, doc.page_count = PIPELINE_VERSION, len(pages)
+    doc.pipeline_version, doc.page_count = provenance.PIPELINE_VERSION, len(pages)
     doc.status, doc.producer, doc.producer_detail = fields["status"], fields["producer"], \
         fields["detail"]
     doc.source_path = fields["source_path"] or doc.source_path
