@@ -18,6 +18,7 @@ the same port when it went away (`ensure_running`).
 from __future__ import annotations
 
 import atexit
+import fcntl
 import importlib.metadata
 import importlib.util
 import os
@@ -64,10 +65,19 @@ def database_template() -> Path:
 
 
 def _copy_template(database: Path) -> None:
+    """Copy the template into place atomically: two processes starting together on a new data
+    folder never open a half-copied database (the second one's copy is simply dropped)."""
     template = database_template()
     if template.exists():
         database.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, database)
+        partial = database.with_name(f".{database.name}.{os.getpid()}.tmp")
+        shutil.copyfile(template, partial)
+        try:
+            os.link(partial, database)  # fails if another process put its copy there first
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 def _save_template(database: Path) -> None:
@@ -101,6 +111,14 @@ runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
 """
 
 
+def _lock(path: Path):
+    """An exclusive file lock (the open file; closing it releases the lock); waits for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a")  # noqa: SIM115 - closed by the caller
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -117,6 +135,7 @@ class TemporaryServer:
         self.port = 0
         self.url = ""
         self.new_database: Path | None = None  # a database this server creates from nothing
+        self._creating = None  # the lock held while it does
 
     def start(self, port: int | None = None) -> TemporaryServer:
         self.port = port or _free_port()
@@ -128,7 +147,10 @@ class TemporaryServer:
             except OSError:
                 pass  # no template: the server migrates a new database itself
             if not database.exists():
-                self.new_database = database
+                # one server at a time migrates a new database: others wait until it is ready
+                self._creating = _lock(database.with_name(database.name + ".create.lock"))
+                if not database.exists():
+                    self.new_database = database
         self._spawn()
         os.environ["PREFECT_API_URL"] = self.url
         atexit.register(self.stop)
@@ -203,6 +225,9 @@ class TemporaryServer:
                 _save_template(self.new_database)  # before any run is recorded in it
             except (OSError, sqlite3.Error):
                 pass  # a cache folder we cannot write only costs the next data folder time
+        if self._creating is not None:
+            self._creating.close()  # the database is made: servers waiting for it go on
+            self._creating = None
         self.ready.set()
 
     def wait(self) -> None:

@@ -447,3 +447,27 @@ def test_incremental_audit_matches_a_full_one(data_home):
                            f.detail["commune_value"]) for f in audit.audit_across(session))
             assert _cross(session) == full
     assert [row[2] for row in full] == [3.0]  # only Tân Lập's 3% is weaker than 2.5%
+
+
+def test_two_prefect_servers_starting_on_a_new_folder_take_turns(tmp_path, monkeypatch):
+    """Without a template, one server migrates Prefect's new database; the other waits for it."""
+    import threading
+
+    from flows.server import TemporaryServer
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-template"))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # start() sets it; restored after
+    servers = [TemporaryServer(), TemporaryServer()]
+    threads = [threading.Thread(target=server.start) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        for server in servers:
+            server.wait()  # both answer: no half-made database, no migration race
+        assert sum(server.new_database is not None for server in servers) == 1
+    finally:
+        for server in servers:
+            server.stop()
