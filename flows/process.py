@@ -22,7 +22,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.reading import WORKERS, Prefetch, check_file, read_cached, resume_reading, stop_reading
+from flows.reading import WORKERS, Prefetch, check_file, read_cached, stop_reading
 from flows.server import TemporaryServer
 from pipeline import audit, errors, faults, inbox, progress, provenance, records, store
 from pipeline.extract import extract_document
@@ -122,7 +122,6 @@ def process_documents(paths: list[str], engine_url: str | None = None, force: bo
     engine_url = engine_url or store.database_url()
     engine = store.get_engine(engine_url)
     producer = provenance.producer()
-    resume_reading()
     outcomes: dict[str, Outcome] = {}
     reading: dict[str, tuple[str, object]] = {}
     seen: set[str] = set()

@@ -3,8 +3,8 @@
 No Prefect here: `plans ingest` starts reading the first documents (Prefetch) before Prefect and
 its API server are even imported, so both cores OCR while the rest of the program starts.
 Pages go through the page cache (pipeline/page_cache.py): the same bytes are read once, also
-by two processes at the same time. `stop_reading()` makes documents being read give up between
-pages (a watcher stopping, a full disk).
+by two processes at the same time. `stop_reading()` makes the documents being read give up
+between pages (a watcher stopping, a full disk).
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from pipeline.pages import make_page
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
 _OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
-_STOP = threading.Event()  # set: documents being read give up at their next page
+_stops = 0  # how many times reading was stopped; a reading started before the last stop gives up
 
 
 def stop_reading() -> None:
-    _STOP.set()
-
-
-def resume_reading() -> None:
-    _STOP.clear()
+    """Documents being read now give up at their next page (a watcher stopping, a full disk);
+    documents whose reading starts afterwards are not affected."""
+    global _stops
+    _stops += 1
 
 
 def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[records.Page]:
@@ -38,9 +37,9 @@ def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[recor
     return page_cache.read_through(key, sha256, lambda: read_pages_now(path), refresh=refresh)
 
 
-def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
+def _ocr_and_free_slot(image: bytes, started: int) -> ocr.OcrResult:
     try:
-        if _STOP.is_set():  # queued before a stop: not worth reading any more
+        if _stops != started:  # queued before a stop: not worth reading any more
             raise errors.ReadingStopped("")
         return ocr.ocr_image(image)
     finally:
@@ -49,6 +48,7 @@ def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
 
 def read_pages_now(path: Path) -> list[records.Page]:
     """Every page of a file as stored text: text layers as they are, images OCR'd, restored."""
+    started = _stops
     source = ingest.open_document(path)
     name, total = path.name, source.page_count
     progress.report("document", name, 0, total)
@@ -61,7 +61,7 @@ def read_pages_now(path: Path) -> list[records.Page]:
     pages: dict[int, records.Page] = {}
     reading: dict[int, Future] = {}
     for page_input in source.pages():
-        if _STOP.is_set():
+        if _stops != started:
             raise errors.ReadingStopped(name)
         if page_input.text is not None:
             pages[page_input.number] = make_page(page_input.number, page_input.text,
@@ -69,7 +69,7 @@ def read_pages_now(path: Path) -> list[records.Page]:
             page_done()
             continue
         _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
-        future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image)
+        future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image, started)
         future.add_done_callback(page_done)
         reading[page_input.number] = future
     for number, future in reading.items():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from prefect.exceptions import TerminationSignal
 
-from flows.process import Outcome, process_documents
+from flows.process import Outcome, process_documents, refresh_cross_findings
 from flows.reading import stop_reading
 from flows.server import TemporaryServer
 from pipeline import errors, faults, inbox, store
@@ -107,6 +107,7 @@ def _move_on(watcher: Watcher, claim: Claim, outcome: Outcome, engine) -> Outcom
     if _changed(claim.path, outcome.sha256 or claim.sha256):
         if outcome.created and outcome.document_id is not None:
             store.delete_document(engine, outcome.document_id)  # made from a partial file
+            refresh_cross_findings(store.database_url(), [outcome.document_id])
         outcome.status, outcome.error = "postponed", errors.FileChanged(claim.name).report()
     if outcome.status == "postponed":
         outcome.path = str(watcher.claims.give_back(claim) or claim.path)

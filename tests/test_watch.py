@@ -150,6 +150,38 @@ def test_file_changed_while_read_is_read_again_whole(data_home, monkeypatch):
         assert store.query_pages(session, doc.id)[0]["text"].rstrip().endswith(extra.strip())
 
 
+def test_one_file_under_two_names_at_once_is_stored_once(data_home):
+    inbox = data_home / "inbox"
+    first = _plan(inbox / "kế hoạch.txt")
+    (inbox / "bản sao kế hoạch.txt").write_bytes(first.read_bytes())
+    [(outcomes, exc)], _ = _serve()
+    assert exc is None
+    assert sorted(o.status for o in outcomes) == ["duplicate", "processed"]
+    assert len(_stored_names()) == 1
+    assert sorted(p.name for p in (data_home / "processed").iterdir()) == [
+        "bản sao kế hoạch.txt", "kế hoạch.txt"]
+
+
+def test_a_failing_file_with_a_250_character_name_and_the_others(data_home, tmp_path):
+    """Its report (a shortened name) and the others' summary: one file never ends the command."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    long_name = "kế hoạch " + "x" * 237 + ".pdf"
+    assert len(long_name) == 250
+    broken = tmp_path / long_name
+    broken.write_bytes(b"%PDF-1.7 truncated")
+    good = _plan(tmp_path / "tốt.txt")
+    result = CliRunner().invoke(app, ["ingest", str(broken), str(good)])
+    assert result.exit_code == 1, result.output
+    assert "processed: 1" in result.output and "failed: 1" in result.output
+    [report] = (data_home / "failed").glob("*.error.json")
+    assert len(report.name.encode()) <= 255
+    assert json.loads(report.read_text(encoding="utf-8"))["file"] == long_name
+    assert (data_home / "failed" / long_name).is_file() and _stored_names() == ["tốt.txt"]
+
+
 def test_links_are_skipped_with_a_word_and_folders_are_read(data_home):
     inbox = data_home / "inbox"
     inbox.mkdir()
@@ -265,15 +297,15 @@ def test_sigterm_and_sigkill_during_ocr_then_restart(tmp_path):
     home, box = tmp_path / "data", tmp_path / "hộp thư"
     box.mkdir()
     env = _env(home)
-    name = "quét 6 trang.pdf"
     for start, sig in enumerate((signal.SIGTERM, signal.SIGKILL)):
-        scan = _scan(tmp_path / sig.name / name, 6, start)  # another scan: not in the page cache
+        name = f"quét 4 trang {sig.name}.pdf"
+        scan = _scan(tmp_path / name, 4, start)  # another scan: not in the page cache
         log = tmp_path / f"serve-{sig.name}.log"
         watcher = _start(["serve", "--inbox", str(box), "--interval", "0.5"], env, log)
         _wait_for(lambda log=log: "watching" in log.read_text(), 120, "the watcher to start")
         server = _children(watcher.pid)
         (box / name).write_bytes(scan.read_bytes())
-        _wait_for(lambda: list(box.glob(f".plans-work/*/{name}")), 60, "the claim")
+        _wait_for(lambda name=name: list(box.glob(f".plans-work/*/{name}")), 60, "the claim")
         _wait_for(lambda: list((home / "cache").glob("pages/*.lock")), 60, "OCR to start")
         time.sleep(1.0)
         watcher.send_signal(sig)
@@ -290,10 +322,10 @@ def test_sigterm_and_sigkill_during_ocr_then_restart(tmp_path):
     assert restart.wait(timeout=300) == 0, log.read_text()
     assert "taken back" in log.read_text()
     assert sorted(p.name for p in (home / "processed").iterdir()) == [
-        "quét 6 trang (1).pdf", "quét 6 trang.pdf"]  # both scans: the returned and the taken back
+        "quét 4 trang SIGKILL.pdf", "quét 4 trang SIGTERM.pdf"]  # returned, and taken back
     assert list(box.iterdir()) == []
     with store.session_scope(store.get_engine(f"sqlite:///{home / 'plans.db'}")) as session:
-        assert [d["page_count"] for d in store.query_documents(session)] == [6, 6]
+        assert [d["page_count"] for d in store.query_documents(session)] == [4, 4]
 
 
 @pytest.mark.slow
