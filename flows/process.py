@@ -58,6 +58,7 @@ class Outcome:
     pages: int = 0
     error: dict | None = None
     created: bool = False  # this run stored the document for the first time
+    exit_code: int = 0  # the error's, for a command that stops on it
 
 
 def _retry_unless_plan_error(task, task_run, state) -> bool:
@@ -108,7 +109,8 @@ def _not_done(path: str, error: errors.PlanError, sha: str | None = None,
     """A failed file (its fault: set aside) or a postponed one (the machine's: tried again)."""
     progress.report("failed", Path(path).name)
     status = "failed" if error.blames_file else "postponed"
-    return Outcome(path, status, sha, pages=pages, error=error.report())
+    return Outcome(path, status, sha, pages=pages, error=error.report(),
+                   exit_code=error.exit_code)
 
 
 @flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False,

@@ -266,18 +266,9 @@ def _report(outcomes: list) -> None:
                          if counts["postponed"] else ""))
     postponed = [o for o in outcomes if o.status == "postponed"]
     if postponed:
-        raise typer.Exit(_exit_code(postponed[0].error))
+        raise typer.Exit(postponed[0].exit_code)
     if counts["failed"]:
         raise typer.Exit(1)
-
-
-def _exit_code(report: dict) -> int:
-    kinds = {cls.code: cls.exit_code for cls in _error_classes(errors.PlanError)}
-    return kinds.get(report.get("error"), 1)
-
-
-def _error_classes(base: type) -> list[type]:
-    return [base] + [c for sub in base.__subclasses__() for c in _error_classes(sub)]
 
 
 @app.command()
@@ -304,19 +295,21 @@ def reprocess(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list them.")] = False,
 ) -> None:
     """Process stored documents again from their files (ids kept), e.g. after a model rebuild."""
-    from pipeline import provenance
+    from pipeline import inbox, provenance
 
     if not documents and not outdated:
         raise errors.PlanError(vi="Hãy nêu tài liệu cần xử lý lại, hoặc dùng --outdated.",
                                en="Name the documents to process again, or use --outdated.")
     current = provenance.producer_detail()
+    processed = inbox.Folders(store.data_home()).processed
     with _session() as session:
         chosen = store.outdated_documents(session, provenance.producer(current)) \
             if outdated else []
         chosen += [store.find_document(session, name) for name in documents or []]
         plan = {doc.id: {"id": doc.id, "document": doc.file_name, "sha256": doc.sha256,
                          "changed": ", ".join(provenance.changes(doc.producer_detail, current)),
-                         "file": _original_file(doc.sha256, doc.source_path, doc.file_name)}
+                         "file": inbox.find_original(doc.sha256, doc.source_path,
+                                                     doc.file_name, processed)}
                 for doc in chosen}
     rows = list(plan.values())
     _emit([{**r, "file": str(r["file"] or "không tìm thấy / not found")} for r in rows],
@@ -339,23 +332,6 @@ def _report_reprocess(outcomes: list, missing: list) -> None:
     except typer.Exit:
         if not missing:
             raise
-
-
-def _original_file(sha256: str, source_path: str | None, file_name: str) -> Path | None:
-    """The file a document was made from: where it was processed, or in processed/."""
-    from pipeline import inbox
-
-    processed = store.data_home() / "processed"
-    stem, suffix = Path(file_name).stem, Path(file_name).suffix
-    candidates = [Path(source_path)] if source_path else []
-    candidates += [processed / file_name, *sorted(processed.glob(f"{stem} (*){suffix}"))]
-    for path in candidates:
-        try:
-            if path.is_file() and inbox.file_sha256(path) == sha256:
-                return path
-        except OSError:
-            continue
-    return None
 
 
 @app.command()

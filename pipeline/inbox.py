@@ -231,3 +231,18 @@ def write_error_report(path: Path, report: dict) -> Path:
     body = {"file": path.name, **report}
     report_path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
     return report_path
+
+
+def find_original(sha256: str, source_path: str | None, file_name: str,
+                  processed: Path) -> Path | None:
+    """The file a stored document was made from: where it was processed, or in processed/."""
+    stem, suffix = Path(file_name).stem, Path(file_name).suffix
+    candidates = [Path(source_path)] if source_path else []
+    candidates += [processed / file_name, *sorted(processed.glob(f"{stem} (*){suffix}"))]
+    for path in candidates:
+        try:
+            if path.is_file() and file_sha256(path) == sha256:
+                return path
+        except OSError:
+            continue
+    return None
