@@ -206,7 +206,7 @@ def _process(files: list[Path], *, force: bool) -> list:
     from flows.server import start_temporary_server
 
     server = start_temporary_server()  # before Prefect is imported: it reads PREFECT_API_URL once
-    from flows.reading import Prefetch
+    from flows.reading import Prefetch, stop_reading
 
     # OCR starts while Prefect is imported and its server starts
     prefetch = Prefetch([str(p) for p in files], force=force).start()
@@ -221,6 +221,9 @@ def _process(files: list[Path], *, force: bool) -> list:
         try:
             return process_files([str(p) for p in files], server, prefetch, force=force,
                                  debug=_options["debug"])
+        except BaseException:
+            stop_reading()  # stopped (SIGTERM, Ctrl+C) or failed: reading ahead is wasted
+            raise
         finally:
             progress.unsubscribe(listener)
 

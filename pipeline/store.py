@@ -382,6 +382,14 @@ def replace_cross_findings(session: Session, findings: list[records.Finding], ki
     session.add_all(_finding_row(f, None) for f in findings)
 
 
+def lock_cross_findings(session: Session) -> None:
+    """Make refreshes of the cross-document findings take turns (two batches finishing at once
+    on PostgreSQL would otherwise both replace the same findings and store them twice; SQLite's
+    write transactions already take turns)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(0x706C616E7378)))
+
+
 def cross_findings(session: Session, kinds: set[str]) -> list[tuple[int, dict]]:
     """(id, detail) of the stored cross-document findings of these kinds."""
     stmt = select(FindingRow.id, FindingRow.detail).where(FindingRow.document_id.is_(None),

@@ -173,6 +173,7 @@ def refresh_across(session: Session, changed: Iterable[int] | None = None) -> in
     district's facts may have changed). Only the targets of those documents are loaded, so
     storing one file no longer reloads every stored target. Returns the findings written.
     """
+    store.lock_cross_findings(session)
     stored = store.cross_findings(session, CROSS_KINDS)
     if changed is None:
         findings = audit_across(session)
