@@ -256,10 +256,26 @@ def _env(home: Path, **extra: str) -> dict:
     return env
 
 
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    """A test that fails half-way still stops the watchers it started (and their children)."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)  # its own process group
+            process.wait(timeout=30)
+
+
 def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     handle = open(log, "w")  # noqa: SIM115 - the child keeps writing into it
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, env=env,
-                            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, env=env,
+                               stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    _started.append(process)
+    return process
 
 
 def _wait_for(condition, timeout: float, what: str) -> None:
