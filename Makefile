@@ -16,7 +16,7 @@ demo: setup
 	mkdir -p $(DEMO_HOME)/inbox
 	cp data/samples/* $(DEMO_HOME)/inbox/
 	if [ -d $(SHARED)/plans ]; then cp $(SHARED)/plans/* $(DEMO_HOME)/inbox/; fi
-	PLANS_HOME=$(DEMO_HOME) $(PLANS) serve --once --interval 0
+	PLANS_HOME=$(DEMO_HOME) $(PLANS) serve --once --interval 0 --settle 1
 	PLANS_HOME=$(DEMO_HOME) $(PLANS) documents
 
 ## Set up and run the whole test suite (OCR, PostgreSQL and browser tests included).

@@ -1,12 +1,18 @@
 """process_documents: read (text layer or OCR), restore, extract, audit and store each file.
 
-Two tasks per document: `read_pages` (cached by the file's SHA-256) and `finish_document`
-(one database transaction). The pages of every document being read share one pool of OCR
-workers (flows/reading.py), so no core idles between files.
+Two tasks per document: `read_pages` (through the page cache, keyed on the file's SHA-256 and
+what reads it) and `finish_document` (one database transaction). The pages of every document
+being read share one pool of OCR workers (flows/reading.py), so no core idles between files.
+Nothing is persisted through Prefect's result storage: its records name their own
+deserialiser (pickle included), so a file written there could run code.
+
+Every file ends stored, recognised as stored already, failed (the file's fault: it gets a
+report) or postponed (the machine's fault: database busy, disk full ...; it is tried again).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
 from dataclasses import dataclass
@@ -16,10 +22,12 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.reading import WORKERS, Prefetch, check_file, read_pages_now
+from flows.reading import WORKERS, Prefetch, check_file, read_cached, stop_reading
 from flows.server import TemporaryServer
-from pipeline import audit, errors, inbox, progress, records, store
+from pipeline import audit, errors, faults, inbox, progress, provenance, records, store
 from pipeline.extract import extract_document
+
+log = logging.getLogger(__name__)
 
 # Documents `plans ingest` started reading before the flow ran (see process_files).
 _prefetch: Prefetch | None = None
@@ -44,97 +52,134 @@ class Outcome:
     """What became of one file."""
 
     path: str
-    status: str  # processed | duplicate | failed
+    status: str  # processed | duplicate | failed | postponed
     sha256: str | None = None
     document_id: int | None = None
     pages: int = 0
     error: dict | None = None
-
-
-def _read_cache_key(context, parameters) -> str:
-    return f"pages-{parameters['sha256']}-{store.PIPELINE_VERSION}"
+    created: bool = False  # this run stored the document for the first time
+    exit_code: int = 0  # the error's, for a command that stops on it
 
 
 def _retry_unless_plan_error(task, task_run, state) -> bool:
     return not isinstance(state.result(raise_on_failure=False), errors.PlanError)
 
 
-@task(retries=2, retry_delay_seconds=1, cache_key_fn=_read_cache_key, persist_result=True,
+@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, persist_result=False,
       retry_condition_fn=_retry_unless_plan_error)
-def read_pages(path: str, sha256: str) -> list[records.Page]:
-    """Load and OCR a file; cached by its SHA-256, so a re-run after a failure skips the OCR."""
+def read_pages(path: str, sha256: str, refresh: bool = False) -> list[records.Page]:
+    """Load and OCR a file once: the page cache keeps its pages for a re-run or another process."""
     prefetched = _prefetch.take(sha256) if _prefetch is not None else None
     if prefetched is not None:
         return prefetched.result()
-    return read_pages_now(Path(path))
+    return read_cached(Path(path), sha256, refresh=refresh)
 
 
-@task(cache_policy=NO_CACHE)
-def finish_document(pages: list[records.Page], sha256: str, file_name: str,
-                    engine_url: str) -> int:
-    """Extract, audit and store one document in one transaction; returns its id."""
+@task(cache_policy=NO_CACHE, persist_result=False)
+def finish_document(pages: list[records.Page], sha256: str, path: str, engine_url: str,
+                    force: bool = False) -> tuple[int, str]:
+    """Extract, audit and store one document in one transaction: (id, what the store did)."""
+    name = Path(path).name
     if not any(p.text.strip() for p in pages):
-        raise errors.NoText(file_name)
+        raise errors.NoText(name)
     extraction = extract_document(pages)
     findings = audit.audit_document(pages, extraction)
-    return store.save_document(store.get_engine(engine_url), sha256=sha256, file_name=file_name,
-                               pages=pages, extraction=extraction, findings=findings)
+    faults.check_free_space(store.data_home())
+    return store.store_document(store.get_engine(engine_url), sha256=sha256, file_name=name,
+                                pages=pages, extraction=extraction, findings=findings,
+                                force=force, source_path=str(Path(path).resolve()))
 
 
-def _as_plan_error(exc: BaseException, debug: bool) -> errors.PlanError:
+def _as_plan_error(exc: BaseException, debug: bool, path: str | None = None) -> errors.PlanError:
+    """The typed error of a failure: the file's, the machine's, or ours (internal)."""
     if isinstance(exc, errors.PlanError):
         return exc
     if isinstance(exc, MemoryError):
         return errors.MemoryLimitExceeded(f"MemoryError: {exc}")
+    if isinstance(exc, FileNotFoundError) and path and not Path(path).exists():
+        return errors.FileVanished(Path(path).name)
+    fault = faults.environment_fault(exc, store.data_home())
+    if fault is not None:
+        return fault
     detail = traceback.format_exc() if debug else f"{type(exc).__name__}: {exc}"
     return errors.PlanError(detail, vi="Lỗi nội bộ khi xử lý tệp; hãy báo lại kèm tệp này.",
                             en="Internal error while processing the file; please report it.")
 
 
-@flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False)
+def _not_done(path: str, error: errors.PlanError, sha: str | None = None,
+              pages: int = 0) -> Outcome:
+    """A failed file (its fault: set aside) or a postponed one (the machine's: tried again)."""
+    progress.report("failed", Path(path).name)
+    status = "failed" if error.blames_file else "postponed"
+    return Outcome(path, status, sha, pages=pages, error=error.report(),
+                   exit_code=error.exit_code)
+
+
+@flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False,
+      persist_result=False)
 def process_documents(paths: list[str], engine_url: str | None = None, force: bool = False,
                       debug: bool = False) -> list[Outcome]:
-    """Process files now: every file ends stored, recognised as a duplicate, or failed."""
+    """Process files now: each ends stored, already stored, failed or postponed.
+
+    A full disk stops the batch: the files not yet stored are postponed, not failed.
+    """
     engine_url = engine_url or store.database_url()
     engine = store.get_engine(engine_url)
+    producer = provenance.producer()
     outcomes: dict[str, Outcome] = {}
     reading: dict[str, tuple[str, object]] = {}
     seen: set[str] = set()
     for raw_path in paths:
         try:
+            faults.check_free_space(store.data_home())
             sha = inbox.file_sha256(Path(raw_path))
-            if sha in seen or (not force and store.is_stored(engine, sha)):
+            if sha in seen or (not force and store.is_stored(engine, sha, producer)):
                 outcomes[raw_path] = Outcome(raw_path, "duplicate", sha)
                 continue
             check_file(Path(raw_path))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a report
-            outcomes[raw_path] = Outcome(raw_path, "failed",
-                                         error=_as_plan_error(exc, debug).report())
-            progress.report("failed", Path(raw_path).name)
+            outcomes[raw_path] = _not_done(raw_path, _as_plan_error(exc, debug, raw_path))
             continue
         seen.add(sha)
-        reading[raw_path] = (sha, read_pages.submit(raw_path, sha))
+        reading[raw_path] = (sha, read_pages.submit(raw_path, sha, force))
 
+    stopped: errors.PlanError | None = None
     for raw_path, (sha, future) in reading.items():
         name, pages = Path(raw_path).name, []
+        if stopped is not None:
+            outcomes[raw_path] = _not_done(raw_path, stopped, sha)
+            continue
         try:
             pages = future.result()
-            doc_id = finish_document(pages, sha, name, engine_url)
+            doc_id, action = finish_document(pages, sha, raw_path, engine_url, force)
         except Exception as exc:  # noqa: BLE001
-            outcomes[raw_path] = Outcome(raw_path, "failed", sha, pages=len(pages),
-                                         error=_as_plan_error(exc, debug).report())
-            progress.report("failed", name)
+            error = _as_plan_error(exc, debug, raw_path)
+            outcomes[raw_path] = _not_done(raw_path, error, sha, len(pages))
+            if isinstance(error, errors.StorageFull):
+                stopped = error
+                stop_reading()
             continue
-        outcomes[raw_path] = Outcome(raw_path, "processed", sha, doc_id, len(pages))
+        status = "duplicate" if action == "unchanged" else "processed"
+        outcomes[raw_path] = Outcome(raw_path, status, sha, doc_id, len(pages),
+                                     created=action == "created")
         progress.report("stored", name, len(pages), len(pages))
-    refresh_cross_findings(engine_url)
+    changed = [o.document_id for o in outcomes.values() if o.status == "processed"]
+    if changed and stopped is None:
+        refresh_cross_findings(engine_url, changed)
     return [outcomes[p] for p in paths]
 
 
-def refresh_cross_findings(engine_url: str) -> None:
-    """Recompute the findings that compare documents (a commune against its district)."""
-    with store.session_scope(store.get_engine(engine_url)) as session:
-        store.replace_cross_findings(session, audit.audit_across(session), audit.CROSS_KINDS)
+def refresh_cross_findings(engine_url: str, document_ids: list[int] | None = None) -> None:
+    """Recompute the findings that compare documents (a commune against its district).
+
+    With `document_ids`, only the communes those documents touch are recomputed (as commune or
+    as district); a failure here never undoes the documents just stored: it is logged.
+    """
+    engine = store.get_engine(engine_url)
+    try:
+        store.write(engine, lambda session: audit.refresh_across(session, document_ids))
+    except errors.PlanError as exc:
+        log.warning("cross-document findings not refreshed: %s", exc.message)
 
 
 def process_document(path: str, engine_url: str | None = None) -> Outcome:

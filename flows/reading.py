@@ -2,6 +2,9 @@
 
 No Prefect here: `plans ingest` starts reading the first documents (Prefetch) before Prefect and
 its API server are even imported, so both cores OCR while the rest of the program starts.
+Pages go through the page cache (pipeline/page_cache.py): the same bytes are read once, also
+by two processes at the same time. `stop_reading()` makes the documents being read give up
+between pages (a watcher stopping, a full disk).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import errors, inbox, ingest, ocr, progress, records, store
+from pipeline import errors, inbox, ingest, ocr, page_cache, progress, provenance, records, store
 from pipeline import limits as limits_module
 from pipeline.limits import Deadline, Limits
 from pipeline.pages import make_page
@@ -20,10 +23,27 @@ from pipeline.pages import make_page
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
 _OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
+_stops = 0  # how many times reading was stopped; a reading started before the last stop gives up
 
 
-def _ocr_and_free_slot(image: bytes, limits: Limits, deadline: Deadline) -> ocr.OcrResult:
+def stop_reading() -> None:
+    """Documents being read now give up at their next page (a watcher stopping, a full disk);
+    documents whose reading starts afterwards are not affected."""
+    global _stops
+    _stops += 1
+
+
+def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[records.Page]:
+    """The pages of a file from the page cache, read (once, whoever asks meanwhile) if absent."""
+    key = provenance.page_cache_key(sha256)
+    return page_cache.read_through(key, sha256, lambda: read_pages_now(path), refresh=refresh)
+
+
+def _ocr_and_free_slot(image: bytes, limits: Limits, deadline: Deadline,
+                       started: int) -> ocr.OcrResult:
     try:
+        if _stops != started:  # queued before a stop: not worth reading any more
+            raise errors.ReadingStopped("")
         return ocr.ocr_image(image, limits=limits, file_deadline=deadline)
     finally:
         _IMAGE_SLOTS.release()
@@ -39,6 +59,7 @@ def _abandon(reading: dict[int, Future]) -> None:
 def read_pages_now(path: Path) -> list[records.Page]:
     """Every page of a file as stored text: text layers as they are, images OCR'd, restored;
     within the limits of pipeline/limits.py (the file's time checked page by page)."""
+    started = _stops
     limits = limits_module.current()
     deadline = Deadline(limits.file_seconds, errors.FileTimeout, f"{path.name}: ")
     source = ingest.open_document(path, limits=limits)
@@ -54,6 +75,8 @@ def read_pages_now(path: Path) -> list[records.Page]:
     reading: dict[int, Future] = {}
     try:
         for page_input in source.pages():
+            if _stops != started:
+                raise errors.ReadingStopped(name)
             deadline.remaining()
             if page_input.text is not None:
                 pages[page_input.number] = make_page(page_input.number, page_input.text,
@@ -61,7 +84,8 @@ def read_pages_now(path: Path) -> list[records.Page]:
                 page_done()
                 continue
             _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
-            future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image, limits, deadline)
+            future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image, limits, deadline,
+                                      started)
             future.add_done_callback(page_done)
             reading[page_input.number] = future
         for number, future in reading.items():
@@ -105,6 +129,7 @@ class Prefetch:
 
     def _run(self) -> None:
         engine = store.get_engine()
+        producer = provenance.producer()
         starter = ThreadPoolExecutor(WORKERS, thread_name_prefix="prefetch")
         running: list[Future] = []
         for raw_path in self.paths:
@@ -114,7 +139,8 @@ class Prefetch:
                 break
             try:
                 sha = inbox.file_sha256(Path(raw_path))
-                if sha in self._started or (not self.force and store.is_stored(engine, sha)):
+                if sha in self._started or (not self.force
+                                            and store.is_stored(engine, sha, producer)):
                     continue
                 check_file(Path(raw_path))
             except Exception:  # noqa: BLE001 - the flow meets the same error and reports it
@@ -122,6 +148,7 @@ class Prefetch:
             with self._lock:
                 if self.stopped.is_set():
                     break
-                self._started[sha] = starter.submit(read_pages_now, Path(raw_path))
+                self._started[sha] = starter.submit(read_cached, Path(raw_path), sha,
+                                                    refresh=self.force)
                 running.append(self._started[sha])
         starter.shutdown(wait=False)

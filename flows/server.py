@@ -9,11 +9,16 @@ Creating Prefect's SQLite database (its migrations) costs a new server about 5 s
 first one made on a machine is kept as a template in the user's cache folder and copied into
 every new data folder, so only the first data folder of a machine pays it (`make setup` pays
 it at install time).
+
+The server dies with the process that started it, however that process ends (SIGKILL
+included: the kernel signals it, PR_SET_PDEATHSIG), and a long-running watcher restarts it on
+the same port when it went away (`ensure_running`).
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
 import importlib.metadata
 import importlib.util
 import os
@@ -28,7 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from pipeline import errors
+from pipeline import errors, faults
 
 # Services of the ephemeral server that a one-command server has no use for: automations,
 # event storage for the UI, and live event/log streams to UI clients.
@@ -42,12 +47,15 @@ _DATABASE_URL_SETTINGS = ("PREFECT_API_DATABASE_CONNECTION_URL",
                           "PREFECT_SERVER_DATABASE_CONNECTION_URL")
 
 
+def _prefect_home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+
+
 def prefect_database() -> Path | None:
     """Prefect's own SQLite file for this PREFECT_HOME; None when a database URL is configured."""
     if any(os.environ.get(name) for name in _DATABASE_URL_SETTINGS):
         return None
-    home = os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect")
-    return Path(home) / "prefect.db"
+    return _prefect_home() / "prefect.db"
 
 
 def database_template() -> Path:
@@ -57,10 +65,19 @@ def database_template() -> Path:
 
 
 def _copy_template(database: Path) -> None:
+    """Copy the template into place atomically: two processes starting together on a new data
+    folder never open a half-copied database (the second one's copy is simply dropped)."""
     template = database_template()
     if template.exists():
         database.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, database)
+        partial = database.with_name(f".{database.name}.{os.getpid()}.tmp")
+        shutil.copyfile(template, partial)
+        try:
+            os.link(partial, database)  # fails if another process put its copy there first
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 def _save_template(database: Path) -> None:
@@ -79,6 +96,29 @@ def _save_template(database: Path) -> None:
     os.replace(partial, template)  # atomic: another process never sees half a template
 
 
+# Runs uvicorn in the child after asking the kernel to send it SIGTERM when its parent dies
+# (Linux prctl PR_SET_PDEATHSIG); a parent already gone by then means exit at once.
+_LAUNCHER = """
+import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(os.environ.get("PLANS_SERVER_PARENT", os.getppid())):
+    sys.exit(0)
+sys.argv[0] = "uvicorn"
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
+
+
+def _lock(path: Path):
+    """An exclusive file lock (the open file; closing it releases the lock); waits for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a")  # noqa: SIM115 - closed by the caller
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -92,14 +132,14 @@ class TemporaryServer:
         self.ready = threading.Event()
         self.process: subprocess.Popen | None = None
         self.error: str | None = None
+        self.port = 0
         self.url = ""
         self.new_database: Path | None = None  # a database this server creates from nothing
+        self._creating = None  # the lock held while it does
 
-    def start(self) -> TemporaryServer:
-        spec = importlib.util.find_spec("prefect")
-        app_dir = Path(spec.submodule_search_locations[0]).parent
-        port = _free_port()
-        self.url = f"http://127.0.0.1:{port}/api"
+    def start(self, port: int | None = None) -> TemporaryServer:
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
         database = prefect_database()
         if database is not None and not database.exists():
             try:
@@ -107,19 +147,66 @@ class TemporaryServer:
             except OSError:
                 pass  # no template: the server migrates a new database itself
             if not database.exists():
-                self.new_database = database
-        env = {**QUIET_SERVICES, **os.environ, "PREFECT_UI_ENABLED": "0",
-               "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "error", "--lifespan", "on"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+                # one server at a time migrates a new database: others wait until it is ready
+                self._creating = _lock(database.with_name(database.name + ".create.lock"))
+                if not database.exists():
+                    self.new_database = database
+        self._spawn()
         os.environ["PREFECT_API_URL"] = self.url
         atexit.register(self.stop)
         threading.Thread(target=self._wait_healthy, name="prefect-server", daemon=True).start()
         return self
+
+    def _spawn(self) -> None:
+        spec = importlib.util.find_spec("prefect")
+        app_dir = Path(spec.submodule_search_locations[0]).parent
+        env = {**QUIET_SERVICES, **os.environ, "PREFECT_UI_ENABLED": "0",
+               "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+               "PLANS_SERVER_PARENT": str(os.getpid())}
+        # its messages go to a file: a pipe nobody reads would stall a long-running server
+        self.log_path = _prefect_home() / "server.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCHER, "--app-dir", str(app_dir), "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
+                 str(self.port), "--log-level", "error", "--lifespan", "on"],
+                env=env, stdout=subprocess.DEVNULL, stderr=log,
+            )
+
+    def log_tail(self, size: int = 500) -> str:
+        try:
+            return self.log_path.read_bytes()[-size:].decode(errors="replace")
+        except (OSError, AttributeError):
+            return ""
+
+    def healthy(self, timeout: float = 5.0) -> bool:
+        """Whether the server process runs and answers its health check."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=timeout) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def ensure_running(self) -> bool:
+        """Restart the server on the same port if it went away; True when it was restarted.
+
+        Raises OrchestratorGone when it cannot be started again (a supervisor should then
+        restart the whole watcher).
+        """
+        if self.healthy() or (self.process is not None and self.process.poll() is None
+                              and self.healthy(timeout=15.0)):
+            return False
+        self.stop()
+        self.ready.clear()
+        self.error = None
+        self._spawn()
+        self._wait_healthy(timeout=90.0)
+        if self.error:
+            raise errors.OrchestratorGone(self.error[-300:])
+        return True
 
     def _wait_healthy(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
@@ -131,20 +218,25 @@ class TemporaryServer:
             except OSError:
                 time.sleep(0.1)
         else:
-            tail = self.process.stderr.read().decode(errors="replace")[-500:] \
-                if self.process.poll() is not None else "timed out"
-            self.error = tail
+            self.error = self.log_tail() if self.process.poll() is not None else "timed out"
+            self.error = self.error or f"exit code {self.process.poll()}"
         if self.new_database is not None and not self.error:
             try:
                 _save_template(self.new_database)  # before any run is recorded in it
             except (OSError, sqlite3.Error):
                 pass  # a cache folder we cannot write only costs the next data folder time
+        if self._creating is not None:
+            self._creating.close()  # the database is made: servers waiting for it go on
+            self._creating = None
         self.ready.set()
 
     def wait(self) -> None:
         """Block until the server answers; a server that cannot start is a clear error."""
         self.ready.wait()
-        if self.error:
+        if self.error:  # a full or read-only disk under Prefect's database is said as such
+            fault = faults.environment_fault(RuntimeError(self.error), _prefect_home())
+            if fault is not None:
+                raise fault
             raise errors.PlanError(self.error, vi="Không khởi động được máy chủ Prefect tạm thời.",
                                    en="Prefect's temporary API server did not start.")
 

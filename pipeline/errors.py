@@ -13,6 +13,9 @@ class PlanError(Exception):
     code = "error"
     vi = "Đã xảy ra lỗi."
     en = "An error occurred."
+    # False for failures of the machine (database busy, disk full ...): the file is not set
+    # aside, it waits in the inbox (or where it was) for the next try
+    blames_file = True
 
     def __init__(self, detail: str = "", *, vi: str | None = None, en: str | None = None):
         self.detail = detail
@@ -175,6 +178,7 @@ class DatabaseUnreachable(PlanError):
     exit_code = 4
     vi = "Không kết nối được cơ sở dữ liệu; hãy kiểm tra biến PLANS_DB_URL."
     en = "Cannot reach the database; check PLANS_DB_URL."
+    blames_file = False
 
 
 class SchemaOutdated(PlanError):
@@ -211,3 +215,86 @@ class EmptyQuery(PlanError):
     exit_code = 2
     vi = "Hãy nhập từ hoặc cụm từ cần tìm (chữ hoặc số)."
     en = "Type a word or phrase to search for (letters or digits)."
+
+
+class FileVanished(PlanError):
+    code = "file_vanished"
+    vi = "Tệp đã bị xóa hoặc di chuyển trong khi đang xử lý; hãy chép lại tệp vào thư mục nhận."
+    en = "The file was deleted or moved while it was being processed; copy it into the inbox again."
+
+
+class EnvironmentFault(PlanError):
+    """A failure of the machine, not of the file: nothing is set aside, the file is tried again."""
+
+    blames_file = False
+
+
+class ReadingStopped(EnvironmentFault):
+    code = "reading_stopped"
+    vi = "Đã dừng đọc tệp vì chương trình đang dừng; tệp sẽ được xử lý ở lần chạy sau."
+    en = "Reading was stopped because the program is stopping; the file is processed next time."
+
+
+class FileChanged(EnvironmentFault):
+    code = "file_changed"
+    vi = ("Tệp thay đổi trong khi đang được đọc (có lẽ vẫn đang được chép vào); tệp sẽ được xử lý "
+          "lại khi không còn thay đổi.")
+    en = ("The file changed while it was being read (still being copied in?); it is processed "
+          "again once it stops changing.")
+
+
+class WatcherStuck(EnvironmentFault):
+    code = "watcher_stuck"
+    exit_code = 11
+    vi = "Trình theo dõi thư mục lỗi nhiều vòng liên tiếp; chương trình dừng để được khởi động lại."
+    en = "The inbox watcher failed several rounds in a row; stopping so that it can be restarted."
+
+
+class MigrationFailed(EnvironmentFault):
+    code = "migration_failed"
+    exit_code = 6
+    vi = ("Không tạo hoặc nâng cấp được lược đồ cơ sở dữ liệu; chạy lại 'plans migrate --debug' "
+          "để xem lỗi, dữ liệu đã lưu không bị thay đổi.")
+    en = ("Creating or upgrading the database schema failed; rerun 'plans migrate --debug' to see "
+          "why (stored data was not changed).")
+
+
+class DatabaseBusy(EnvironmentFault):
+    code = "database_busy"
+    exit_code = 7
+    vi = ("Cơ sở dữ liệu đang bị một chương trình khác khóa quá lâu; tệp không có lỗi và sẽ được "
+          "thử lại (tăng PLANS_DB_LOCK_WAIT để chờ lâu hơn).")
+    en = ("The database is locked by another program for too long; the file is fine and will be "
+          "tried again (raise PLANS_DB_LOCK_WAIT to wait longer).")
+
+
+class StorageFull(EnvironmentFault):
+    code = "storage_full"
+    exit_code = 8
+    vi = "Ổ đĩa của thư mục dữ liệu đã đầy; hãy giải phóng chỗ trống rồi chạy lại."
+    en = "The data folder's disk is full; free some space and run again."
+
+
+class DataFolderReadOnly(EnvironmentFault):
+    code = "read_only"
+    exit_code = 9
+    vi = "Thư mục dữ liệu hoặc cơ sở dữ liệu chỉ cho phép đọc; hãy cấp quyền ghi rồi chạy lại."
+    en = "The data folder or database is read-only; make it writable and run again."
+
+
+class DatabaseCorrupt(EnvironmentFault):
+    code = "database_corrupt"
+    exit_code = 4
+    vi = ("Tệp cơ sở dữ liệu bị hỏng; hãy khôi phục bản sao lưu, hoặc chuyển nó sang chỗ khác "
+          "rồi xử lý lại các tệp kế hoạch.")
+    en = ("The database file is damaged; restore a backup, or move it aside and process the "
+          "plans again.")
+
+
+class OrchestratorGone(EnvironmentFault):
+    code = "orchestrator_gone"
+    exit_code = 10
+    vi = ("Mất kết nối tới máy chủ Prefect và không khởi động lại được; chương trình dừng để "
+          "trình giám sát khởi động lại.")
+    en = ("Prefect's API server went away and could not be restarted; stopping so that a "
+          "supervisor can restart the watcher.")

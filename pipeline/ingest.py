@@ -497,7 +497,7 @@ def open_document(path: Path, *, limits: Limits | None = None) -> DocumentSource
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise errors.CorruptFile(f"{path.name}: file not found") from exc
+        raise errors.FileVanished(path.name) from exc
     if size == 0:
         raise errors.EmptyFile(path.name)
     limits_module.check_file_size(path.name, size, limits)

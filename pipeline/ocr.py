@@ -406,3 +406,23 @@ def _core_height(histogram: np.ndarray, min_lines: int = 5) -> float | None:
     runs = edges[1::2] - edges[::2]
     runs = runs[runs >= 2]  # a single row is a rule or a speck, not a line of text
     return float(np.median(runs)) if runs.size >= min_lines else None
+
+
+def engine_identity(lang: str = "vie") -> dict:
+    """Tesseract's version and where its language data lives, as the page cache key needs them.
+
+    The language files themselves are hashed by pipeline.provenance; None values when Tesseract
+    is not installed (reading a scan then fails with OcrEngineMissing anyway).
+    """
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        listing = subprocess.run([pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+                                 capture_output=True, text=True, timeout=30).stdout
+    except (pytesseract.TesseractNotFoundError, OSError, subprocess.SubprocessError):
+        return {"version": None, "tessdata": None, "languages": []}
+    found = re.search(r'"([^"]+)"', listing.splitlines()[0]) if listing else None
+    tessdata = Path(found.group(1)) if found else None
+    files = [tessdata / f"{code}.traineddata" for code in [*lang.split("+"), "osd"]] \
+        if tessdata else []
+    return {"version": version, "tessdata": str(tessdata) if tessdata else None,
+            "languages": [str(f) for f in files if f.is_file()]}

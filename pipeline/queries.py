@@ -27,7 +27,7 @@ _DOCUMENT_FIELDS = (
     "id", "sha256", "received_at", "status", "doc_type", "number", "issue_date",
     "issue_date_text", "place", "issuer", "admin_level", "locality", "district", "province",
     "period_start", "period_end", "is_draft", "signer", "signer_title", "title", "text_mode",
-    "ocr_confidence", "page_count", "pipeline_version",
+    "ocr_confidence", "page_count", "pipeline_version", "producer",
 )
 _GROUNDING_FIELDS = (
     "page", "char_start", "char_end", "quote", "raw_char_start", "raw_char_end", "confidence",
@@ -53,6 +53,20 @@ def query_documents(session: Session) -> list[dict]:
             row[key] = counts.get(doc.id, {}).get(key, 0)
         out.append(row)
     return out
+
+
+def outdated_documents(session: Session, producer: str) -> list[DocumentRow]:
+    """Documents made by another pipeline than `producer` (an older one, as a rule)."""
+    stmt = select(DocumentRow).where(or_(DocumentRow.producer.is_(None),
+                                         DocumentRow.producer != producer))
+    return list(session.scalars(stmt.order_by(DocumentRow.id)))
+
+
+def document_places(session: Session) -> list[dict]:
+    """Every document's id and place facts: what the cross-document audit matches on."""
+    stmt = select(DocumentRow.id, DocumentRow.admin_level, DocumentRow.locality,
+                  DocumentRow.district, DocumentRow.province)
+    return [dict(row._mapping) for row in session.execute(stmt)]
 
 
 def find_document(session: Session, id_or_name: str | int) -> DocumentRow:
@@ -151,8 +165,10 @@ def _agency(model, agency: str):
 
 
 def query_targets(session: Session, *, document=None, locality=None, indicator=None,
-                  dimension=None, year=None) -> list[dict]:
+                  dimension=None, year=None, document_ids=None) -> list[dict]:
     where = _document_filter(document)
+    if document_ids is not None:
+        where.append(TargetRow.document_id.in_(list(document_ids)))
     if locality:
         where.append(place_named(locality, TargetRow))
     if indicator:

@@ -323,15 +323,24 @@ class _Decoder:
 
 
 _DECODERS: dict[int, tuple[RestoreModel, _Decoder]] = {}
+# Entries cached per decoder before its caches start over: garbled OCR brings endless new words
+# and a watcher runs for weeks. Measured ~2.8 KB an entry (80 candidates of garbled words), so
+# at most ~110 MB; a plan has a few thousand distinct words, so the caches still serve it whole.
+MAX_CACHED_WORDS = 40_000
 
 
 def _decoder(model: RestoreModel) -> _Decoder:
-    """One decoder (and its candidate caches) per loaded model."""
+    """One decoder (and its candidate caches, bounded) per loaded model."""
     hit = _DECODERS.get(id(model))
     if hit is None or hit[0] is not model:
         hit = (model, _Decoder(model))
         _DECODERS[id(model)] = hit
-    return hit[1]
+    decoder = hit[1]
+    caches = (decoder.garble_cache, decoder.stripped_cache, decoder.best_cost, decoder.kinds)
+    if sum(len(c) for c in caches) > MAX_CACHED_WORDS:
+        for cache in caches:
+            cache.clear()
+    return decoder
 
 
 def _fits(word: str, model: RestoreModel) -> bool:

@@ -6,12 +6,10 @@ Reading the records back is pipeline/queries.py's.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import json
+from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from sqlalchemy import (
     JSON,
@@ -23,22 +21,28 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    create_engine,
     delete,
-    event,
-    inspect,
+    func,
     select,
-    text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from pipeline import errors, records, units
+from pipeline import provenance, records, units
+from pipeline.database import (  # noqa: F401 - the store's public face: callers use store.X
+    SCHEMA_REVISION,
+    data_home,
+    database_url,
+    get_engine,
+    migrate,
+    read_session,
+    schema_revision,
+    session_scope,
+    write,
+)
+from pipeline.provenance import PIPELINE_VERSION  # noqa: F401 - callers name it store.X
 from pipeline.sentences import page_sentences
 from pipeline.text import fold
-
-PIPELINE_VERSION = "0.1.0"
 
 
 class Base(DeclarativeBase):
@@ -78,6 +82,10 @@ class DocumentRow(Base):
     unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
     official_unit: Mapped[dict | None] = mapped_column(JSON)  # `unit_code` in JSON (units.py)
     successor: Mapped[list | None] = mapped_column(JSON)
+    # what made this version of the document (pipeline.provenance); NULL: an older pipeline
+    producer: Mapped[str | None] = mapped_column(String(16))
+    producer_detail: Mapped[dict | None] = mapped_column(JSON)
+    source_path: Mapped[str | None] = mapped_column(Text)  # where the file was when processed
 
     pages: Mapped[list[PageRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="PageRow.number"
@@ -223,126 +231,6 @@ class FindingRow(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-# --- engine and sessions -------------------------------------------------------------------
-
-
-def data_home() -> Path:
-    """The data folder: $PLANS_HOME or ./data."""
-    return Path(os.environ.get("PLANS_HOME") or "data").resolve()
-
-
-def database_url() -> str:
-    return os.environ.get("PLANS_DB_URL") or f"sqlite:///{data_home() / 'plans.db'}"
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL and a busy timeout, so a reader or a second writer waits instead of failing."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _sqlite_reader_pragmas(dbapi_connection, _record) -> None:
-    """A reader waits for writers and may not write, whatever a bug asks of it."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA query_only=ON")
-    cursor.close()
-
-
-_ENGINES: dict[tuple[str, bool], Engine] = {}
-
-
-def get_engine(url: str | None = None, *, readonly: bool = False) -> Engine:
-    """An engine on the migrated database; one per URL, mode and process.
-
-    `readonly`: the web app's engine. It never migrates, opens SQLite with mode=ro and runs
-    every PostgreSQL transaction read-only; a database whose schema is missing or behind
-    raises SchemaOutdated.
-    """
-    url = url or database_url()
-    if (url, readonly) in _ENGINES:
-        return _ENGINES[(url, readonly)]
-    engine = _reader(url) if readonly else _writer(url)
-    try:
-        revision = schema_revision(engine) if readonly else migrate(engine)
-    except OperationalError as exc:
-        if readonly and engine.dialect.name == "sqlite":
-            raise errors.SchemaOutdated(str(exc.orig)) from exc
-        raise errors.DatabaseUnreachable(str(exc.orig)) from exc
-    if revision != SCHEMA_REVISION:
-        raise errors.SchemaOutdated(f"schema {revision or 'none'}, this program needs {SCHEMA_REVISION}")
-    _ENGINES[(url, readonly)] = engine
-    return engine
-
-
-def _writer(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _reader(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if not path.is_file():
-            raise errors.SchemaOutdated(f"{path}: no database yet")
-        engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-        event.listen(engine, "connect", _sqlite_reader_pragmas)
-        return engine
-    if url.startswith("postgresql"):
-        return create_engine(url, connect_args={"options": "-c default_transaction_read_only=on"})
-    return create_engine(url)
-
-
-SCHEMA_REVISION = "0002"  # the newest revision in pipeline/migrations (a test keeps them equal)
-
-
-def migrate(engine: Engine) -> str | None:
-    """Bring the schema to the newest Alembic revision; returns the revision it is at."""
-    if schema_revision(engine) == SCHEMA_REVISION:
-        return SCHEMA_REVISION
-    from alembic import command  # loaded only when a migration is due
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    return schema_revision(engine)
-
-
-def schema_revision(engine: Engine) -> str | None:
-    """The Alembic revision the database is at; None for a new database."""
-    if not inspect(engine).has_table("alembic_version"):
-        return None
-    with engine.connect() as connection:
-        return connection.execute(text("select version_num from alembic_version")).scalar()
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
-
-
-@contextmanager
-def read_session(engine: Engine) -> Iterator[Session]:
-    """A session that only reads: whatever happens in it is rolled back, never committed."""
-    with Session(engine) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -371,14 +259,19 @@ def _jsonable(value):
     return value
 
 
-def is_stored(engine: Engine, sha256: str, pipeline_version: str = PIPELINE_VERSION) -> bool:
-    """True when this exact file was already processed by this pipeline version."""
+def is_stored(engine: Engine, sha256: str, producer: str | None = None) -> bool:
+    """True when this exact file is stored, made by this pipeline (`producer`, default: now)."""
     with Session(engine) as session:
-        row = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
-        return row is not None and row.pipeline_version == pipeline_version
+        row = session.scalar(select(DocumentRow.producer).where(DocumentRow.sha256 == sha256))
+    return row is not None and row == (producer or provenance.producer())
 
 
-def save_document(
+def save_document(engine: Engine, **document) -> int:
+    """Store a document and everything derived from it in one transaction; returns its id."""
+    return store_document(engine, **document)[0]
+
+
+def store_document(
     engine: Engine,
     *,
     sha256: str,
@@ -387,77 +280,142 @@ def save_document(
     extraction: records.Extraction | None,
     findings: list[records.Finding],
     status: str = "processed",
-    pipeline_version: str = PIPELINE_VERSION,
-) -> int:
-    """Store a document and everything derived from it in one transaction; returns its id.
+    force: bool = True,
+    source_path: str | None = None,
+) -> tuple[int, str]:
+    """Store a document in one transaction; returns (id, "created" | "updated" | "unchanged").
 
-    A document already stored under the same SHA-256 is replaced whole (keeping received_at).
+    A document already stored under the same SHA-256 keeps its id, file name and received_at:
+    it is updated in place, and every record equal to one stored before keeps its id, so links
+    into the web app and exports survive re-processing. Unless `force`, a document already made
+    by this pipeline is left as it is ("unchanged": a second process storing the same bytes).
+    Waits for other writers (database.write).
     """
+    detail = provenance.producer_detail()
+    made_by = provenance.producer(detail)
     facts = extraction.facts if extraction else records.DocumentFacts()
     place, target_places = units.record_places(facts, extraction.targets if extraction else [])
-    with session_scope(engine) as session:
-        old = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
-        received_at = old.received_at if old else datetime.now(UTC).replace(tzinfo=None)
-        if old is not None:
-            session.delete(old)
-            session.flush()
-        ocr_conf = [p.confidence for p in pages if p.confidence is not None]
-        modes = [p.text_mode for p in pages]
-        doc = DocumentRow(
-            sha256=sha256, file_name=file_name, received_at=received_at, status=status,
-            doc_type=facts.doc_type, number=facts.number, issue_date=facts.issue_date,
-            issue_date_text=facts.issue_date_text, issue_year=facts.issue_year,
-            issue_month=facts.issue_month, place=facts.place, issuer=facts.issuer,
-            admin_level=facts.admin_level, locality=facts.locality, district=facts.district,
-            province=facts.province, period_start=facts.period_start,
-            period_end=facts.period_end, is_draft=facts.is_draft, signer=facts.signer,
-            signer_title=facts.signer_title, title=facts.title,
-            text_mode=max(set(modes), key=modes.count) if modes else None,
-            ocr_confidence=sum(ocr_conf) / len(ocr_conf) if ocr_conf else None,
-            pipeline_version=pipeline_version, page_count=len(pages), **place.columns,
-        )
-        doc.pages = [
-            PageRow(number=p.number, raw_text=p.raw_text, text=p.text, source=p.source,
-                    confidence=p.confidence, text_mode=p.text_mode,
-                    offsets=[list(o) for o in p.offsets], restore_confidence=p.restore_confidence)
-            for p in pages
-        ]
-        doc.sentences = [SentenceRow(**vars(s)) for p in pages for s in page_sentences(p)]
-        doc.references = [
-            ReferenceRow(kind=r.kind, number=r.number, date=r.date, issuer=r.issuer,
-                         **(_reference_grounding(r.grounding)))
-            for r in facts.references
-        ]
-        if extraction:
-            doc.targets = [
-                TargetRow(indicator=t.indicator, dimension=t.dimension, subject=t.subject,
-                          comparator=t.comparator, value=t.value, value_max=t.value_max,
-                          baseline=t.baseline, unit=t.unit, year=t.year, locality=t.locality,
-                          confidence=t.confidence, **_grounding_columns(t.grounding),
-                          **target_place.columns)
-                for t, target_place in zip(extraction.targets, target_places, strict=True)
-            ]
-            doc.responsibilities = [
-                ResponsibilityRow(agency=r.agency, agency_code=r.agency_code, role=r.role,
-                                  task=r.task, projects=list(r.projects), confidence=r.confidence,
-                                  agency_key=fold(r.agency),
-                                  **_grounding_columns(r.grounding))
-                for r in extraction.responsibilities
-            ]
-            doc.deadlines = [
-                DeadlineRow(kind=d.kind, due_date=d.due_date, period=d.period,
-                            recurrence=d.recurrence, agency=d.agency, task=d.task,
-                            agency_key=fold(d.agency) if d.agency else None,
-                            confidence=d.confidence, **_grounding_columns(d.grounding))
-                for d in extraction.deadlines
-            ]
-        session.add(doc)
+
+    def work(session: Session) -> tuple[int, str]:
+        doc = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
+        if doc is not None and not force and doc.producer == made_by:
+            return doc.id, "unchanged"
+        action = "updated" if doc is not None else "created"
+        if doc is None:
+            doc = DocumentRow(sha256=sha256, file_name=file_name,
+                              received_at=datetime.now(UTC).replace(tzinfo=None))
+            session.add(doc)
+        _fill_document(doc, pages, extraction, status=status, producer=made_by, detail=detail,
+                       source_path=source_path, place=place.columns)
+        if doc.id is not None:  # its place names point at targets that may go: renamed below
+            session.execute(delete(PlaceNameRow).where(PlaceNameRow.document_id == doc.id))
+            session.expire(doc, ["place_names"])
+        for name, rows in _child_rows(pages, extraction, target_places).items():
+            setattr(doc, name, _keep_equal_rows(getattr(doc, name), rows))
         session.flush()
-        session.add_all(_finding_row(f, doc.id) for f in findings)
-        session.add_all(PlaceNameRow(document_id=doc.id, target_id=row.id if row else None, key=key)
-                        for row, p in [(None, place), *zip(doc.targets, target_places, strict=True)]
-                        for key in p.names)
-        return doc.id
+        fresh = [_finding_row(f, doc.id) for f in findings]
+        doc.findings = _keep_equal_rows(doc.findings, fresh)
+        doc.place_names = [PlaceNameRow(target_id=row.id if row else None, key=key)
+                           for row, p in [(None, place), *zip(doc.targets, target_places,
+                                                              strict=True)]
+                           for key in sorted(p.names)]
+        session.flush()
+        return doc.id, action
+
+    return write(engine, work)
+
+
+def _fill_document(doc: DocumentRow, pages: list[records.Page],
+                   extraction: records.Extraction | None, **fields) -> None:
+    facts = extraction.facts if extraction else records.DocumentFacts()
+    ocr_conf = [p.confidence for p in pages if p.confidence is not None]
+    modes = [p.text_mode for p in pages]
+    for name in ("doc_type", "number", "issue_date", "issue_date_text", "issue_year",
+                 "issue_month", "place", "issuer", "admin_level", "locality", "district",
+                 "province", "period_start", "period_end", "is_draft", "signer", "signer_title",
+                 "title"):
+        setattr(doc, name, getattr(facts, name))
+    doc.text_mode = max(set(modes), key=modes.count) if modes else None
+    doc.ocr_confidence = sum(ocr_conf) / len(ocr_conf) if ocr_conf else None
+    doc.pipeline_version, doc.page_count = provenance.PIPELINE_VERSION, len(pages)
+    doc.status, doc.producer, doc.producer_detail = fields["status"], fields["producer"], \
+        fields["detail"]
+    doc.source_path = fields["source_path"] or doc.source_path
+    for name, value in fields["place"].items():
+        setattr(doc, name, value)
+
+
+def _child_rows(pages: list[records.Page], extraction: records.Extraction | None,
+                target_places: list[units.RecordPlace]) -> dict:
+    """The rows of a document's pages, sentences and records, unsaved."""
+    facts = extraction.facts if extraction else records.DocumentFacts()
+    rows = {
+        "pages": [PageRow(number=p.number, raw_text=p.raw_text, text=p.text, source=p.source,
+                          confidence=p.confidence, text_mode=p.text_mode,
+                          offsets=[list(o) for o in p.offsets],
+                          restore_confidence=p.restore_confidence) for p in pages],
+        "sentences": [SentenceRow(**vars(s)) for p in pages for s in page_sentences(p)],
+        "references": [ReferenceRow(kind=r.kind, number=r.number, date=r.date, issuer=r.issuer,
+                                    **(_reference_grounding(r.grounding)))
+                       for r in facts.references],
+        "targets": [], "responsibilities": [], "deadlines": [],
+    }
+    if extraction:
+        rows["targets"] = [
+            TargetRow(indicator=t.indicator, dimension=t.dimension, subject=t.subject,
+                      comparator=t.comparator, value=t.value, value_max=t.value_max,
+                      baseline=t.baseline, unit=t.unit, year=t.year, locality=t.locality,
+                      confidence=t.confidence, **_grounding_columns(t.grounding),
+                      **target_place.columns)
+            for t, target_place in zip(extraction.targets, target_places, strict=True)]
+        rows["responsibilities"] = [
+            ResponsibilityRow(agency=r.agency, agency_code=r.agency_code, role=r.role,
+                              task=r.task, projects=list(r.projects), confidence=r.confidence,
+                              agency_key=fold(r.agency), **_grounding_columns(r.grounding))
+            for r in extraction.responsibilities]
+        rows["deadlines"] = [
+            DeadlineRow(kind=d.kind, due_date=d.due_date, period=d.period,
+                        recurrence=d.recurrence, agency=d.agency, task=d.task,
+                        agency_key=fold(d.agency) if d.agency else None,
+                        confidence=d.confidence, **_grounding_columns(d.grounding))
+            for d in extraction.deadlines]
+    return rows
+
+
+def _content(row) -> str:
+    """A row's values apart from its ids, comparable between a stored row and an unsaved one."""
+    values = [getattr(row, c.key) for c in row.__table__.columns
+              if c.key not in ("id", "document_id")]
+    return json.dumps(values, sort_keys=True, default=str)
+
+
+def _keep_equal_rows(stored: list, fresh: list) -> list:
+    """The fresh rows, each replaced by an equal stored row when there is one (its id kept)."""
+    waiting: dict[str, list] = defaultdict(list)
+    for row in stored:
+        waiting[_content(row)].append(row)
+    return [waiting[key].pop(0) if waiting.get(key) else row
+            for row, key in ((row, _content(row)) for row in fresh)]
+
+
+def record_source(engine: Engine, sha256: str, path: str) -> None:
+    """Remember where a stored file now lives (processed/), for `plans reprocess`."""
+    def work(session: Session) -> None:
+        doc = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
+        if doc is not None:
+            doc.source_path = path
+
+    write(engine, work)
+
+
+def delete_document(engine: Engine, document_id: int) -> None:
+    """Remove a document and everything derived from it (a file that changed while read)."""
+    def work(session: Session) -> None:
+        doc = session.get(DocumentRow, document_id)
+        if doc is not None:
+            session.delete(doc)
+
+    write(engine, work)
 
 
 def _reference_grounding(g: records.Grounding | None) -> dict:
@@ -471,6 +429,29 @@ def replace_cross_findings(session: Session, findings: list[records.Finding], ki
     session.execute(
         delete(FindingRow).where(FindingRow.document_id.is_(None), FindingRow.kind.in_(kinds))
     )
+    session.add_all(_finding_row(f, None) for f in findings)
+
+
+def lock_cross_findings(session: Session) -> None:
+    """Make refreshes of the cross-document findings take turns (two batches finishing at once
+    on PostgreSQL would otherwise both replace the same findings and store them twice; SQLite's
+    write transactions already take turns)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(0x706C616E7378)))
+
+
+def cross_findings(session: Session, kinds: set[str]) -> list[tuple[int, dict]]:
+    """(id, detail) of the stored cross-document findings of these kinds."""
+    stmt = select(FindingRow.id, FindingRow.detail).where(FindingRow.document_id.is_(None),
+                                                          FindingRow.kind.in_(kinds))
+    return [(row.id, row.detail or {}) for row in session.execute(stmt)]
+
+
+def replace_some_cross_findings(session: Session, stale: list[int],
+                                findings: list[records.Finding]) -> None:
+    """Delete the cross-document findings `stale` (ids) and add `findings` in their place."""
+    for start in range(0, len(stale), 500):
+        session.execute(delete(FindingRow).where(FindingRow.id.in_(stale[start:start + 500])))
     session.add_all(_finding_row(f, None) for f in findings)
 
 

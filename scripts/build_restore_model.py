@@ -30,6 +30,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from real_split import BLIND_DOCUMENTS, SEEN_DOCUMENTS, SPLIT_LINES  # noqa: E402
 
 from pipeline.restore_model import (  # noqa: E402
     BOS,
@@ -199,9 +202,10 @@ class RealText:
 
 
 def real_texts() -> list[RealText]:
-    """The real document beginnings and target lines whose accents are intact, in a fixed order;
-    none when ../shared/real is absent. Read through pipeline.ingest.decode_text, the reading
-    every page gets before restoration (NFC, letters of old fonts, literal line ends)."""
+    """The real document beginnings and target lines known at the split (bench/real_split.py)
+    whose accents are intact, in a fixed order; none when ../shared/real is absent. Material
+    added later stays out, so the model does not change with it and it stays blind. Read through
+    pipeline.ingest.decode_text, as every page is before restoration."""
     from pipeline.ingest import decode_text
 
     gold_path = REAL / "gold.json"
@@ -210,12 +214,12 @@ def real_texts() -> list[RealText]:
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     out = []
     for path in sorted(REAL.glob("*.txt")):
-        if path.name != "target_sentences.txt":
+        if path.name in SEEN_DOCUMENTS | BLIND_DOCUMENTS:
             out.append(RealText(gold["urls"].get(path.name) or path.name, path.name,
                                 decode_text(path.read_bytes())))
     lines = (REAL / "target_sentences.txt").read_text(encoding="utf-8").split("\n")
     for number, line in enumerate(lines, 1):
-        if line.strip():
+        if line.strip() and number <= SPLIT_LINES:
             out.append(RealText(gold["target_line_urls"].get(str(number)) or f"line {number}",
                                 f"line {number}", decode_text(line.encode("utf-8"))))
     return [t for t in out if accents_intact(t.text)]

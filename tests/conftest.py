@@ -23,6 +23,9 @@ os.environ["PLANS_HOME"] = str(_RUN_HOME)
 os.environ["PREFECT_HOME"] = str(_RUN_HOME / "prefect")
 os.environ.pop("PLANS_DB_URL", None)
 os.environ.setdefault("PLANS_WORKERS", "2")
+# Files the tests write are complete at once: a short settle window keeps rounds fast (the tests
+# of slow writers set the window they mean).
+os.environ["PLANS_SETTLE_SECONDS"] = "0.5"
 
 
 @pytest.fixture
@@ -84,3 +87,22 @@ def postgres_url(postgres_server) -> str:
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}")
     return f"{postgres_server}/{name}"
+
+
+@pytest.fixture
+def mount_tmpfs():
+    """Mount a small tmpfs (another filesystem, a disk that fills up); skips where not permitted."""
+    mounted: list[Path] = []
+
+    def mount(path: Path, size: str = "16m") -> Path:
+        path.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (root needed): {done.stderr.strip()}")
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in reversed(mounted):
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)

@@ -6,7 +6,8 @@ exact quote), so an auditor can open the sentence behind it. Two entry points:
 - `audit_document(pages, extraction)` runs on one document before it is stored (the flow stores
   the findings in the same transaction);
 - `audit_across(session)` compares stored documents with each other (a commune against its
-  district); the flow stores its findings with `store.replace_cross_findings(..., CROSS_KINDS)`.
+  district); the flow refreshes them with `refresh_across(session, changed_ids)`, which
+  recomputes only the communes the changed documents touch.
 
 One module per kind of check: `document` (pages, dimensions, dates, leads), `tables` (total
 rows), `figures` (figures of one sentence), `across` (a commune against its district).
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from pipeline.audit.across import audit_across, weaker_than_parent
+from pipeline.audit.across import CROSS_KINDS, audit_across, refresh_across, weaker_than_parent
 from pipeline.audit.document import (
     deadlines_out_of_range,
     low_confidence_pages,
@@ -29,7 +30,6 @@ from pipeline.records import Extraction, Finding, Page
 
 log = logging.getLogger(__name__)
 
-CROSS_KINDS: set[str] = {"weaker_than_parent"}
 DOCUMENT_KINDS: set[str] = {
     "table_total_mismatch", "inconsistent_numbers", "missing_dimension",
     "deadline_out_of_range", "task_without_lead", "low_confidence_page",
@@ -47,7 +47,7 @@ KIND_LABELS: dict[str, str] = {
 }
 
 __all__ = ["CROSS_KINDS", "DOCUMENT_KINDS", "KIND_LABELS", "audit_across", "audit_document",
-           "weaker_than_parent"]
+           "refresh_across", "weaker_than_parent"]
 
 
 def audit_document(pages: list[Page], extraction: Extraction | None) -> list[Finding]:

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from pipeline import queries
+from pipeline import queries, store
 from pipeline.numbers import format_value
 from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, locality_key
 from pipeline.records import Finding, Grounding
 
+CROSS_KINDS: set[str] = {"weaker_than_parent"}  # the kinds this module writes
 LOWER_IS_BETTER = {"poverty_rate", "poor_households", "near_poor_rate", "near_poor_households",
                    "new_poor_rate", "new_poor_households", "malnutrition_weight",
                    "malnutrition_height", "nutrition"}
@@ -165,3 +166,42 @@ def _compare_with_parent(target: dict, commune_doc: dict, parent: dict,
 def audit_across(session: Session) -> list[Finding]:
     """Cross-document findings over everything stored (they replace those of CROSS_KINDS)."""
     return weaker_than_parent(queries.query_documents(session), queries.query_targets(session))
+
+
+def refresh_across(session: Session, changed: Iterable[int] | None = None) -> int:
+    """Recompute the cross-document findings the `changed` documents touch (all when None).
+
+    A changed commune is compared again with its districts; a changed district with each of
+    its communes; a commune whose finding pointed at a changed district is redone too (the
+    district's facts may have changed). Only the targets of those documents are loaded, so
+    storing one file no longer reloads every stored target. Returns the findings written.
+    """
+    store.lock_cross_findings(session)
+    stored = store.cross_findings(session, CROSS_KINDS)
+    if changed is None:
+        findings = audit_across(session)
+        store.replace_some_cross_findings(session, [i for i, _ in stored], findings)
+        return len(findings)
+    changed = set(changed)
+    places = queries.document_places(session)
+    communes = _communes_touched(places, changed) | {
+        d.get("commune_document_id") for _, d in stored
+        if d.get("district_document_id") in changed or d.get("commune_document_id") in changed}
+    communes.discard(None)
+    districts = {locality_key(p["district"]) for p in places if p["id"] in communes}
+    involved = communes | {p["id"] for p in places
+                           if (p["admin_level"] or "") in DISTRICT_LEVELS and p["locality"]
+                           and locality_key(p["locality"]) in districts}
+    documents = [p for p in places if p["id"] in involved]
+    findings = weaker_than_parent(documents, queries.query_targets(session, document_ids=involved))
+    stale = [i for i, d in stored if d.get("commune_document_id") in communes]
+    store.replace_some_cross_findings(session, stale, findings)
+    return len(findings)
+
+
+def _communes_touched(places: list[dict], changed: set[int]) -> set[int]:
+    """Communes among `changed`, and the communes of the districts among `changed`."""
+    districts = {locality_key(p["locality"]) for p in places if p["id"] in changed
+                 and (p["admin_level"] or "") in DISTRICT_LEVELS and p["locality"]}
+    return {p["id"] for p in places if (p["admin_level"] or "") in COMMUNE_LEVELS
+            and (p["id"] in changed or locality_key(p["district"]) in districts)}
