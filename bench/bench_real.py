@@ -1,7 +1,9 @@
 """Benchmark on real text nobody on the project wrote: ../shared/real (see its README).
 
 Run: .venv/bin/python bench/bench_real.py  -> bench/results/real.md (and printed).
-     --errors prints the errors of the SEEN part only (the blind part is never printed).
+     --errors prints the errors of the SEEN part only; --errors --include-blind prints the
+     blind part's too: do that once, when a blind round is closed (its numbers measured and
+     added to real_split.BLIND_HISTORY), then move what was read to real_split.SEEN_SINCE.
 
 Three measures, each reported for the seen and the blind part of bench/real_split.py:
 - facts of the 31 document beginnings: doc_type, number, issue_date, admin_level, locality,
@@ -33,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from real_split import is_blind_document, is_blind_line  # noqa: E402
+from real_split import BLIND_HISTORY, is_blind_document, is_blind_line  # noqa: E402
 
 from pipeline.extract import extract_document  # noqa: E402
 from pipeline.extract.targets import extract_targets  # noqa: E402
@@ -166,6 +168,8 @@ def restoration(texts: list[str]) -> tuple[int, int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--errors", action="store_true", help="print the seen part's errors")
+    parser.add_argument("--include-blind", action="store_true",
+                        help="with --errors: print the blind part's errors too (it is then seen)")
     parser.add_argument("--seen-only", action="store_true",
                         help="while writing rules: print the seen part's numbers, not the blind's")
     args = parser.parse_args()
@@ -185,9 +189,9 @@ def main() -> None:
         facts[part][1] += len(right)
         wrong = [f for f, ok in right.items() if not ok]
         fact_rows.append((name, part, sum(right.values()), len(right), wrong))
-        if args.errors and part == "seen" and wrong:
+        if args.errors and (part == "seen" or args.include_blind) and wrong:
             got = extract_document(read_pages(data)).facts
-            print(f"FACTS {name}: " + ", ".join(f"{f}: {getattr(got, f)!r} (gold {want.get(f)!r})"
+            print(f"FACTS {part} {name}: " + ", ".join(f"{f}: {getattr(got, f)!r} (gold {want.get(f)!r})"
                                                 for f in wrong))
     lines = (REAL / "target_sentences.txt").read_text(encoding="utf-8").split("\n")
     targets = {p: {"matched": 0, "predicted": 0, "gold": 0, "indicator_right": 0, "results": 0}
@@ -202,8 +206,9 @@ def main() -> None:
         row = score_line(line, golds, nots)
         for key in targets[part]:
             targets[part][key] += row[key]
-        if args.errors and part == "seen" and (row["matched"] < row["gold"] or row["extra"]):
-            print(f"LINE {number}: gold {[(g['value'], g['unit'], g['comparators']) for g in golds]}"
+        if (args.errors and (part == "seen" or args.include_blind)
+                and (row["matched"] < row["gold"] or row["extra"])):
+            print(f"LINE {part} {number}: gold {[(g['value'], g['unit'], g['comparators']) for g in golds]}"
                   f" extra {[(t.indicator, t.comparator, t.value, t.unit) for t in row['extra']]}"
                   f"\n  {line[:300]}")
     restore = {p: restoration(texts[p]) if not args.seen_only or p == "seen" else (0, 0, 0, 0)
@@ -249,6 +254,12 @@ def render(facts, fact_rows, targets, restore, seconds: float) -> str:
     cells = [_share(restore[p][2], restore[p][3]) for p in ("seen", "blind")]
     lines.append(f"| real text left unchanged (syllables) | {cells[0]} | {cells[1]} | "
                  f">= {GOALS['restore_unchanged']} |")
+    lines += ["", "Blind history: every blind part as measured before its errors were read, kept "
+              "after it became seen (bench/real_split.py, BLIND_HISTORY):", "",
+              "| date | blind part | facts | targets recall | targets precision | "
+              "results read as targets |", "|---|---|---|---|---|---|"]
+    for date, what, *shares in BLIND_HISTORY:
+        lines.append(f"| {date} | {what} | " + " | ".join(_share(*s) for s in shares) + " |")
     blind = sum(part == "blind" for _, part, *_ in fact_rows)
     lines += ["", f"Facts per document of the seen part (the {blind} blind documents are counted "
               "above only, so that no rule is written on their errors):", "",
