@@ -323,6 +323,59 @@ HEADERS += [
 ]
 
 
+# The issuer's unit line lost, copies that start at their headline or title, titles wrapped over
+# blank lines, and the type a copy without header gives itself (round 2 of issue 13).
+HEADERS += [
+    ("the issuer over no unit line: the place line names the city the body names",
+     "ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nSố: 31/KH-UBND | Đà Nẵng, ngày 4 tháng "
+     "5 năm 2023 |\nThực hiện Nghị quyết của Thành ủy về xây dựng thành phố Đà Nẵng đến năm 2030;\n",
+     dict(doc_type="Kế hoạch", admin_level="thành phố", locality="Đà Nẵng", province="Đà Nẵng")),
+    ("the issuer over no unit line: a district the body names",
+     "ỦY BAN NHÂN DÂN\nSố: 30/KH-UBND\nLộc Hà, ngày 2 tháng 3 năm 2022\nKẾ HOẠCH\nGiảm nghèo năm "
+     "2022\nCăn cứ Nghị quyết của Hội đồng nhân dân huyện Lộc Hà;\n",
+     dict(admin_level="huyện", locality="Lộc Hà", district=None)),
+    ("the issuer over no unit line: a place the body names at two levels is not guessed",
+     "ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nSố: 8/KH-UBND | Hà Tĩnh, ngày 4 tháng 1 "
+     "năm 2023 |\nCăn cứ Kế hoạch của UBND tỉnh Hà Tĩnh về giảm nghèo trên địa bàn thành phố Hà "
+     "Tĩnh;\n", dict(admin_level=None, locality=None, province="Hà Tĩnh")),
+    ("the issuer over no unit line: a place the body never names with a level",
+     "ỦY BAN NHÂN DÂN | CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM |\nSố: 9/KH-UBND | Đồng Xoài, ngày 4 tháng "
+     "1 năm 2023 |\nCăn cứ Quyết định số 90/QĐ-TTg ngày 18/01/2022 của Thủ tướng Chính phủ;\n",
+     dict(admin_level=None, locality=None)),
+    ("a copy that starts at its headline: the unit after 'của'",
+     "Báo cáo tổng kết công tác giảm nghèo năm 2022 của xã Tân Lập, huyện Đan Phượng, thành phố Hà "
+     "Nội\n\nI. KẾT QUẢ ĐẠT ĐƯỢC\n1. Hộ nghèo\nToàn xã còn 12 hộ nghèo.\n",
+     dict(admin_level="xã", locality="Tân Lập", district="Đan Phượng", province="Hà Nội")),
+    ("a copy that starts at its headline: 'trên địa bàn' a district",
+     "Kết quả rà soát hộ nghèo cuối năm 2023 trên địa bàn huyện Mường Tè\n\nThực hiện chỉ đạo của "
+     "tỉnh, các xã đã hoàn thành rà soát.\n", dict(admin_level="huyện", locality="Mường Tè")),
+    ("a headline naming no unit after 'của' gives no unit",
+     "Hiệu quả từ nguồn vốn của Ngân hàng Chính sách xã hội\n\nNăm 2023, huyện Mường Tè giải "
+     "ngân 50 tỷ đồng.\n", dict(admin_level=None, locality=None)),
+    ("a copy printed as one line: the cited issuer is no headline",
+     "Căn cứ Quyết định số 12/QĐ-UBND ngày 5/1/2023 của UBND tỉnh Lai Châu; UBND xã xây dựng kế "
+     "hoạch như sau: I. MỤC TIÊU ...", dict(admin_level="xã", locality=None, doc_type="Kế hoạch")),
+    ("a title wrapped over blank lines keeps its unit",
+     "KẾ HOẠCH\n\nHỗ trợ nhà ở cho hộ nghèo, hộ cận nghèo\n\nvà hộ có hoàn cảnh khó khăn năm 2024\n\n"
+     "trên địa bàn xã Phú Mỹ\n\nThực hiện Kế hoạch của UBND huyện, Ủy ban nhân dân xã xây dựng Kế "
+     "hoạch như sau:\n", dict(doc_type="Kế hoạch", admin_level="xã", locality="Phú Mỹ")),
+    ("a title ends at a blank line before a capitalised line",
+     "KẾ HOẠCH\n\nGiảm nghèo năm 2024\n\nTrên địa bàn xã có 40 hộ nghèo.\n",
+     dict(doc_type="Kế hoạch", admin_level=None, locality=None)),
+    ("a report without header says what it is before its first section",
+     "Tình hình thực hiện nhiệm vụ năm 2023 và kế hoạch năm 2024 của xã Tam Thanh\n\nThực hiện "
+     "Nghị quyết của HĐND xã về Kế hoạch phát triển kinh tế - xã hội năm 2023, UBND xã báo cáo "
+     "kết quả thực hiện như sau:\n\nPHẦN THỨ NHẤT\nI. KINH TẾ\n- Chăn nuôi: lập kế hoạch tiêm "
+     "phòng đợt 2.\n", dict(doc_type="Báo cáo", admin_level="xã", locality="Tam Thanh")),
+    ("a plan without header says what it is before its first section",
+     "Ủy ban nhân dân xã xây dựng Kế hoạch giảm nghèo năm 2024 như sau:\n\nI. MỤC TIÊU\nBáo cáo "
+     "kết quả về UBND huyện trước ngày 15/12.\n", dict(doc_type="Kế hoạch")),
+    ("a type word inside a section is an activity of the body",
+     "Tình hình sản xuất nông nghiệp năm 2023\n\nI. TRỒNG TRỌT\nCác hợp tác xã đã lập kế hoạch "
+     "sản xuất vụ đông; UBND xã ban hành kế hoạch phòng chống dịch.\n", dict(doc_type=None)),
+]
+
+
 @pytest.mark.parametrize("text,want", [h[1:] for h in HEADERS], ids=[h[0] for h in HEADERS])
 def test_real_header_layouts(text, want):
     assert not _wrong(facts_of(text), want)

@@ -75,6 +75,15 @@ _ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
 _DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
 # "Căn cứ lập kế hoạch", "xây dựng Kế hoạch": a copy without its header says what it is
 _SAYS_TYPE_RE = re.compile(rf"\b(?:ban\s+hanh|xay\s+dung|lap|trien\s+khai)\s+(?P<type>{_TYPE_ALTERNATION})\b")
+# "UBND xã báo cáo kết quả ... như sau:": a report announcing itself with the verb
+_REPORTS_ITSELF_RE = re.compile(
+    r"\bbao\s+cao\s+(?:ket\s+qua|tinh\s+hinh|danh\s+gia|so\s+ket|tong\s+ket|cong\s+tac|viec|ve)\b")
+# the sentence by which a document announces what follows ("... xây dựng Kế hoạch ... như sau:")
+_ANNOUNCEMENT_RE = re.compile(r"[^.;:\n]{0,400}\bnhu\s+sau\s*:")
+# the first section of the body: "I. ...", "1. ...", "PHẦN THỨ NHẤT", "Phần I"; a section of
+# legal bases ("I. CĂN CỨ LẬP KẾ HOẠCH") still belongs to the preamble
+_FIRST_SECTION_RE = re.compile(
+    r"\n\s*(?:(?:[ivx]{1,4}|1)\s*[.)]\s(?!\W*can\s+cu\b)|phan\s+(?:thu\s+nhat|i|1)\b)")
 
 
 @dataclass
@@ -125,11 +134,25 @@ def read_header(facts: DocumentFacts, text: str) -> None:
         code = re.match(r"\d+-([^/]+)/", facts.number) or re.search(r"/([^/\d][^/-]*)", facts.number)
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) if code else None
     if facts.doc_type is None:
-        m = _SAYS_TYPE_RE.search(fold(text[:3000]))
-        if m:
-            facts.doc_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        facts.doc_type = _type_said_in_preamble(folded[:3000])
     if facts.doc_type is None and facts.number and re.search(r"(?m)^[#*\s|]*v/v\b", fold(head)):
         facts.doc_type = "Công văn"  # "Số: 123/UBND-VX" over "V/v ...": an official letter
+
+
+def _type_said_in_preamble(folded: str) -> str | None:
+    """A copy without its header says what it is before its first section: in the sentence
+    that announces what follows ("UBND xã báo cáo kết quả ... như sau:", "xây dựng Kế hoạch ...
+    như sau:"), else by the verb that makes it ("ban hành Kế hoạch"); a type named inside a
+    section ("lập kế hoạch tiêm phòng") is an activity of the body, not the document."""
+    first = _FIRST_SECTION_RE.search(folded)
+    preamble = folded[:first.start() if first else len(folded)]
+    for sentence in (*[m.group(0) for m in _ANNOUNCEMENT_RE.finditer(preamble)], preamble):
+        made = _SAYS_TYPE_RE.search(sentence)
+        if made:
+            return DOC_TYPES[re.sub(r"\s+", " ", made.group("type"))]
+        if _REPORTS_ITSELF_RE.search(sentence):
+            return "Báo cáo"
+    return None
 
 
 def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
@@ -240,20 +263,29 @@ def _type_and_title(facts: DocumentFacts, text: str) -> None:
             continue
         facts.doc_type = DOC_TYPES[head_type]
         title_parts: list[str] = []
-        for next_line in lines[i + 1:]:
+        following, last = lines[i + 1:], ""
+        for j, next_line in enumerate(following):
             t = clean_phrase(next_line)
             if not t:
-                if title_parts:
+                if title_parts and not _title_goes_on(last, following[j + 1:]):
                     break
                 continue
             if re.match(r"^(can cu|thuc hien|uy ban|ubnd)\b", fold(t)) and title_parts:
                 break
             title_parts.append(t)
+            last = next_line
             if len(title_parts) >= 3 or t.endswith("."):
                 break
         if title_parts:
             facts.title = " ".join(title_parts).rstrip(".")
         return
+
+
+def _title_goes_on(last: str, rest: list[str]) -> bool:
+    """A title wrapped over lines with blank lines between them (web copies double line ends):
+    the next line goes on with it when it starts in lower case or the last one ended on a comma."""
+    nxt = next((clean_phrase(line) for line in rest if clean_phrase(line)), "")
+    return bool(nxt) and (nxt[:1].islower() or last.rstrip(" *").endswith((",", " và", "-")))
 
 
 def _flat_type_and_title(facts: DocumentFacts, flat: _Flat) -> None:
