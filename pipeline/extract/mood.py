@@ -37,11 +37,14 @@ _REPORTS = re.compile(
     r"(?:\d+|sau|chin|bay|nam)\s+thang\s+dau\s+nam|qua\s+ra\s+soat|so\s+lieu|vua|"
     r"thuc\s+hien\s+(?:dat|duoc)|nhiem\s+ky\s+qua|sau\s+khi|tu\s+khi|den\s+thoi\s+diem|"
     r"du\s+kien\s+(?:ca\s+nam|den\s+(?:het|cuoi)\s+nam|nam\s+nay)|"
-    r"truoc\s+(?:day|do))\b")
+    r"truoc\s+(?:day|do)|dang\s+(?:chu\s+y|ghi\s+nhan|mung|khich\s+le))\b")
+# "căn cứ kết quả khảo sát, ...": a result named as the basis of what is decided reports nothing
+_BASIS_BEFORE = re.compile(r"\b(?:can\s+cu(?:\s+vao)?|tren\s+co\s+so|dua\s+(?:tren|vao)|tu)\s*$")
 _SETS = re.compile(
     r"\b(?:phan\s+dau|muc\s+tieu|chi\s+tieu|ke\s+hoach|de\s+ra|dat\s+ra|quyet\s+tam|"
-    r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|nham\s+dat|de\s+dat|"
-    r"giao\s+chi\s+tieu|chi\s+tieu\s+giao)\b")
+    r"dinh\s+huong|phai|can\s+dat|yeu\s+cau|se|huong\s+toi|tien\s+toi|"
+    r"giao\s+chi\s+tieu|chi\s+tieu\s+giao|duoc\s+giao|"
+    r"(?:de|nham)\s+(?:nang|dua|tang|giam|keo\s+giam|dat))\b")
 # A horizon, or a plan's "dự kiến": sets a figure when no stronger word decided ("Đến năm 2025,
 # tỷ lệ ... đạt 95%", "kinh phí dự kiến 450 triệu đồng"; "dự kiến cả năm tăng 5% so với năm
 # trước" is an estimate)
@@ -126,6 +129,10 @@ _NOT_SETTING = {
     "chi": re.compile(r"(?:ket\s+qua|thuc\s+hien|so\s+voi|bang|dat|vuot|hoan\s+thanh)(?:\s+cac)?"
                       r"\s*(?:\d+(?:[.,]\d+)?\s*%\s*)?$"),
     "muc": re.compile(r"(?:ket\s+qua|thuc\s+hien)(?:\s+cac)?\s*$"),
+    # "vượt chỉ tiêu được giao": the target named by the result that passed it
+    "duoc": re.compile(r"(?:ket\s+qua|thuc\s+hien|so\s+voi|bang|dat|vuot|hoan\s+thanh)(?:\s+cac)?"
+                       r"\s*(?:\d+(?:[.,]\d+)?\s*%\s*)?(?:chi\s+tieu|ke\s+hoach|muc\s+tieu|nhiem\s+vu)"
+                       r"\s*$"),
 }
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -134,6 +141,17 @@ def _last(pattern: re.Pattern, text: str) -> int:
     """End of the last match of `pattern` in `text`, -1 when none."""
     end = -1
     for m in pattern.finditer(text):
+        end = m.end()
+    return end
+
+
+def _last_report(text: str) -> int:
+    """End of the last word that reports, not counting a result named as a basis ("căn cứ kết
+    quả rà soát")."""
+    end = -1
+    for m in _REPORTS.finditer(text):
+        if m.group(0).startswith("ket") and _BASIS_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+            continue
         end = m.end()
     return end
 
@@ -191,9 +209,26 @@ def _against_past(clause: str, plan_start: int | None) -> bool:
     return False
 
 
-def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
-                in_target_section: bool = False, plan_start: int | None = None,
-                reports_by_default: bool = False, story_reported: bool = False) -> bool:
+@dataclass(frozen=True)
+class Reading:
+    """How a figure reads: reported (a result, estimate, baseline) or set (a target), and what
+    decided it: a cue of its own sentence ("cue": a word, a frame, a count held, a list), what it
+    is ("baseline": a starting level, a definition), or only the default ("default")."""
+
+    reported: bool
+    by: str
+
+
+_SET, _REPORTED = Reading(False, "cue"), Reading(True, "cue")
+# a baseline or a definition reports a figure but says nothing of the sentence's mood
+_BASELINE = Reading(True, "baseline")
+# "gần 2.000 lao động": a figure that fell just short of a round one was measured, not set
+_NEARLY_BEFORE = re.compile(r"\bgan\s*$")
+
+
+def read_mood(text: str, folded: str, figures: list[Figure], k: int, *,
+              in_target_section: bool = False, plan_start: int | None = None,
+              reports_by_default: bool = False, story_reported: bool = False) -> Reading:
     """Whether figure k is reported (a result, estimate or baseline) rather than set.
 
     `text` is the original of `folded` (same length), for the cues folding would confuse;
@@ -207,33 +242,44 @@ def is_reported(text: str, folded: str, figures: list[Figure], k: int, *,
     after = folded[figure.end:s_hi]
     if _BASELINE_BEFORE.search(before[-30:]) or (
             re.search(r"\btu\s*$", before) and re.search(r"\bxuong\b", after)):
-        return True  # "từ đầu năm 2022 là 49,98%", "giảm từ 52,9% (...) xuống còn 36,91%"
+        return _BASELINE  # "từ đầu năm 2022 là 49,98%", "giảm từ 52,9% (...) xuống còn 36,91%"
     if _NAMES_TARGET_AFTER.match(after[:24]) and not is_achievement_ratio(folded, figure):
-        return False  # "trên 3% mục tiêu kế hoạch": the figure is the target
+        return _SET  # "trên 3% mục tiêu kế hoạch": the figure is the target
     if _COMPARED_TO_BEFORE.search(before[-16:]) or _DEFINES.search(before) or _past_level(
             before, sentence, plan_start):
-        return True  # "so với 85%", "hộ nghèo là hộ có thu nhập ... từ 1,5 triệu đồng", "(năm 2020
-        # là 5%)": a baseline or a definition, no target
+        return _BASELINE  # "so với 85%", "hộ nghèo là hộ có thu nhập ... từ 1,5 triệu đồng",
+        # "(năm 2020 là 5%)": a baseline or a definition, no target
     sets = _last_setting(before)
-    reports = max(_last(_REPORTS, before), _last(_PAST, text[s_lo:figure.start].lower()))
+    reports = max(_last_report(before), _last(_PAST, text[s_lo:figure.start].lower()))
     if reports > sets:
-        return True
+        return _REPORTED
     ratios = [f for f in figures if s_lo <= f.start < s_hi and is_achievement_ratio(folded, f)]
     if ratios and (sets < 0 or is_achievement_ratio(folded, figure) and figure.value > 100):
-        return True  # the ratio and every figure it rates report a result
+        return _REPORTED  # the ratio and every figure it rates report a result
     if sets >= 0:
-        return False
+        return _SET
     if _RESULT_AFTER.match(after) or (not in_target_section and _past_frame(sentence, plan_start)):
-        return True
+        return _REPORTED
     listed = in_target_section or bool(_BULLET.match(sentence))  # a plan's list sets by default
     clause_end = re.search(r"[;]", after)
     clause_after = after[:clause_end.start()] if clause_end else after
-    if not listed and (_against_past(clause_after, plan_start) or _against_past(before, plan_start)):
-        return True  # "tăng 4,8% so với cuối năm 2021", "So với năm 2015, ... giảm 3%"
+    clause_before = before.rsplit(";", 1)[-1]
+    if not listed and (_against_past(clause_after, plan_start) or _against_past(before, plan_start)
+                       or _NEARLY_BEFORE.search(before[-8:])):
+        return _REPORTED  # "tăng 4,8% so với cuối năm 2021", "So với năm 2015, ... giảm 3%"
     if _horizon(before, sentence, plan_start) >= 0 or listed:
-        return False
-    if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", before):
-        return True
+        return _SET
+    if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", clause_before):
+        return _REPORTED  # "toàn xã có 125 hộ nghèo", "còn 63 nhà tạm" (not "giảm ... còn 2%")
     if _WHOLE_UNIT_SUBJECT.search(before):
-        return True  # "toàn tỉnh giảm 2.150 hộ nghèo": news tells what a place did
-    return reports_by_default or story_reported
+        return _REPORTED  # "toàn tỉnh giảm 2.150 hộ nghèo": news tells what a place did
+    return Reading(reports_by_default or story_reported, "default")
+
+
+def sentence_mood(readings: list[Reading]) -> bool | None:
+    """The mood a sentence's own cues give it: reported when some figure reports by a cue and
+    none is set by one, set in the opposite case, None when mixed or uncued. A figure with no
+    cue of its own takes it ("Tỷ lệ hộ nghèo giảm xuống 9%; thu nhập đạt 50 triệu đồng; huyện có
+    3 xã đạt chuẩn": one account of results)."""
+    cued = {r.reported for r in readings if r.by == "cue"}
+    return cued.pop() if len(cued) == 1 else None

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.indicators import BY_CODE
-from pipeline.extract.mood import Figure, is_reported, sentence_bounds
+from pipeline.extract.mood import Figure, read_mood, sentence_bounds, sentence_mood
 from pipeline.extract.nlp import find_mentions
 from pipeline.extract.quantities import SHARE_UNIT, Quantity, find_quantities
 from pipeline.extract.target_rules import (
@@ -257,8 +257,9 @@ _FORWARD_SECTION_RE = re.compile(r"muc tieu|chi tieu|phuong huong|nhiem vu|ke ho
 def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
            ctx: TargetContext) -> list[str]:
     """Per figure: "set" (a target), "reported" (a result, an estimate, a baseline) or
-    "eliminated" (a stock the sentence sets to clear). A figure in a parenthesis takes the mood
-    of the figure it details; one said in the same breath as a result is a result too."""
+    "eliminated" (a stock the sentence sets to clear). A figure with no cue of its own takes the
+    mood its sentence's cues give; a figure in a parenthesis takes the mood of the figure it
+    details; one said in the same breath as a result is a result too."""
     report = ctx.facts.doc_type == "Báo cáo"  # a report of results: its targets are announced
     section = fold(block.section)
     in_targets = bool(TARGET_SECTION_RE.search(section) or (
@@ -267,22 +268,28 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
     # the plan's first year tells a past frame from a planned one; a page that is no document
     # (a news page) has none, whatever years it names
     plan_start = ctx.facts.period_start if ctx.facts.doc_type else None
+    sentences = [sentence_bounds(folded, q.start, q.end) for q in quantities]
+    readings = []
+    for i in range(len(quantities)):
+        story = any(r.reported and r.by == "cue" and quantities[j].end <= sentences[i][0]
+                    for j, r in enumerate(readings))
+        readings.append(read_mood(text, folded, figures, i, plan_start=plan_start,
+                                  in_target_section=in_targets, reports_by_default=report,
+                                  story_reported=story and not in_targets))
     moods: list[str] = []
     for i, q in enumerate(quantities):
         before = folded[max(quantities[i - 1].end if i else 0, q.start - 40):q.start]
         restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
         parent = _parenthesis_parent(folded, quantities, i)
-        s_lo = sentence_bounds(folded, q.start, q.end)[0]
-        story = any(m == "reported" and quantities[j].end <= s_lo for j, m in enumerate(moods))
-        reported = is_reported(text, folded, figures, i, plan_start=plan_start,
-                               in_target_section=in_targets, reports_by_default=report,
-                               story_reported=story and not in_targets)
+        reported = readings[i].reported
+        if readings[i].by == "default" and not in_targets:
+            told = sentence_mood([r for j, r in enumerate(readings) if sentences[j] == sentences[i]])
+            reported = reported if told is None else told
         reported = reported or (parent is not None and moods[parent] == "reported") or (
             i > 0 and moods[i - 1] == "reported" and (
                 restates or _elliptical(folded[quantities[i - 1].end:q.start])))
-        s_hi = sentence_bounds(folded, q.start, q.end)[1]
         if reported and re.search(r"\bcon\s*$", before) and _ELIMINATES_RE.search(
-                folded[q.end:s_hi]):
+                folded[q.end:sentences[i][1]]):
             moods.append("eliminated")
         else:
             moods.append("reported" if reported else "set")
