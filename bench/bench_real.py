@@ -65,7 +65,7 @@ INDICATOR_MAP = {
     "housing": {"housing_quality", "housing_area"},
     "employment": {"employment", "job_connection"},
     "new_rural_communes": {"new_rural_communes"},
-    "malnutrition": {"malnutrition_weight", "malnutrition_height", "nutrition"},
+    "malnutrition": {"malnutrition_weight", "malnutrition_height", "nutrition", "low_birth_weight"},
     "budget": {"budget", "credit"},
 }
 

@@ -449,3 +449,48 @@ def test_evaluations_and_figures_just_short_report(line):
 ])
 def test_targets_beside_those_words_stay_targets(line, want):
     assert [(t.value, t.unit) for t in _targets(line)] == want
+
+
+# Indicators: the same measure at a later horizon, abbreviations of the genre (NTM, NHCSXH), low
+# birth weight, a parenthesis after a figure's bound, a unit's abbreviation with a dot.
+@pytest.mark.parametrize("line,indicators", [
+    ("- Tỷ lệ xã đạt chuẩn nông thôn mới đến năm 2025 tối thiểu 60%; đến năm 2030 đạt 80%.",
+     ["new_rural_communes", "new_rural_communes"]),
+    ("Tỷ lệ hộ dùng nước sạch năm 2024 đạt 85%, năm 2025 là 90%.",
+     ["domestic_water", "domestic_water"]),
+    ("- Phấn đấu có thêm 3 xã đạt chuẩn NTM nâng cao.", ["new_rural_communes"]),
+    ("- Dư nợ cho vay của NHCSXH tăng thêm 20 tỷ đồng.", ["credit"]),
+    ("- Giảm tỷ lệ trẻ sơ sinh nhẹ cân xuống dưới 4%.", ["low_birth_weight"]),
+    ("- Tỷ lệ trẻ có cân nặng sơ sinh thấp dưới 5%.", ["low_birth_weight"]),
+    ("- Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng thể nhẹ cân dưới 10%.", ["malnutrition_weight"]),
+    ("- Tỷ lệ hộ có nhà tiêu hợp vệ sinh tăng 5% trở lên (để đạt 70% trở lên) - Tỷ lệ hộ dùng "
+     "nước sạch đạt 95%.", ["hygienic_latrine", "hygienic_latrine", "domestic_water"]),
+    ("Cụ thể, huyện Long Hồ giảm 3-4% (120-150 hộ); TX. Bình Minh 1-1,5% (40-60 hộ) và TP. Vĩnh "
+     "Long 0,5% (25 hộ).", ["poverty_reduction", "poor_households_reduction"] * 3),
+])
+def test_indicators_of_the_genre(line, indicators):
+    assert [t.indicator for t in _targets(line)] == indicators
+
+
+@pytest.mark.parametrize("line", [
+    "- Tỷ lệ hộ nghèo giảm 1,5%; đến năm 2025 có 100% thôn có nhà văn hóa.",
+    "- Tỷ lệ hộ dùng nước sạch đạt 85%; năm 2025 có 100% trường học đạt chuẩn.",
+])
+def test_a_clause_with_its_own_subject_does_not_go_on_with_the_measure_before(line):
+    first, second = _targets(line)
+    assert second.indicator != first.indicator
+
+
+# A year's level is a past level only before the plan, or before the horizon the sentence sets.
+@pytest.mark.parametrize("line,facts,want", [
+    ("Tỷ lệ hộ dùng nước sạch đến năm 2025 đạt 85%, đến năm 2030 là 90%.", None, [85, 90]),
+    ("Tỷ lệ hộ nghèo năm 2020 là 5,2%, phấn đấu đến năm 2025 còn dưới 3%.", None, [3]),
+    ("- Tỷ lệ hộ dùng nước sạch năm 2024 đạt 85%, năm 2025 đạt 90%.",
+     DocumentFacts(doc_type="Kế hoạch", period_start=2024, period_end=2025), [85, 90]),
+    ("- Tỷ lệ hộ dùng nước sạch năm 2023 là 80%; năm 2025 đạt 90%.",
+     DocumentFacts(doc_type="Kế hoạch", period_start=2024, period_end=2025), [90]),
+    ("- Tỷ lệ hộ dùng nước sạch đạt 90% (năm 2023 là 80%).",
+     DocumentFacts(doc_type="Kế hoạch", period_start=2024, period_end=2025), [90]),
+])
+def test_a_level_of_a_year_is_past_only_before_the_plan_or_its_horizon(line, facts, want):
+    assert [t.value for t in _targets(line, facts)] == want

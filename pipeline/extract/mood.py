@@ -91,7 +91,13 @@ _DEFINES = re.compile(r"\b(?:la\s+ho\s+(?:co|dap\s+ung)|chuan\s+ngheo\s+(?:moi\s
                       r"muc\s+chuan\s+(?:ngheo|can\s+ngheo))\b")
 # "(năm 2020 là 5%)": the level of a year before the one the sentence sets
 _YEAR_LEVEL_BEFORE = re.compile(r"\bnam\s+(?P<year>(?:19|20)\d\d)\s+(?:la|dat|chi\s+con|con)\s*$")
-_SENTENCE_BREAK = re.compile(r"\.\s+(?=\S)|\n\s*\n|\n\s*[-+•]")
+_HORIZON_WORD_BEFORE = re.compile(r"\b(?:den|vao|cuoi|het|toi)\s*$")
+_HORIZON_YEAR = re.compile(r"\b(?:den|vao|toi)\s+(?:het\s+|cuoi\s+)?nam\s+((?:19|20)\d\d)\b")
+# a full stop that ends a sentence, not the dot of a unit's abbreviation ("TP. Đồng Hới", "TX. Ba
+# Đồn", "TT. Phú Lộc", "P. 3", "Q. 1")
+FULL_STOP = r"(?<!\btp)(?<!\btx)(?<!\btt)(?<!\bths)(?<!\bq)(?<!\bp)\.\s+(?=\S)"
+ABBREVIATION_DOT = re.compile(r"\b(?:tp|tx|tt|ths|q|p)\.")
+_SENTENCE_BREAK = re.compile(rf"{FULL_STOP}|\n\s*\n|\n\s*[-+•]")
 
 
 @dataclass(frozen=True)
@@ -192,13 +198,18 @@ def _past_frame(sentence: str, plan_start: int | None) -> bool:
 
 
 def _past_level(before: str, sentence: str, plan_start: int | None) -> bool:
-    """ "năm 2020 là 5%" where the sentence (or the plan) is about a later year."""
+    """ "năm 2020 là 5%" of a year before the plan, or, in a text without a plan, before the
+    horizon the sentence sets ("... (năm 2020 là 5,2%)" beside "đến năm 2025"); a level at a
+    horizon ("đến năm 2025 đạt 85%") or one of a plan's years ("năm 2024 đạt 85%, năm 2025 đạt
+    90%") is no past."""
     m = _YEAR_LEVEL_BEFORE.search(before[-20:])
-    if not m:
+    if not m or _HORIZON_WORD_BEFORE.search(before[:max(0, len(before) - 20) + m.start()]):
         return False
-    years = [int(y) for y in _YEAR.findall(sentence)]
-    now = max([*years, plan_start or 0])
-    return int(m.group("year")) < now
+    year = int(m.group("year"))
+    if plan_start:
+        return year < plan_start
+    horizons = [int(h.group(1)) for h in _HORIZON_YEAR.finditer(sentence)]
+    return bool(horizons) and year < max(horizons)
 
 
 def _against_past(clause: str, plan_start: int | None) -> bool:

@@ -32,7 +32,13 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.indicators import BY_CODE
-from pipeline.extract.mood import Figure, read_mood, sentence_bounds, sentence_mood
+from pipeline.extract.mood import (
+    ABBREVIATION_DOT,
+    Figure,
+    read_mood,
+    sentence_bounds,
+    sentence_mood,
+)
 from pipeline.extract.nlp import find_mentions
 from pipeline.extract.quantities import SHARE_UNIT, Quantity, find_quantities
 from pipeline.extract.target_rules import (
@@ -122,7 +128,9 @@ def _parenthesis_parent(folded: str, quantities: list[Quantity], k: int) -> int 
     else:
         return None
     before = [j for j in range(k) if quantities[j].end <= pos]
-    return before[-1] if before and pos - quantities[before[-1]].end <= 3 else None
+    # right after the figure, or after its bound ("tăng từ 3% trở lên (để đạt 84% trở lên)")
+    return before[-1] if before and re.fullmatch(
+        r"\s*(?:tro\s+(?:len|xuong))?\s*", folded[quantities[before[-1]].end:pos]) else None
 
 
 # Words of their own that a figure in a list may have: then it does not continue the list's verb
@@ -133,7 +141,7 @@ _SETS_AGAIN = re.compile(r"\b(?:phan dau|muc tieu|chi tieu|ke hoach|den nam|vao 
 def _elliptical(gap: str) -> bool:
     """The figure after `gap` is said in the same breath as the one before ("có 1.068 hộ nghèo,
     chiếm 22,11%; 111 hộ cận nghèo"): no verb or target word of its own between them."""
-    gap = re.sub(r"\bchiem(?:\s+ty\s+le)?\b", " ", gap)
+    gap = ABBREVIATION_DOT.sub(" ", re.sub(r"\bchiem(?:\s+ty\s+le)?\b", " ", gap))
     return len(gap) <= 60 and "." not in gap and not _OWN_VERB.search(gap) and not (
         _SETS_AGAIN.search(gap))
 
@@ -142,7 +150,7 @@ def _continues_list(gap: str) -> bool:
     """The figure after `gap` goes on with the verb of the figure before: only its subject and
     "và", ",", ";" or "(trong đó" between ("giảm 5.238 hộ, tỷ lệ khoảng 37,96%", "giảm tỷ lệ
     hộ nghèo 1,5%/năm; hộ cận nghèo 1%/năm")."""
-    gap = re.sub(r"\(\s*trong\s+do\s*:?", ",", gap)
+    gap = ABBREVIATION_DOT.sub(" ", re.sub(r"\(\s*trong\s+do\s*:?", ",", gap))
     if len(gap) > 45 or re.search(r"[:.]", gap) or _OWN_VERB.search(gap):
         return False
     if ";" in gap:  # a new clause goes on only with a subject of its own before the figure
@@ -335,6 +343,15 @@ def _own_subject(folded: str, t_lo: int, start: int, clause: str) -> str:
     return clause
 
 
+# a clause that only moves the same measure to another time: "...; đến năm 2030 đạt 50%",
+# ", năm 2025 là 3%", "; giai đoạn 2026-2030 trên 60%"
+_NEW_HORIZON_ONLY = re.compile(
+    r"^\W*(?:va\s+)?(?:(?:den|vao|trong|cuoi|den\s+cuoi|den\s+het)\s+)?"
+    r"(?:nam\s+20\d\d|giai\s+doan\s+20\d\d\s*[-–]\s*20\d\d)\s*[,:]?\s*"
+    r"(?:(?:dat|la|con|giam|tang|len|xuong|phan\s+dau)\s+(?:con\s+|xuong\s+|len\s+)?)?"
+    r"(?:(?:toi\s+thieu|toi\s+da|tren|duoi|it\s+nhat|khong\s+qua|tu)\s*)?$")
+
+
 def _carried_on(code: str, q: Quantity, i: int, folded: str, quantities: list[Quantity],
                 codes: dict[int, str], prev: tuple[Quantity, str, str] | None,
                 prev_code: str | None) -> str:
@@ -346,9 +363,9 @@ def _carried_on(code: str, q: Quantity, i: int, folded: str, quantities: list[Qu
     parent = _parenthesis_parent(folded, quantities, i)
     source = codes.get(parent) if parent is not None else None
     gap = folded[prev[0].end:q.start] if prev is not None else ""
-    if source is None and prev_code and _elliptical(gap) and re.search(
-            r"[a-z]", re.split(r"[;,]", gap)[-1]):  # "; Tuyên Hóa 4,5%", not "; 100% hộ ... được"
-        source = prev_code
+    if source is None and prev_code and (_elliptical(gap) and re.search(
+            r"[a-z]", re.split(r"[;,]", gap)[-1]) or _NEW_HORIZON_ONLY.match(re.split(r"[;,]", gap)[-1])):
+        source = prev_code  # "; Tuyên Hóa 4,5%", "; đến năm 2030 đạt 50%"; not "; 100% hộ ... được"
     if source is None or source == "other":
         return code
     earlier = quantities[parent] if parent is not None else prev[0] if prev else None
@@ -425,7 +442,8 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
             mentions, _label_start(folded, t_lo), t_hi, q.start)
         if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
             tight = "job_connection"
-        wide = None if inherited else best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
+        wide = None if inherited else best_indicator(
+            mentions, max(lo, c_lo - 400), min([hi, *(b for b in inline if b >= q.end)]), q.start)
         code = _resolve_indicator(q, comparator, _own_subject(folded, t_lo, q.start, clause), tight,
                                   wide, prev if inherited or prev_code in POVERTY_FAMILY else None,
                                   prev_code, inherited)
