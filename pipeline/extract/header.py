@@ -259,7 +259,10 @@ def _type_and_title(facts: DocumentFacts, text: str) -> None:
         line = clean_phrase(raw_line)
         key = fold(line)
         head_type = next((k for k in DOC_TYPES if key == k or key.startswith(k + " ")), None)
-        if not (head_type and _mostly_upper(line) and len(line.split()) <= 6):
+        # in capitals, with its kind ("KẾ HOẠCH HÀNH ĐỘNG"), or alone in Title Case ("Kế Hoạch" of
+        # a title-cased copy; "kế hoạch" alone is a line of wrapped text)
+        if not (head_type and len(line.split()) <= 6 and (
+                _mostly_upper(line) or key == head_type and _case_style(line) == "title")):
             continue
         facts.doc_type = DOC_TYPES[head_type]
         title_parts: list[str] = []
@@ -283,17 +286,36 @@ def _type_and_title(facts: DocumentFacts, text: str) -> None:
 
 def _title_goes_on(last: str, rest: list[str]) -> bool:
     """A title wrapped over lines with blank lines between them (web copies double line ends):
-    the next line goes on with it when it starts in lower case or the last one ended on a comma."""
+    the next line goes on with it when it starts in lower case, when the last one ended on a
+    comma, or when both are written in capitals or both in Title Case."""
     nxt = next((clean_phrase(line) for line in rest if clean_phrase(line)), "")
-    return bool(nxt) and (nxt[:1].islower() or last.rstrip(" *").endswith((",", " và", "-")))
+    if not nxt:
+        return False
+    style = _case_style(clean_phrase(last))
+    return nxt[:1].islower() or last.rstrip(" *").endswith((",", " và", "-")) or (
+        style != "sentence" and _case_style(nxt) == style)
+
+
+def _case_style(line: str) -> str:
+    """ "upper" (KẾ HOẠCH GIẢM NGHÈO), "title" (Rà Soát Hộ Nghèo) or "sentence"."""
+    if _mostly_upper(line):
+        return "upper"
+    words = [w for w in re.findall(r"[^\W\d_]+", line)]
+    return "title" if len(words) > 1 and all(w[:1].isupper() for w in words) else "sentence"
+
+
+# a verb or preposition of a title before a type word makes that word its object
+_OBJECT_BEFORE_RE = re.compile(
+    r"\b(?:trien\s+khai|thuc\s+hien|ban\s+hanh|phe\s+duyet|sua\s+doi|bo\s+sung|xay\s+dung|ve|cua|"
+    r"theo|tai)\s*$")
 
 
 def _flat_type_and_title(facts: DocumentFacts, flat: _Flat) -> None:
     """A type word in capitals anywhere in the flattened header, the capitals after it its title."""
     for m in re.finditer(rf"\b(?P<type>{_TYPE_ALTERNATION})\b", flat.folded):
         written = flat.text[m.start():m.end()]
-        if not written.isupper():
-            continue
+        if not written.isupper() or _OBJECT_BEFORE_RE.search(flat.folded[max(0, m.start() - 20):m.start()]):
+            continue  # "TRIỂN KHAI CHƯƠNG TRÌNH ...": the object of a title, not the type
         facts.doc_type = DOC_TYPES[m.group("type")]
         title = re.match(r"[^a-zà-ỹđ]*(?:[^\W\d_]*[A-ZÀ-ỸĐ][^\W\d_]*[^a-zà-ỹđ]*)*",
                          flat.text[m.end():])

@@ -274,7 +274,7 @@ def _named_elsewhere(facts: DocumentFacts, pages: list[Page], text: str,
         if level is not None:
             if re.search(rf"\b{re.escape(LEVEL_FOLD[level])}\s+{place}\b", doc):
                 return level, facts.place
-        elif re.search(rf"(?m)^[#*\s|]*{_UBND}\s*(?:$|\|)", fold(text[:300])):
+        elif re.search(rf"(?m)^[#*\s|]*{_UBND}(?:\s*$|\s*\||\t|\s+cong\s+hoa)", fold(text[:300])):
             # "ỦY BAN NHÂN DÂN" over no unit line: the place line names where the issuer sits,
             # at the one level the text gives that name ("thành phố Hải Phòng")
             levels = {LEVELS[m.group(1)] for m in re.finditer(
@@ -284,6 +284,10 @@ def _named_elsewhere(facts: DocumentFacts, pages: list[Page], text: str,
     return level, None
 
 
+# what a portal prints above a copy: its banner, the posting day and time, counters
+_PAGE_CHROME_RE = re.compile(
+    r"[#*\s|]*(?:(?:trang|cong)\s+thong\s+tin\s+dien\s+tu\b[^\n]{0,60}$|(?:thu\s+(?:hai|ba|tu|nam|sau|"
+    r"bay|[2-7])|chu\s+nhat|ngay\s+dang|cap\s+nhat|dang\s+luc|luot\s+xem)\b|[\d\s/:.,\-–|]+$)")
 # "... của xã X, huyện Y", "... trên địa bàn huyện X", "... tại UBND xã X": whose the text is
 _WHOSE_RE = re.compile(rf"\b(?:cua|tren\s+dia\s+ban|tai)\s+(?:{_UBND}\s+)?({LEVEL_ALTERNATION})\s+")
 
@@ -291,7 +295,8 @@ _WHOSE_RE = re.compile(rf"\b(?:cua|tren\s+dia\s+ban|tai)\s+(?:{_UBND}\s+)?({LEVE
 def _headline_unit(text: str, level: str | None) -> tuple[str, str] | None:
     """A copy without header starts at its headline; the unit whose document it is follows
     "của", "trên địa bàn" or "tại" there (the first of a chain "xã X, huyện Y, tỉnh Z")."""
-    headline = next((line for line in text.split("\n") if line.strip()), "")
+    headline = next((line for line in text.split("\n") if line.strip() and not _PAGE_CHROME_RE.match(
+        fold(line))), "")
     if re.match(rf"[#*\s|]*(?:{_UBND}|cong\s+hoa|so\s*:|can\s+cu|thuc\s+hien)", fold(headline)):
         return None  # a header line or the legal bases, no headline
     # a headline ends with its line (a text printed as one line: where its first sentence does)
