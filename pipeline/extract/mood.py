@@ -5,22 +5,29 @@ target, "Năm 2023 thu nhập bình quân đạt 73,1 triệu đồng, bằng 94
 and its achievement ratio. The cues, read on the folded sentence (accents only where folding
 would confuse, as "đã" with "đa chiều"), strongest first:
 - words that set: "phấn đấu", "mục tiêu", "chỉ tiêu", "kế hoạch", "đề ra", "quyết tâm", "dự
-  kiến", "định hướng", "phải", "cần đạt", "sẽ", "hướng tới" ...; and words that report:
-  "ước", "kết quả", "đã", "hiện có / hiện còn", "tính đến", "đến nay", "lũy kế", "tính chung",
-  "sau N năm", "so với cùng kỳ", "theo báo cáo", "giảm được", "được kéo giảm", "nhờ đó" ...
-  The nearest of these before a figure decides (a word that sets just after it, "trên 3% mục
-  tiêu", counts too); a plan only named ("bằng 94,2% kế hoạch", "kết quả thực hiện các chỉ
-  tiêu", "vượt mục tiêu") sets nothing.
+  kiến", "định hướng", "phải", "cần đạt", "sẽ", "hướng tới", "được giao" (a target assigned,
+  whatever the tense of its assignment), a purpose "để / nhằm nâng, đạt, giảm ..."; and words
+  that report: "ước", "kết quả", "đã", "hiện có / hiện còn", "tính đến", "đến nay", "lũy kế",
+  "tính chung", "sau N năm", "so với cùng kỳ", "theo báo cáo", "giảm được", "nhờ đó", an
+  evaluation of what happened ("đáng chú ý", "đáng ghi nhận") ... The nearest of these before a
+  figure decides (a word that sets just after it, "trên 3% mục tiêu", counts too); a plan only
+  named ("bằng 94,2% kế hoạch", "vượt chỉ tiêu được giao") sets nothing, a result only named as
+  the basis of a decision ("căn cứ kết quả khảo sát") reports nothing.
 - an achievement ratio ("đạt / bằng / vượt X% (so với) kế hoạch / dự toán / chỉ tiêu"): the
   ratio and every figure it rates are results, unless the sentence sets them;
 - a figure that a result clause follows ("giảm 1,5%/năm, vượt mục tiêu đề ra");
 - with no such word: a frame of time already past ("Năm 2022, ...", "Giai đoạn 2016-2020, ...",
   "Trong 6 tháng đầu năm ...", a year before the plan) or a change against a past level ("tăng
-  4,8% so với cuối năm 2021") reports; a horizon ("đến năm 2025") sets; a count held ("toàn xã
-  có 125 hộ nghèo", "còn 63 nhà tạm") reports outside a section of targets;
+  4,8% so với cuối năm 2021"), or a figure just short of a round one ("gần 2.000 lao động")
+  reports; a horizon ("đến năm 2025") sets; a count held ("toàn xã có 125 hộ nghèo", "còn 63
+  nhà tạm") reports outside a section of targets;
+- a figure with no cue of its own takes the mood its sentence's cues agree on (one account:
+  "Tỷ lệ hộ nghèo giảm xuống 9%; thu nhập đạt 50 triệu đồng; huyện có 3 xã đạt chuẩn" reports
+  throughout), outside a section of targets;
 - else a figure is a target, as the bullets of a plan's target section are, unless the document
   reports by default (a Báo cáo outside its sections of targets).
-A level stated "từ đầu năm 2022 là 49,98%" is a baseline.
+A level stated "từ đầu năm 2022 là 49,98%" is a baseline, so is a year's level before the plan or
+before the horizon of its sentence ("(năm 2020 là 5,2%)").
 """
 
 from __future__ import annotations
