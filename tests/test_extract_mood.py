@@ -494,3 +494,31 @@ def test_a_clause_with_its_own_subject_does_not_go_on_with_the_measure_before(li
 ])
 def test_a_level_of_a_year_is_past_only_before_the_plan_or_its_horizon(line, facts, want):
     assert [t.value for t in _targets(line, facts)] == want
+
+
+# A horizon right after a figure sets it, and the cue of a parenthesis is the parenthesis's own
+# ("(hiện nay là 4,5%)" reports the level of today, not the sentence).
+@pytest.mark.parametrize("line,want", [
+    ("Tỷ lệ hộ nghèo giảm còn 3% vào cuối năm 2025 (hiện nay là 4,5%).", [(3, "%", "reduce_to")]),
+    ("Tỷ lệ trẻ em suy dinh dưỡng thể thấp còi giảm xuống 18% vào năm 2025 (năm 2020 là 22%).",
+     [(18, "%", "reduce_to")]),
+    ("Thu nhập bình quân đầu người đạt 60 triệu đồng vào năm 2025 (hiện nay đạt 45 triệu đồng).",
+     [(60, "triệu đồng", "=")]),
+])
+def test_a_horizon_after_the_figure_sets_it(line, want):
+    assert [(t.value, t.unit, t.comparator) for t in _targets(line)] == want
+
+
+# Each item of a list after ';' is a target of its own: its verb, its indicator.
+@pytest.mark.parametrize("line,want", [
+    ("Chỉ tiêu năm 2024: giảm 300 hộ nghèo; đào tạo nghề cho 1.200 lao động; giải quyết việc làm "
+     "mới cho 2.500 lao động.",
+     [("poor_households_reduction", "reduce_by"), ("vocational_training", "="),
+      ("employment", "=")]),
+    ("- Giảm 2% tỷ lệ hộ nghèo; hỗ trợ xây mới 40 căn nhà cho hộ nghèo.",
+     [("poverty_reduction", "reduce_by"), ("housing_quality", "=")]),
+    ("- 100% người thuộc hộ nghèo, hộ cận nghèo; người dân tộc thiểu số được cấp thẻ bảo hiểm y "
+     "tế.", [("health_insurance", "=")]),
+])
+def test_each_item_after_a_semicolon_has_its_own_verb_and_indicator(line, want):
+    assert [(t.indicator, t.comparator) for t in _targets(line)] == want

@@ -285,8 +285,9 @@ def read_mood(text: str, folded: str, figures: list[Figure], k: int, *,
     if not listed and (_against_past(clause_after, plan_start) or _against_past(before, plan_start)
                        or _NEARLY_BEFORE.search(before[-8:])):
         return _REPORTED  # "tăng 4,8% so với cuối năm 2021", "So với năm 2015, ... giảm 3%"
-    if _horizon(before, sentence, plan_start) >= 0 or listed:
-        return _SET
+    if _horizon(before, sentence, plan_start) >= 0 or listed or _horizon(
+            re.split(r"[,;(]", after, maxsplit=1)[0], sentence, plan_start) >= 0:
+        return _SET  # "đến năm 2025, ... 3%", "giảm còn 3% vào cuối năm 2025", a plan's list
     if _HAS_BEFORE.search(before[-12:]) and not re.search(r"\b(?:xuong|giam)\b", clause_before):
         return _REPORTED  # "toàn xã có 125 hộ nghèo", "còn 63 nhà tạm" (not "giảm ... còn 2%")
     if _WHOLE_UNIT_SUBJECT.search(before):

@@ -134,7 +134,9 @@ def _parenthesis_parent(folded: str, quantities: list[Quantity], k: int) -> int 
 
 
 # Words of their own that a figure in a list may have: then it does not continue the list's verb
-_OWN_VERB = re.compile(r"\b(?:dat|giam|tang|co|con|duoi|tren|toi|it nhat|khong|xuong|tu)\b")
+_OWN_VERB = re.compile(r"\b(?:dat|giam|tang|co|con|duoi|tren|toi|it nhat|khong|xuong|tu|ho tro|"
+                       r"dao tao|giai quyet|xay dung|xay moi|sua chua|to chuc|tap huan|cap|"
+                       r"trien khai|dua)\b")
 _SETS_AGAIN = re.compile(r"\b(?:phan dau|muc tieu|chi tieu|ke hoach|den nam|vao nam)\b")
 
 
@@ -153,8 +155,10 @@ def _continues_list(gap: str) -> bool:
     gap = ABBREVIATION_DOT.sub(" ", re.sub(r"\(\s*trong\s+do\s*:?", ",", gap))
     if len(gap) > 45 or re.search(r"[:.]", gap) or _OWN_VERB.search(gap):
         return False
-    if ";" in gap:  # a new clause goes on only with a subject of its own before the figure
-        return bool(re.search(r"[a-z]", gap.rsplit(";", 1)[1]))
+    if ";" in gap:  # a new clause goes on only with a subject of its own before the figure (not
+        # an object after its verb: "; đào tạo nghề cho 1.200 lao động")
+        rest = gap.rsplit(";", 1)[1]
+        return bool(re.search(r"[a-z]", rest)) and not re.search(r"\b(?:cho|tai|o|voi|den)\s*$", rest)
     return bool(re.search(r"\bva\b|,|\bty le\b", gap))
 
 
@@ -291,7 +295,8 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
         parent = _parenthesis_parent(folded, quantities, i)
         reported = readings[i].reported
         if readings[i].by == "default" and not in_targets:
-            told = sentence_mood([r for j, r in enumerate(readings) if sentences[j] == sentences[i]])
+            told = sentence_mood([r for j, r in enumerate(readings) if sentences[j] == sentences[i]
+                                  and _parenthesis_parent(folded, quantities, j) is None])
             reported = reported if told is None else told
         reported = reported or (parent is not None and moods[parent] == "reported") or (
             i > 0 and moods[i - 1] == "reported" and (
@@ -346,7 +351,7 @@ def _own_subject(folded: str, t_lo: int, start: int, clause: str) -> str:
 # a clause that only moves the same measure to another time: "...; đến năm 2030 đạt 50%",
 # ", năm 2025 là 3%", "; giai đoạn 2026-2030 trên 60%"
 _NEW_HORIZON_ONLY = re.compile(
-    r"^\W*(?:va\s+)?(?:(?:den|vao|trong|cuoi|den\s+cuoi|den\s+het)\s+)?"
+    r"^\W*(?:va\s+)?(?:du\s+kien\s+)?(?:(?:den|vao|trong|cuoi|den\s+cuoi|den\s+het)\s+)?"
     r"(?:nam\s+20\d\d|giai\s+doan\s+20\d\d\s*[-–]\s*20\d\d)\s*[,:]?\s*"
     r"(?:(?:dat|la|con|giam|tang|len|xuong|phan\s+dau)\s+(?:con\s+|xuong\s+|len\s+)?)?"
     r"(?:(?:toi\s+thieu|toi\s+da|tren|duoi|it\s+nhat|khong\s+qua|tu)\s*)?$")
@@ -442,8 +447,14 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
             mentions, _label_start(folded, t_lo), t_hi, q.start)
         if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
             tight = "job_connection"
+        # the wider window looks back over the sentence, forward only to the end of the figure's
+        # item: the next bullet, or the ';' before the next figure's item (a ';' between the
+        # groups of one subject, "100% người thuộc hộ nghèo; hộ mới thoát nghèo ... được cấp thẻ
+        # BHYT", goes on)
+        item_end = min([hi, *(b for b in inline if b >= q.end), *(
+            [c_hi] if folded[c_hi:c_hi + 1] == ";" and i + 1 < len(quantities) else [])])
         wide = None if inherited else best_indicator(
-            mentions, max(lo, c_lo - 400), min([hi, *(b for b in inline if b >= q.end)]), q.start)
+            mentions, max(lo, c_lo - 400), item_end, q.start)
         code = _resolve_indicator(q, comparator, _own_subject(folded, t_lo, q.start, clause), tight,
                                   wide, prev if inherited or prev_code in POVERTY_FAMILY else None,
                                   prev_code, inherited)
