@@ -522,3 +522,24 @@ def test_a_horizon_after_the_figure_sets_it(line, want):
 ])
 def test_each_item_after_a_semicolon_has_its_own_verb_and_indicator(line, want):
     assert [(t.indicator, t.comparator) for t in _targets(line)] == want
+
+
+# "Tính riêng năm 2023, ..." frames a past year like "Năm 2023, ..."; a change said with its degree
+# ("giảm mạnh", "tăng đáng kể") happened.
+@pytest.mark.parametrize("line", [
+    "Tính riêng năm 2023, huyện giải quyết việc làm cho 1.850 lao động.",
+    "Riêng năm 2022, xã giảm 40 hộ nghèo.",
+    "Tỷ lệ hộ nghèo giảm mạnh, từ 12,3% xuống còn 7,1%.",
+    "Thu nhập bình quân tăng đáng kể, đạt 45 triệu đồng/người/năm.",
+])
+def test_a_year_singled_out_and_a_change_with_its_degree_report(line):
+    assert [(t.value, t.unit) for t in _targets(line)] == []
+
+
+@pytest.mark.parametrize("line,want", [
+    ("Phấn đấu giảm mạnh tỷ lệ hộ nghèo xuống dưới 3% vào năm 2025.", [(3, "%")]),
+    ("- Giảm nhanh tỷ lệ hộ nghèo, bình quân 2%/năm.", [(2, "%")]),
+    ("Riêng năm 2025, phấn đấu giảm 1% tỷ lệ hộ nghèo.", [(1, "%")]),
+])
+def test_targets_said_with_those_words_stay_targets(line, want):
+    assert [(t.value, t.unit) for t in _targets(line)] == want

@@ -16,11 +16,12 @@ would confuse, as "đã" with "đa chiều"), strongest first:
 - an achievement ratio ("đạt / bằng / vượt X% (so với) kế hoạch / dự toán / chỉ tiêu"): the
   ratio and every figure it rates are results, unless the sentence sets them;
 - a figure that a result clause follows ("giảm 1,5%/năm, vượt mục tiêu đề ra");
-- with no such word: a frame of time already past ("Năm 2022, ...", "Giai đoạn 2016-2020, ...",
-  "Trong 6 tháng đầu năm ...", a year before the plan) or a change against a past level ("tăng
-  4,8% so với cuối năm 2021"), or a figure just short of a round one ("gần 2.000 lao động")
-  reports; a horizon ("đến năm 2025") sets; a count held ("toàn xã có 125 hộ nghèo", "còn 63
-  nhà tạm") reports outside a section of targets;
+- with no such word: a frame of time already past ("Năm 2022, ...", "Tính riêng năm 2022, ...",
+  "Giai đoạn 2016-2020, ...", "Trong 6 tháng đầu năm ...", a year before the plan), a change
+  against a past level ("tăng 4,8% so với cuối năm 2021") or said with its degree ("giảm mạnh"),
+  or a figure just short of a round one ("gần 2.000 lao động") reports; a horizon ("đến năm
+  2025", or right after the figure) sets; a count held ("toàn xã có 125 hộ nghèo", "còn 63 nhà
+  tạm") reports outside a section of targets;
 - a figure with no cue of its own takes the mood its sentence's cues agree on (one account:
   "Tỷ lệ hộ nghèo giảm xuống 9%; thu nhập đạt 50 triệu đồng; huyện có 3 xã đạt chuẩn" reports
   throughout), outside a section of targets;
@@ -76,7 +77,7 @@ _BASELINE_BEFORE = re.compile(r"\btu\s+(?:dau\s+|cuoi\s+)?nam\s+20\d\d\s+(?:la\s
 # A frame of time the sentence opens with: "Năm 2022, ...", "Giai đoạn 2016 - 2020, ...",
 # "Trong 6 tháng đầu năm, ...", after a dateline "(QNO) –" or "Theo đó,"
 _FRAME = re.compile(
-    r"^\W*(?:\([^)]{1,20}\)\s*[-–]?\s*)?(?:theo\s+do\s*,?\s*)?"
+    r"^\W*(?:\([^)]{1,20}\)\s*[-–]?\s*)?(?:theo\s+do\s*,?\s*)?(?:(?:chi\s+)?tinh\s+rieng\s+|rieng\s+)?"
     r"(?:(?:trong|ca|het|den\s+het|den\s+cuoi|cuoi|ket\s+thuc|binh\s+quan)\s+)?"
     r"(?:nam\s+(?P<year>(?:19|20)\d\d)|"
     r"(?:giai\s+doan|nhiem\s+ky)\s+(?:19|20)\d\d\s*[-–]\s*(?P<end>(?:19|20)\d\d)|"
@@ -242,6 +243,8 @@ _SET, _REPORTED = Reading(False, "cue"), Reading(True, "cue")
 _BASELINE = Reading(True, "baseline")
 # "gần 2.000 lao động": a figure that fell just short of a round one was measured, not set
 _NEARLY_BEFORE = re.compile(r"\bgan\s*$")
+# "giảm mạnh", "tăng đáng kể": how much a change was, said of one that happened
+_DEGREE_OF_CHANGE = re.compile(r"\b(?:tang|giam)\s+(?:manh|sau|dang\s+ke|ro\s+ret|vuot\s+bac)\b")
 
 
 def read_mood(text: str, folded: str, figures: list[Figure], k: int, *,
@@ -283,7 +286,7 @@ def read_mood(text: str, folded: str, figures: list[Figure], k: int, *,
     clause_after = after[:clause_end.start()] if clause_end else after
     clause_before = before.rsplit(";", 1)[-1]
     if not listed and (_against_past(clause_after, plan_start) or _against_past(before, plan_start)
-                       or _NEARLY_BEFORE.search(before[-8:])):
+                       or _NEARLY_BEFORE.search(before[-8:]) or _DEGREE_OF_CHANGE.search(before)):
         return _REPORTED  # "tăng 4,8% so với cuối năm 2021", "So với năm 2015, ... giảm 3%"
     if _horizon(before, sentence, plan_start) >= 0 or listed or _horizon(
             re.split(r"[,;(]", after, maxsplit=1)[0], sentence, plan_start) >= 0:
