@@ -402,6 +402,23 @@ HEADERS += [
 ]
 
 
+HEADERS += [
+    ("a copy titled by its own type, number and date",
+     "Kế hoạch số 45/KH-UBND ngày 12/3/2024 của UBND huyện Mường Tè về thực hiện giảm nghèo năm "
+     "2024\n\nCăn cứ Quyết định số 90/QĐ-TTg ngày 18/01/2022 của Thủ tướng Chính phủ;\n",
+     dict(doc_type="Kế hoạch", number="45/KH-UBND", issue_date="2024-03-12", admin_level="huyện",
+          locality="Mường Tè")),
+    ("a copy titled by its identification under a district portal's banner",
+     "Cổng thông tin điện tử huyện Bảo Thắng\nThứ Hai, 22/01/2024 - 09:00\nQuyết định số 120/QĐ-UBND "
+     "ngày 15 tháng 01 năm 2024 của UBND tỉnh Lào Cai ban hành Kế hoạch giảm nghèo\n",
+     dict(doc_type="Quyết định", number="120/QĐ-UBND", issue_date="2024-01-15",
+          admin_level="tỉnh", locality="Lào Cai")),
+    ("a headline that cites another act is no identification",
+     "Triển khai Kế hoạch số 45/KH-UBND của UBND huyện về giảm nghèo\nNgày 15/3, xã tổ chức hội "
+     "nghị triển khai.\n", dict(number=None, issue_date=None)),
+]
+
+
 @pytest.mark.parametrize("text,want", [h[1:] for h in HEADERS], ids=[h[0] for h in HEADERS])
 def test_real_header_layouts(text, want):
     assert not _wrong(facts_of(text), want)

@@ -126,6 +126,8 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     if facts.issue_year is None:
         _flat_date(facts, flat)
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
+        _headline_act(facts, text)
+    if facts.doc_type is None or facts.number is None or facts.issue_year is None:
         # a header with its own "Số:" line (a draft's is blank) has no number to borrow
         body = _BODY_START_RE.search(folded)
         _issuing_act(facts, text[:3000], own_number=bool(_OWN_NUMBER_RE.search(fold(head))),
@@ -357,13 +359,49 @@ def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False,
         if facts.issue_year is None and fold(number) == fold(facts.number or ""):
             after = _ISSUED_DATE_RE.match(folded, m.end("num"))
             before = _DATE_BEFORE_RE.search(folded, max(0, m.start() - 80), m.start())
-            found = after or before
-            if found:
-                y, mo = int(found.group("y")), found.group("m") or found.group("m2")
-                d = found.group("d") or found.group("d2")
-                facts.issue_year, facts.issue_month = y, int(mo) if mo else None
-                try:
-                    facts.issue_date = date(y, int(mo), int(d)) if mo and d else None
-                except ValueError:
-                    facts.issue_date = None
+            if after or before:
+                _set_act_date(facts, after or before)
         return
+
+
+def _set_act_date(facts: DocumentFacts, found: re.Match) -> None:
+    """The date of the act a sentence names ("... số 45/KH-UBND ngày 12/3/2024")."""
+    y, mo = int(found.group("y")), found.group("m") or found.group("m2")
+    d = found.group("d") or found.group("d2")
+    facts.issue_year, facts.issue_month = y, int(mo) if mo else None
+    try:
+        facts.issue_date = date(y, int(mo), int(d)) if mo and d else None
+    except ValueError:
+        facts.issue_date = None
+
+
+# a copy titled by its own identification: "Kế hoạch số 45/KH-UBND ngày 12/3/2024 của UBND ..."
+_HEADLINE_ACT_RE = re.compile(rf"[#*\s|]*(?P<type>{_TYPE_ALTERNATION})\s+so\s*[:.]?\s*{_NUMBER}")
+
+
+# what a portal prints above a copy: its banner, the posting day and time, counters
+_PAGE_CHROME_RE = re.compile(
+    r"[#*\s|]*(?:(?:trang|cong)\s+thong\s+tin\s+dien\s+tu\b[^\n]{0,60}$|(?:thu\s+(?:hai|ba|tu|nam|sau|"
+    r"bay|[2-7])|chu\s+nhat|ngay\s+dang|cap\s+nhat|dang\s+luc|luot\s+xem)\b|[\d\s/:.,\-–|]+$)")
+
+
+def first_headline(text: str) -> str:
+    """The first line of a text that is not a portal's banner, posting time or counters."""
+    return next((line for line in text.split("\n") if line.strip() and not _PAGE_CHROME_RE.match(
+        fold(line))), "")
+
+
+def _headline_act(facts: DocumentFacts, text: str) -> None:
+    """A copy whose headline is the document's type, number and date (a portal's list of
+    documents titles each copy so): they are the document's own."""
+    headline = first_headline(text)
+    folded = fold(headline)
+    m = _HEADLINE_ACT_RE.match(folded)
+    if m is None:
+        return
+    facts.doc_type = facts.doc_type or DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+    if facts.number is None:
+        _set_number(facts, headline[m.start("num"):m.end("num")], with_type=False)
+    found = _ISSUED_DATE_RE.match(folded, m.end("num"))
+    if facts.issue_year is None and found:
+        _set_act_date(facts, found)

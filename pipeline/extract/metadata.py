@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.extract.header import clean_phrase, read_header
+from pipeline.extract.header import clean_phrase, first_headline, read_header
 from pipeline.extract.references import extract_references
 from pipeline.places import (
     ABBREVIATIONS,
@@ -260,14 +260,14 @@ def _named_elsewhere(facts: DocumentFacts, pages: list[Page], text: str,
         found = _level_and_name(source, level)
         if found:
             return found
+    found = _headline_unit(text, level)  # whose the copy is, said by its headline, before
+    if found:  # whose portal printed it
+        return found
     m = _BANNER_RE.search(fold(text[:400]))
     if m and level in (None, LEVELS[m.group(1)]):
         got = _name_after(text, m.end(), LEVELS[m.group(1)])
         if got:
             return LEVELS[m.group(1)], _as_written(got[0])
-    found = _headline_unit(text, level)
-    if found:
-        return found
     if facts.place:
         doc = fold(" ".join(p.text for p in pages))
         place = re.escape(fold(facts.place))
@@ -284,10 +284,6 @@ def _named_elsewhere(facts: DocumentFacts, pages: list[Page], text: str,
     return level, None
 
 
-# what a portal prints above a copy: its banner, the posting day and time, counters
-_PAGE_CHROME_RE = re.compile(
-    r"[#*\s|]*(?:(?:trang|cong)\s+thong\s+tin\s+dien\s+tu\b[^\n]{0,60}$|(?:thu\s+(?:hai|ba|tu|nam|sau|"
-    r"bay|[2-7])|chu\s+nhat|ngay\s+dang|cap\s+nhat|dang\s+luc|luot\s+xem)\b|[\d\s/:.,\-–|]+$)")
 # "... của xã X, huyện Y", "... trên địa bàn huyện X", "... tại UBND xã X": whose the text is
 _WHOSE_RE = re.compile(rf"\b(?:cua|tren\s+dia\s+ban|tai)\s+(?:{_UBND}\s+)?({LEVEL_ALTERNATION})\s+")
 
@@ -295,8 +291,7 @@ _WHOSE_RE = re.compile(rf"\b(?:cua|tren\s+dia\s+ban|tai)\s+(?:{_UBND}\s+)?({LEVE
 def _headline_unit(text: str, level: str | None) -> tuple[str, str] | None:
     """A copy without header starts at its headline; the unit whose document it is follows
     "của", "trên địa bàn" or "tại" there (the first of a chain "xã X, huyện Y, tỉnh Z")."""
-    headline = next((line for line in text.split("\n") if line.strip() and not _PAGE_CHROME_RE.match(
-        fold(line))), "")
+    headline = first_headline(text)
     if re.match(rf"[#*\s|]*(?:{_UBND}|cong\s+hoa|so\s*:|can\s+cu|thuc\s+hien)", fold(headline)):
         return None  # a header line or the legal bases, no headline
     # a headline ends with its line (a text printed as one line: where its first sentence does)
