@@ -8,8 +8,10 @@ real-split-0, -1, -2 ... that put 9 to 12 documents and 30 to 45 lines in the bl
 salt was chosen on those counts alone). The lists below are that result, frozen: material
 added to ../shared/real later joins the blind part until it is reported on.
 
-When the errors of the blind part have been read and fixed, move its names to SEEN_SINCE and say
-so in BENCHMARKS.md: from then on they are seen.
+When the errors of the blind part have been read and fixed, record its numbers as measured
+before that in BLIND_HISTORY, move its names to SEEN_SINCE and say so in BENCHMARKS.md: from
+then on they are seen. Round 2 of issue 13 did so on 2026-12-05 for the whole round-1 blind
+part: every document and line listed here is seen since; only material added later is blind.
 """
 
 BLIND_DOCUMENTS = frozenset({
@@ -32,8 +34,36 @@ SEEN_DOCUMENTS = frozenset({
     "thachkim_2024.txt", "thuathienhue_2114_2016.txt", "tiengiang_383_2022.txt",
     "travinh_105_2021.txt", "vinhha_2024.txt", "xaanon_bc_2018.txt", "xuanphu_59_2021.txt",
 })
-# document name or "line N" -> date its blind errors were read (none yet)
-SEEN_SINCE: dict[str, str] = {}
+# document name or "line N" -> date its blind errors were read: round 2 of issue 13 read every
+# error of the round-1 blind part (after its numbers went into BLIND_HISTORY) and fixed their
+# causes; from then on it is seen
+SEEN_SINCE: dict[str, str] = {
+    **{name: "2026-12-05" for name in BLIND_DOCUMENTS},
+    **{f"line {n}": "2026-12-05" for n in BLIND_LINES},
+}
+
+# Every measurement of a blind part, kept when its material becomes seen: (date, what was
+# measured, facts, targets recall, targets precision, results read as targets), each a
+# (right, total) pair. Add a row each time a blind part is measured before its errors are read.
+BLIND_HISTORY: tuple[tuple[str, str, tuple[int, int], tuple[int, int], tuple[int, int],
+                           tuple[int, int]], ...] = (
+    ("2026-12-05", "round 1: 11 documents, 31 lines; measured before any blind error was read",
+     (69, 77), (37, 40), (37, 46), (6, 46)),
+)
+# What reading each blind part's errors found, as phenomena of the genre (the rules written for
+# them are tested on sentences and headers written for the tests, never on the real lines)
+BLIND_ROUNDS: tuple[tuple[str, str], ...] = (
+    ("2026-12-05", "round 1's blind part, read in round 2: 8 wrong facts in 4 documents (an issuer "
+     "over no unit line named only by its place line and body, 2 fields; copies without header whose "
+     "headline names their unit after 'của', 4; a title wrapped over blank lines, 1; a headerless "
+     "copy's type read from an activity in its body instead of its self-announcement, 1); 3 targets "
+     "missed (a target assigned 'được giao' told in the past tense, 1; a result named as the basis "
+     "of a decision 'căn cứ kết quả khảo sát', 2); 9 records too many (a sentence of results whose "
+     "one cue, a count held, was not lent to its uncued clauses, 6, of which 3 a tally of units by "
+     "criteria the gold does not list; an evaluation 'Đáng chú ý là ...' introducing results and "
+     "a figure 'gần N', 3); 2 indicators wrong (the same measure at a later horizon after ';', "
+     "the abbreviation NTM)"),
+)
 
 
 def is_blind_document(name: str) -> bool:
@@ -43,3 +73,11 @@ def is_blind_document(name: str) -> bool:
 
 def is_blind_line(number: int) -> bool:
     return f"line {number}" not in SEEN_SINCE and (number in BLIND_LINES or number > SPLIT_LINES)
+
+
+def part_of(key: str, blind: bool) -> str:
+    """ "seen" (seen from the split on), "seen since <date>" (blind until its errors were read
+    on that date) or "blind"; `key` is a document name or "line N"."""
+    if blind:
+        return "blind"
+    return f"seen since {SEEN_SINCE[key]}" if key in SEEN_SINCE else "seen"

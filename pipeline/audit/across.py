@@ -24,7 +24,7 @@ from pipeline.records import Finding, Grounding
 CROSS_KINDS: set[str] = {"weaker_than_parent"}  # the kinds this module writes
 LOWER_IS_BETTER = {"poverty_rate", "poor_households", "near_poor_rate", "near_poor_households",
                    "new_poor_rate", "new_poor_households", "malnutrition_weight",
-                   "malnutrition_height", "nutrition"}
+                   "malnutrition_height", "nutrition", "low_birth_weight"}
 AMOUNT_WORDS = ("reduction", "escaping", "giam")
 LOWER_IS_BETTER_WORDS = ("poverty", "poor", "ngheo", "malnutrition", "stunting", "underweight",
                          "wasting", "suy_dinh_duong", "dropout", "out_of_school", "deprivation",

@@ -75,6 +75,15 @@ _ISSUED_DATE_RE = re.compile(rf"\W*{_DATE}")
 _DATE_BEFORE_RE = re.compile(rf"\b{_DATE}\s*,?\s*[^.;]{{0,60}}$")
 # "Căn cứ lập kế hoạch", "xây dựng Kế hoạch": a copy without its header says what it is
 _SAYS_TYPE_RE = re.compile(rf"\b(?:ban\s+hanh|xay\s+dung|lap|trien\s+khai)\s+(?P<type>{_TYPE_ALTERNATION})\b")
+# "UBND xã báo cáo kết quả ... như sau:": a report announcing itself with the verb
+_REPORTS_ITSELF_RE = re.compile(
+    r"\bbao\s+cao\s+(?:ket\s+qua|tinh\s+hinh|danh\s+gia|so\s+ket|tong\s+ket|cong\s+tac|viec|ve)\b")
+# the sentence by which a document announces what follows ("... xây dựng Kế hoạch ... như sau:")
+_ANNOUNCEMENT_RE = re.compile(r"[^.;:\n]{0,400}\bnhu\s+sau\s*:")
+# the first section of the body: "I. ...", "1. ...", "PHẦN THỨ NHẤT", "Phần I"; a section of
+# legal bases ("I. CĂN CỨ LẬP KẾ HOẠCH") still belongs to the preamble
+_FIRST_SECTION_RE = re.compile(
+    r"\n\s*(?:(?:[ivx]{1,4}|1)\s*[.)]\s(?!\W*can\s+cu\b)|phan\s+(?:thu\s+nhat|i|1)\b)")
 
 
 @dataclass
@@ -117,6 +126,8 @@ def read_header(facts: DocumentFacts, text: str) -> None:
     if facts.issue_year is None:
         _flat_date(facts, flat)
     if facts.doc_type is None or facts.number is None or facts.issue_year is None:
+        _headline_act(facts, text)
+    if facts.doc_type is None or facts.number is None or facts.issue_year is None:
         # a header with its own "Số:" line (a draft's is blank) has no number to borrow
         body = _BODY_START_RE.search(folded)
         _issuing_act(facts, text[:3000], own_number=bool(_OWN_NUMBER_RE.search(fold(head))),
@@ -125,11 +136,25 @@ def read_header(facts: DocumentFacts, text: str) -> None:
         code = re.match(r"\d+-([^/]+)/", facts.number) or re.search(r"/([^/\d][^/-]*)", facts.number)
         facts.doc_type = CODE_TYPES.get(fold(code.group(1)).upper()) if code else None
     if facts.doc_type is None:
-        m = _SAYS_TYPE_RE.search(fold(text[:3000]))
-        if m:
-            facts.doc_type = DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+        facts.doc_type = _type_said_in_preamble(folded[:3000])
     if facts.doc_type is None and facts.number and re.search(r"(?m)^[#*\s|]*v/v\b", fold(head)):
         facts.doc_type = "Công văn"  # "Số: 123/UBND-VX" over "V/v ...": an official letter
+
+
+def _type_said_in_preamble(folded: str) -> str | None:
+    """A copy without its header says what it is before its first section: in the sentence
+    that announces what follows ("UBND xã báo cáo kết quả ... như sau:", "xây dựng Kế hoạch ...
+    như sau:"), else by the verb that makes it ("ban hành Kế hoạch"); a type named inside a
+    section ("lập kế hoạch tiêm phòng") is an activity of the body, not the document."""
+    first = _FIRST_SECTION_RE.search(folded)
+    preamble = folded[:first.start() if first else len(folded)]
+    for sentence in (*[m.group(0) for m in _ANNOUNCEMENT_RE.finditer(preamble)], preamble):
+        made = _SAYS_TYPE_RE.search(sentence)
+        if made:
+            return DOC_TYPES[re.sub(r"\s+", " ", made.group("type"))]
+        if _REPORTS_ITSELF_RE.search(sentence):
+            return "Báo cáo"
+    return None
 
 
 def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
@@ -236,19 +261,24 @@ def _type_and_title(facts: DocumentFacts, text: str) -> None:
         line = clean_phrase(raw_line)
         key = fold(line)
         head_type = next((k for k in DOC_TYPES if key == k or key.startswith(k + " ")), None)
-        if not (head_type and _mostly_upper(line) and len(line.split()) <= 6):
+        # in capitals, with its kind ("KẾ HOẠCH HÀNH ĐỘNG"), or alone in Title Case ("Kế Hoạch" of
+        # a title-cased copy; "kế hoạch" alone is a line of wrapped text)
+        if not (head_type and len(line.split()) <= 6 and (
+                _mostly_upper(line) or key == head_type and _case_style(line) == "title")):
             continue
         facts.doc_type = DOC_TYPES[head_type]
         title_parts: list[str] = []
-        for next_line in lines[i + 1:]:
+        following, last = lines[i + 1:], ""
+        for j, next_line in enumerate(following):
             t = clean_phrase(next_line)
             if not t:
-                if title_parts:
+                if title_parts and not _title_goes_on(last, following[j + 1:]):
                     break
                 continue
             if re.match(r"^(can cu|thuc hien|uy ban|ubnd)\b", fold(t)) and title_parts:
                 break
             title_parts.append(t)
+            last = next_line
             if len(title_parts) >= 3 or t.endswith("."):
                 break
         if title_parts:
@@ -256,12 +286,38 @@ def _type_and_title(facts: DocumentFacts, text: str) -> None:
         return
 
 
+def _title_goes_on(last: str, rest: list[str]) -> bool:
+    """A title wrapped over lines with blank lines between them (web copies double line ends):
+    the next line goes on with it when it starts in lower case, when the last one ended on a
+    comma, or when both are written in capitals or both in Title Case."""
+    nxt = next((clean_phrase(line) for line in rest if clean_phrase(line)), "")
+    if not nxt:
+        return False
+    style = _case_style(clean_phrase(last))
+    return nxt[:1].islower() or last.rstrip(" *").endswith((",", " và", "-")) or (
+        style != "sentence" and _case_style(nxt) == style)
+
+
+def _case_style(line: str) -> str:
+    """ "upper" (KẾ HOẠCH GIẢM NGHÈO), "title" (Rà Soát Hộ Nghèo) or "sentence"."""
+    if _mostly_upper(line):
+        return "upper"
+    words = [w for w in re.findall(r"[^\W\d_]+", line)]
+    return "title" if len(words) > 1 and all(w[:1].isupper() for w in words) else "sentence"
+
+
+# a verb or preposition of a title before a type word makes that word its object
+_OBJECT_BEFORE_RE = re.compile(
+    r"\b(?:trien\s+khai|thuc\s+hien|ban\s+hanh|phe\s+duyet|sua\s+doi|bo\s+sung|xay\s+dung|ve|cua|"
+    r"theo|tai)\s*$")
+
+
 def _flat_type_and_title(facts: DocumentFacts, flat: _Flat) -> None:
     """A type word in capitals anywhere in the flattened header, the capitals after it its title."""
     for m in re.finditer(rf"\b(?P<type>{_TYPE_ALTERNATION})\b", flat.folded):
         written = flat.text[m.start():m.end()]
-        if not written.isupper():
-            continue
+        if not written.isupper() or _OBJECT_BEFORE_RE.search(flat.folded[max(0, m.start() - 20):m.start()]):
+            continue  # "TRIỂN KHAI CHƯƠNG TRÌNH ...": the object of a title, not the type
         facts.doc_type = DOC_TYPES[m.group("type")]
         title = re.match(r"[^a-zà-ỹđ]*(?:[^\W\d_]*[A-ZÀ-ỸĐ][^\W\d_]*[^a-zà-ỹđ]*)*",
                          flat.text[m.end():])
@@ -303,13 +359,49 @@ def _issuing_act(facts: DocumentFacts, text: str, own_number: bool = False,
         if facts.issue_year is None and fold(number) == fold(facts.number or ""):
             after = _ISSUED_DATE_RE.match(folded, m.end("num"))
             before = _DATE_BEFORE_RE.search(folded, max(0, m.start() - 80), m.start())
-            found = after or before
-            if found:
-                y, mo = int(found.group("y")), found.group("m") or found.group("m2")
-                d = found.group("d") or found.group("d2")
-                facts.issue_year, facts.issue_month = y, int(mo) if mo else None
-                try:
-                    facts.issue_date = date(y, int(mo), int(d)) if mo and d else None
-                except ValueError:
-                    facts.issue_date = None
+            if after or before:
+                _set_act_date(facts, after or before)
         return
+
+
+def _set_act_date(facts: DocumentFacts, found: re.Match) -> None:
+    """The date of the act a sentence names ("... số 45/KH-UBND ngày 12/3/2024")."""
+    y, mo = int(found.group("y")), found.group("m") or found.group("m2")
+    d = found.group("d") or found.group("d2")
+    facts.issue_year, facts.issue_month = y, int(mo) if mo else None
+    try:
+        facts.issue_date = date(y, int(mo), int(d)) if mo and d else None
+    except ValueError:
+        facts.issue_date = None
+
+
+# a copy titled by its own identification: "Kế hoạch số 45/KH-UBND ngày 12/3/2024 của UBND ..."
+_HEADLINE_ACT_RE = re.compile(rf"[#*\s|]*(?P<type>{_TYPE_ALTERNATION})\s+so\s*[:.]?\s*{_NUMBER}")
+
+
+# what a portal prints above a copy: its banner, the posting day and time, counters
+_PAGE_CHROME_RE = re.compile(
+    r"[#*\s|]*(?:(?:trang|cong)\s+thong\s+tin\s+dien\s+tu\b[^\n]{0,60}$|(?:thu\s+(?:hai|ba|tu|nam|sau|"
+    r"bay|[2-7])|chu\s+nhat|ngay\s+dang|cap\s+nhat|dang\s+luc|luot\s+xem)\b|[\d\s/:.,\-–|]+$)")
+
+
+def first_headline(text: str) -> str:
+    """The first line of a text that is not a portal's banner, posting time or counters."""
+    return next((line for line in text.split("\n") if line.strip() and not _PAGE_CHROME_RE.match(
+        fold(line))), "")
+
+
+def _headline_act(facts: DocumentFacts, text: str) -> None:
+    """A copy whose headline is the document's type, number and date (a portal's list of
+    documents titles each copy so): they are the document's own."""
+    headline = first_headline(text)
+    folded = fold(headline)
+    m = _HEADLINE_ACT_RE.match(folded)
+    if m is None:
+        return
+    facts.doc_type = facts.doc_type or DOC_TYPES[re.sub(r"\s+", " ", m.group("type"))]
+    if facts.number is None:
+        _set_number(facts, headline[m.start("num"):m.end("num")], with_type=False)
+    found = _ISSUED_DATE_RE.match(folded, m.end("num"))
+    if facts.issue_year is None and found:
+        _set_act_date(facts, found)

@@ -9,6 +9,7 @@ generic), so keep narrow indicators above broad ones.
 
 | code | dimension | meaning |
 |---|---|---|
+| low_birth_weight | health | trẻ sơ sinh có cân nặng thấp (dưới 2.500 gram) |
 | malnutrition_weight | health | trẻ em dưới 5 tuổi suy dinh dưỡng cân nặng theo tuổi (nhẹ cân) |
 | malnutrition_height | health | trẻ em dưới 5 tuổi suy dinh dưỡng chiều cao theo tuổi (thấp còi) |
 | nutrition | health | dinh dưỡng (other nutrition figures) |
@@ -75,6 +76,9 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
+    Indicator("low_birth_weight", "health", "Trẻ sơ sinh nhẹ cân",
+              ("can nang so sinh", "so sinh nhe can", "so sinh co can nang", "can nang khi sinh",
+               "so sinh thieu can")),
     Indicator("malnutrition_weight", "health", "Suy dinh dưỡng cân nặng theo tuổi",
               ("can nang theo tuoi", "nhe can")),
     Indicator("malnutrition_height", "health", "Suy dinh dưỡng chiều cao theo tuổi",
@@ -90,7 +94,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("adult_education", "education", "Trình độ giáo dục người lớn",
               ("trinh do giao duc", "xoa mu chu", "bo tuc van hoa")),
     Indicator("vocational_training", "employment", "Đào tạo nghề",
-              ("dao tao nghe", "day nghe", "hoc nghe", "giao duc nghe nghiep", "qua dao tao")),
+              ("dao tao nghe", "day nghe", "hoc nghe", "giao duc nghe nghiep", "gdnn",
+               "qua dao tao")),
     Indicator("job_connection", "employment", "Kết nối, tư vấn, giới thiệu việc làm",
               ("ket noi", "gioi thieu viec lam", "tu van", "xuat khau lao dong")),
     Indicator("dependants", "employment", "Người phụ thuộc", ("nguoi phu thuoc",)),
@@ -110,11 +115,12 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("information_access", "information", "Tiếp cận thông tin",
               ("tiep can thong tin", "thong tin", "truyen thanh")),
     Indicator("credit", None, "Vay vốn tín dụng ưu đãi",
-              ("vay von", "tin dung", "ngan hang chinh sach", "cho vay", "du no")),
+              ("vay von", "tin dung", "ngan hang chinh sach", "nhcsxh", "cho vay", "du no")),
     Indicator("production_support", None, "Hỗ trợ phát triển sản xuất, đa dạng hóa sinh kế",
               ("phat trien san xuat", "ho tro san xuat", "sinh ke", "mo hinh giam ngheo",
                "khuyen nong")),
-    Indicator("new_rural_communes", None, "Xã đạt chuẩn nông thôn mới", ("nong thon moi",)),
+    Indicator("new_rural_communes", None, "Xã đạt chuẩn nông thôn mới",
+              ("nong thon moi", "ntm")),
     Indicator("monitoring", None, "Kiểm tra, giám sát", ("giam sat", "kiem tra")),
     Indicator("health_care", "health", "Khám chữa bệnh", ("kham chua benh", "dich vu y te")),
     Indicator("employment", "employment", "Việc làm", ("viec lam", "tim viec")),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.extract.header import clean_phrase, read_header
+from pipeline.extract.header import clean_phrase, first_headline, read_header
 from pipeline.extract.references import extract_references
 from pipeline.places import (
     ABBREVIATIONS,
@@ -52,8 +52,10 @@ _LEVEL_LINE_RE = re.compile(rf"[#*\s|]*(?!xa\s+hoi\b){_HEAD_LEVEL}")
 _AGENCY_HEAD_RE = re.compile(
     r"(?m)^[#*\s|]*(?P<agency>(?:so|phong|ban|chi cuc|hoi|trung tam|dang bo|cong an|benh vien)\b"
     rf"[^\n]{{0,80}}?)(?:\s*\n[#*\s|]*|\s+)(?!xa\s+hoi\b){_HEAD_LEVEL}")
+# (the unit nearest the verb: "Thực hiện Kế hoạch của UBND huyện, UBND xã xây dựng Kế hoạch")
 _PREAMBLE_RE = re.compile(
-    rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>[^\n]{{0,60}}?)\s*(?:vua\s+)?(?:ban\s+hanh|"
+    rf"{_UBND}\s+({LEVEL_ALTERNATION})\b(?P<rest>(?:(?!{_UBND})[^\n;]){{0,60}}?)\s*(?:vua\s+)?"
+    r"(?:ban\s+hanh|"
     r"xay\s+dung|xa[yv]\s+dung|trien\s+khai)\s+(?:ke\s+hoach|k.\s+hoach)")
 # "Trang thông tin điện tử xã Thạch Kim", "Cổng thông tin điện tử huyện X": a portal's banner
 _BANNER_RE = re.compile(rf"(?:trang|cong)\s+thong\s+tin\s+dien\s+tu\s+(?:cua\s+)?({LEVEL_ALTERNATION})\s+")
@@ -252,21 +254,55 @@ def _party_unit(text: str, top: str) -> tuple[str | None, str | None]:
 def _named_elsewhere(facts: DocumentFacts, pages: list[Page], text: str,
                      level: str | None) -> tuple[str | None, str | None]:
     """A unit the header does not name: the title ("... trên địa bàn thành phố Bà Rịa"), the
-    area of the preamble ("... trên địa bàn xã Vinh Hà"), the portal's banner, the place line."""
+    area of the preamble ("... trên địa bàn xã Vinh Hà"), the headline of a copy without header
+    ("Kết quả ... năm 2020 của xã X, huyện Y"), the portal's banner, the place line."""
     for source in (facts.title or "", _first_sentence_of_issuing(text)):
         found = _level_and_name(source, level)
         if found:
             return found
+    found = _headline_unit(text, level)  # whose the copy is, said by its headline, before
+    if found:  # whose portal printed it
+        return found
     m = _BANNER_RE.search(fold(text[:400]))
     if m and level in (None, LEVELS[m.group(1)]):
         got = _name_after(text, m.end(), LEVELS[m.group(1)])
         if got:
             return LEVELS[m.group(1)], _as_written(got[0])
-    if level is not None and facts.place:
+    if facts.place:
         doc = fold(" ".join(p.text for p in pages))
-        if re.search(rf"\b{re.escape(LEVEL_FOLD[level])}\s+{re.escape(fold(facts.place))}\b", doc):
-            return level, facts.place
+        place = re.escape(fold(facts.place))
+        if level is not None:
+            if re.search(rf"\b{re.escape(LEVEL_FOLD[level])}\s+{place}\b", doc):
+                return level, facts.place
+        elif re.search(rf"(?m)^[#*\s|]*{_UBND}(?:\s*$|\s*\||\t|\s+cong\s+hoa)", fold(text[:300])):
+            # "ỦY BAN NHÂN DÂN" over no unit line: the place line names where the issuer sits,
+            # at the one level the text gives that name ("thành phố Hải Phòng")
+            levels = {LEVELS[m.group(1)] for m in re.finditer(
+                rf"\b({LEVEL_ALTERNATION})\s+{place}\b", doc)}
+            if len(levels) == 1:
+                return levels.pop(), facts.place
     return level, None
+
+
+# "... của xã X, huyện Y", "... trên địa bàn huyện X", "... tại UBND xã X": whose the text is
+_WHOSE_RE = re.compile(rf"\b(?:cua|tren\s+dia\s+ban|tai)\s+(?:{_UBND}\s+)?({LEVEL_ALTERNATION})\s+")
+
+
+def _headline_unit(text: str, level: str | None) -> tuple[str, str] | None:
+    """A copy without header starts at its headline; the unit whose document it is follows
+    "của", "trên địa bàn" or "tại" there (the first of a chain "xã X, huyện Y, tỉnh Z")."""
+    headline = first_headline(text)
+    if re.match(rf"[#*\s|]*(?:{_UBND}|cong\s+hoa|so\s*:|can\s+cu|thuc\s+hien)", fold(headline)):
+        return None  # a header line or the legal bases, no headline
+    # a headline ends with its line (a text printed as one line: where its first sentence does)
+    end = re.search(r"[.;:]\s|\s(?:can\s+cu|[ivx]+\.)\s", fold(headline))
+    headline = headline[:end.start() if end else 300]
+    for m in _WHOSE_RE.finditer(fold(headline)):
+        lv = LEVELS[m.group(1)]
+        got = _name_after(headline, m.end(), lv)
+        if got and level in (None, lv):
+            return lv, _as_written(got[0])
+    return None
 
 
 def _level_and_name(source: str, level: str | None) -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.indicators import PRIORITY, SUBJECTS
+from pipeline.extract.mood import FULL_STOP
 from pipeline.extract.nlp import Mention
 from pipeline.extract.quantities import UNITS, Quantity
 from pipeline.records import DocumentFacts
@@ -26,7 +27,7 @@ SUPPORT_AFTER_RE = re.compile(
 )
 SUPPORT_BEFORE_RE = re.compile(r"(mien phi|ho tro|chi tra|dong)\s*$")
 SITUATION_BEFORE_RE = re.compile(r"(chiem|chiem ty le|chiem ti le|hien co|con lai)\s*$")
-CLAUSE_BREAK_RE = re.compile(r";|\.\s+(?=\S)|:\s+|\n\s*[-+•]|,\s*(?=trong do\b)")
+CLAUSE_BREAK_RE = re.compile(rf";|{FULL_STOP}|:\s+|\n\s*[-+•]|,\s*(?=trong do\b)")
 # "giảm" the verb; not giảm nghèo, giám sát, giám đốc, miễn giảm học phí, giảm thiểu ...
 GIAM_RE = re.compile(
     r"(?<!mien, )(?<!mien )\bgiam\b(?!\s+(?:ngheo|sat|doc|hoc phi|thieu|dinh|thue|tru|nhe))"

@@ -32,7 +32,13 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.indicators import BY_CODE
-from pipeline.extract.mood import Figure, is_reported, sentence_bounds
+from pipeline.extract.mood import (
+    ABBREVIATION_DOT,
+    Figure,
+    read_mood,
+    sentence_bounds,
+    sentence_mood,
+)
 from pipeline.extract.nlp import find_mentions
 from pipeline.extract.quantities import SHARE_UNIT, Quantity, find_quantities
 from pipeline.extract.target_rules import (
@@ -122,18 +128,22 @@ def _parenthesis_parent(folded: str, quantities: list[Quantity], k: int) -> int 
     else:
         return None
     before = [j for j in range(k) if quantities[j].end <= pos]
-    return before[-1] if before and pos - quantities[before[-1]].end <= 3 else None
+    # right after the figure, or after its bound ("tăng từ 3% trở lên (để đạt 84% trở lên)")
+    return before[-1] if before and re.fullmatch(
+        r"\s*(?:tro\s+(?:len|xuong))?\s*", folded[quantities[before[-1]].end:pos]) else None
 
 
 # Words of their own that a figure in a list may have: then it does not continue the list's verb
-_OWN_VERB = re.compile(r"\b(?:dat|giam|tang|co|con|duoi|tren|toi|it nhat|khong|xuong|tu)\b")
+_OWN_VERB = re.compile(r"\b(?:dat|giam|tang|co|con|duoi|tren|toi|it nhat|khong|xuong|tu|ho tro|"
+                       r"dao tao|giai quyet|xay dung|xay moi|sua chua|to chuc|tap huan|cap|"
+                       r"trien khai|dua)\b")
 _SETS_AGAIN = re.compile(r"\b(?:phan dau|muc tieu|chi tieu|ke hoach|den nam|vao nam)\b")
 
 
 def _elliptical(gap: str) -> bool:
     """The figure after `gap` is said in the same breath as the one before ("có 1.068 hộ nghèo,
     chiếm 22,11%; 111 hộ cận nghèo"): no verb or target word of its own between them."""
-    gap = re.sub(r"\bchiem(?:\s+ty\s+le)?\b", " ", gap)
+    gap = ABBREVIATION_DOT.sub(" ", re.sub(r"\bchiem(?:\s+ty\s+le)?\b", " ", gap))
     return len(gap) <= 60 and "." not in gap and not _OWN_VERB.search(gap) and not (
         _SETS_AGAIN.search(gap))
 
@@ -142,11 +152,13 @@ def _continues_list(gap: str) -> bool:
     """The figure after `gap` goes on with the verb of the figure before: only its subject and
     "và", ",", ";" or "(trong đó" between ("giảm 5.238 hộ, tỷ lệ khoảng 37,96%", "giảm tỷ lệ
     hộ nghèo 1,5%/năm; hộ cận nghèo 1%/năm")."""
-    gap = re.sub(r"\(\s*trong\s+do\s*:?", ",", gap)
+    gap = ABBREVIATION_DOT.sub(" ", re.sub(r"\(\s*trong\s+do\s*:?", ",", gap))
     if len(gap) > 45 or re.search(r"[:.]", gap) or _OWN_VERB.search(gap):
         return False
-    if ";" in gap:  # a new clause goes on only with a subject of its own before the figure
-        return bool(re.search(r"[a-z]", gap.rsplit(";", 1)[1]))
+    if ";" in gap:  # a new clause goes on only with a subject of its own before the figure (not
+        # an object after its verb: "; đào tạo nghề cho 1.200 lao động")
+        rest = gap.rsplit(";", 1)[1]
+        return bool(re.search(r"[a-z]", rest)) and not re.search(r"\b(?:cho|tai|o|voi|den)\s*$", rest)
     return bool(re.search(r"\bva\b|,|\bty le\b", gap))
 
 
@@ -257,8 +269,9 @@ _FORWARD_SECTION_RE = re.compile(r"muc tieu|chi tieu|phuong huong|nhiem vu|ke ho
 def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
            ctx: TargetContext) -> list[str]:
     """Per figure: "set" (a target), "reported" (a result, an estimate, a baseline) or
-    "eliminated" (a stock the sentence sets to clear). A figure in a parenthesis takes the mood
-    of the figure it details; one said in the same breath as a result is a result too."""
+    "eliminated" (a stock the sentence sets to clear). A figure with no cue of its own takes the
+    mood its sentence's cues give; a figure in a parenthesis takes the mood of the figure it
+    details; one said in the same breath as a result is a result too."""
     report = ctx.facts.doc_type == "Báo cáo"  # a report of results: its targets are announced
     section = fold(block.section)
     in_targets = bool(TARGET_SECTION_RE.search(section) or (
@@ -267,22 +280,29 @@ def _moods(text: str, folded: str, quantities: list[Quantity], block: Block,
     # the plan's first year tells a past frame from a planned one; a page that is no document
     # (a news page) has none, whatever years it names
     plan_start = ctx.facts.period_start if ctx.facts.doc_type else None
+    sentences = [sentence_bounds(folded, q.start, q.end) for q in quantities]
+    readings = []
+    for i in range(len(quantities)):
+        story = any(r.reported and r.by == "cue" and quantities[j].end <= sentences[i][0]
+                    for j, r in enumerate(readings))
+        readings.append(read_mood(text, folded, figures, i, plan_start=plan_start,
+                                  in_target_section=in_targets, reports_by_default=report,
+                                  story_reported=story and not in_targets))
     moods: list[str] = []
     for i, q in enumerate(quantities):
         before = folded[max(quantities[i - 1].end if i else 0, q.start - 40):q.start]
         restates = bool(RESTATES_RE.search(before) or SITUATION_BEFORE_RE.search(before))
         parent = _parenthesis_parent(folded, quantities, i)
-        s_lo = sentence_bounds(folded, q.start, q.end)[0]
-        story = any(m == "reported" and quantities[j].end <= s_lo for j, m in enumerate(moods))
-        reported = is_reported(text, folded, figures, i, plan_start=plan_start,
-                               in_target_section=in_targets, reports_by_default=report,
-                               story_reported=story and not in_targets)
+        reported = readings[i].reported
+        if readings[i].by == "default" and not in_targets:
+            told = sentence_mood([r for j, r in enumerate(readings) if sentences[j] == sentences[i]
+                                  and _parenthesis_parent(folded, quantities, j) is None])
+            reported = reported if told is None else told
         reported = reported or (parent is not None and moods[parent] == "reported") or (
             i > 0 and moods[i - 1] == "reported" and (
                 restates or _elliptical(folded[quantities[i - 1].end:q.start])))
-        s_hi = sentence_bounds(folded, q.start, q.end)[1]
         if reported and re.search(r"\bcon\s*$", before) and _ELIMINATES_RE.search(
-                folded[q.end:s_hi]):
+                folded[q.end:sentences[i][1]]):
             moods.append("eliminated")
         else:
             moods.append("reported" if reported else "set")
@@ -328,6 +348,15 @@ def _own_subject(folded: str, t_lo: int, start: int, clause: str) -> str:
     return clause
 
 
+# a clause that only moves the same measure to another time: "...; đến năm 2030 đạt 50%",
+# ", năm 2025 là 3%", "; giai đoạn 2026-2030 trên 60%"
+_NEW_HORIZON_ONLY = re.compile(
+    r"^\W*(?:va\s+)?(?:du\s+kien\s+)?(?:(?:den|vao|trong|cuoi|den\s+cuoi|den\s+het)\s+)?"
+    r"(?:nam\s+20\d\d|giai\s+doan\s+20\d\d\s*[-–]\s*20\d\d)\s*[,:]?\s*"
+    r"(?:(?:dat|la|con|giam|tang|len|xuong|phan\s+dau)\s+(?:con\s+|xuong\s+|len\s+)?)?"
+    r"(?:(?:toi\s+thieu|toi\s+da|tren|duoi|it\s+nhat|khong\s+qua|tu)\s*)?$")
+
+
 def _carried_on(code: str, q: Quantity, i: int, folded: str, quantities: list[Quantity],
                 codes: dict[int, str], prev: tuple[Quantity, str, str] | None,
                 prev_code: str | None) -> str:
@@ -339,9 +368,9 @@ def _carried_on(code: str, q: Quantity, i: int, folded: str, quantities: list[Qu
     parent = _parenthesis_parent(folded, quantities, i)
     source = codes.get(parent) if parent is not None else None
     gap = folded[prev[0].end:q.start] if prev is not None else ""
-    if source is None and prev_code and _elliptical(gap) and re.search(
-            r"[a-z]", re.split(r"[;,]", gap)[-1]):  # "; Tuyên Hóa 4,5%", not "; 100% hộ ... được"
-        source = prev_code
+    if source is None and prev_code and (_elliptical(gap) and re.search(
+            r"[a-z]", re.split(r"[;,]", gap)[-1]) or _NEW_HORIZON_ONLY.match(re.split(r"[;,]", gap)[-1])):
+        source = prev_code  # "; Tuyên Hóa 4,5%", "; đến năm 2030 đạt 50%"; not "; 100% hộ ... được"
     if source is None or source == "other":
         return code
     earlier = quantities[parent] if parent is not None else prev[0] if prev else None
@@ -418,7 +447,14 @@ def _block_targets(page: Page, block: Block, ctx: TargetContext) -> list[TargetR
             mentions, _label_start(folded, t_lo), t_hi, q.start)
         if LABOUR_EXPORT_RE.search(folded[t_lo:t_hi]) and q.unit in ("người", "lao động"):
             tight = "job_connection"
-        wide = None if inherited else best_indicator(mentions, max(lo, c_lo - 400), hi, q.start)
+        # the wider window looks back over the sentence, forward only to the end of the figure's
+        # item: the next bullet, or the ';' before the next figure's item (a ';' between the
+        # groups of one subject, "100% người thuộc hộ nghèo; hộ mới thoát nghèo ... được cấp thẻ
+        # BHYT", goes on)
+        item_end = min([hi, *(b for b in inline if b >= q.end), *(
+            [c_hi] if folded[c_hi:c_hi + 1] == ";" and i + 1 < len(quantities) else [])])
+        wide = None if inherited else best_indicator(
+            mentions, max(lo, c_lo - 400), item_end, q.start)
         code = _resolve_indicator(q, comparator, _own_subject(folded, t_lo, q.start, clause), tight,
                                   wide, prev if inherited or prev_code in POVERTY_FAMILY else None,
                                   prev_code, inherited)
