@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import inbox, ingest, ocr, progress, records, store
+from pipeline import inbox, ingest, progress, records, scan, store
 from pipeline.pages import make_page
 
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
@@ -20,9 +20,9 @@ _OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
 
 
-def _ocr_and_free_slot(image: bytes) -> ocr.OcrResult:
+def _ocr_and_free_slot(image: bytes) -> scan.ScanRead:
     try:
-        return ocr.ocr_image(image)
+        return scan.read_scan(image)
     finally:
         _IMAGE_SLOTS.release()
 
@@ -43,7 +43,7 @@ def read_pages_now(path: Path) -> list[records.Page]:
     for page_input in source.pages():
         if page_input.text is not None:
             pages[page_input.number] = make_page(page_input.number, page_input.text,
-                                                 page_input.source)
+                                                 page_input.source, tables=page_input.tables)
             page_done()
             continue
         _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
@@ -52,7 +52,7 @@ def read_pages_now(path: Path) -> list[records.Page]:
         reading[page_input.number] = future
     for number, future in reading.items():
         result = future.result()
-        pages[number] = make_page(number, result.text, "ocr", result.confidence)
+        pages[number] = make_page(number, result.text, "ocr", result.confidence, result.tables)
     return [pages[n] for n in sorted(pages)]
 
 

@@ -13,11 +13,12 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import errors
 from pipeline.legacy_encodings import fix_legacy, syllable_share
+from pipeline.records import PageTable
 from pipeline.text import normalise
 
 PAGE_BREAK = "\f"
@@ -35,6 +36,7 @@ class PageInput:
     text: str | None  # usable text (text layer, plain text, docx), NFC; None when OCR is needed
     image: bytes | None  # encoded image (PNG/JPEG) to OCR when text is None
     source: str  # "text-layer" | "ocr" | "plain" | "docx"
+    tables: list[PageTable] = field(default_factory=list)  # tables laid out in `text`
 
 
 # --- type sniffing -------------------------------------------------------------------------------

@@ -45,6 +45,16 @@ MIN_SYLLABLE_SHARE = 0.6
 
 
 @dataclass
+class OcrLine:
+    """A line of text as Tesseract laid it out: its words, box and paragraph."""
+
+    text: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1
+    paragraph: int  # index of its paragraph in reading order
+    words: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
+
+
+@dataclass
 class OcrResult:
     """What Tesseract read on one page; word boxes are in the deskewed/rotated image."""
 
@@ -54,6 +64,7 @@ class OcrResult:
     rotation: int = 0  # degrees (clockwise) the page was turned before reading
     skew: float = 0.0  # degrees of skew measured (and corrected when above MIN_SKEW_DEGREES)
     scale: float = 1.0  # the page was read at this scale; word boxes are given at full scale
+    lines: list[OcrLine] = field(default_factory=list)  # boxes at full scale, like words
 
 
 @dataclass
@@ -77,9 +88,10 @@ def check_engine(lang: str = "vie") -> None:
 
 
 def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float = 180,
-              dpi: int | None = None) -> OcrResult:
+              dpi: int | None = None, geometry: PageGeometry | None = None) -> OcrResult:
     """Read one page image (encoded bytes or a PIL image) with Tesseract.
 
+    `geometry`: the page's skew and text size when the caller measured them already.
     Raises OcrTimeout when one Tesseract run exceeds `timeout` seconds and OcrEngineMissing when
     Tesseract cannot run. An image without text gives empty text and confidence None.
     """
@@ -87,11 +99,12 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
     header = _open(image, full=False)
     if dpi is None:
         dpi = _declared_dpi(header)
-    geometry = measure_page(_skew_sample(image), full_width=header.width)
+    if geometry is None:
+        geometry = measure_page(_skew_sample(image), full_width=header.width)
     skew, scale = geometry.skew, reading_scale(geometry.core_height)
     upright: Image.Image | None = None  # the full-size grayscale page, decoded only if needed
     if abs(skew) >= MIN_SKEW_DEGREES:
-        upright = _rotate(_gray(_open(image)), -skew)
+        upright = rotate(_gray(_open(image)), -skew)
     elif scale < 1.0 or (data is not None and not _tesseract_reads_as_is(data)):
         upright = _gray(_open(image))
     if scale < 1.0:
@@ -109,7 +122,7 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
             turned = upright.rotate(-rotation, expand=True)  # PIL turns counter-clockwise
             turned_skew = estimate_skew(turned)
             if abs(turned_skew) >= MIN_SKEW_DEGREES:
-                turned = _rotate(turned, -turned_skew)
+                turned = rotate(turned, -turned_skew)
             second = _read(turned, lang, timeout, dpi)
             if (second.confidence or 0) > (result.confidence or 0):
                 second.rotation, second.skew = rotation, turned_skew
@@ -118,6 +131,9 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
         result.scale = scale
         result.words = [(word, confidence, tuple(round(v / scale) for v in box))
                         for word, confidence, box in result.words]
+        for line in result.lines:
+            line.box = tuple(round(v / scale) for v in line.box)
+            line.words = [(w, tuple(round(v / scale) for v in b)) for w, b in line.words]
     return result
 
 
@@ -193,34 +209,100 @@ def _read(image: bytes | Image.Image, lang: str, timeout: float, dpi: int | None
     return _result_from_data(data)
 
 
+def read_snippets(images: list[np.ndarray], *, psm: int = 7, lang: str = "vie",
+                  timeout: float = 180, dpi: int | None = None,
+                  whitelist: str | None = None, extra: str = "") -> list[tuple[str, float | None]]:
+    """Read many small images (table cells) in one Tesseract run: a list file names them, so
+    the model loads once. Returns (text, mean word confidence) per image, lines joined by
+    newlines; ("", None) where nothing was read. `whitelist`: the only characters allowed."""
+    if not images:
+        return []
+    config = f"--oem 1 --psm {psm}" + (f" --dpi {dpi}" if dpi else "")
+    if whitelist:
+        config += f" -c tessedit_char_whitelist={whitelist}"
+    config += extra
+    with tempfile.TemporaryDirectory(prefix="plans-cells-") as folder:
+        names = []
+        for i, pixels in enumerate(images):
+            path = Path(folder) / f"{i:05d}.pgm"
+            Image.fromarray(pixels).save(path, "PPM")
+            names.append(str(path))
+        listing = Path(folder) / "cells.txt"
+        listing.write_text("\n".join(names) + "\n", encoding="utf-8")
+        try:
+            data = pytesseract.image_to_data(str(listing), lang=lang, config=config,
+                                             timeout=timeout, output_type=pytesseract.Output.DICT)
+        except RuntimeError as exc:
+            if "timeout" in str(exc).lower():
+                raise errors.OcrTimeout(f"> {timeout:g} s") from exc
+            raise
+        except pytesseract.TesseractNotFoundError as exc:
+            raise errors.OcrEngineMissing(str(exc)) from exc
+    lines: dict[int, dict[tuple, list[str]]] = {}
+    confidences: dict[int, list[float]] = {}
+    for i, token in enumerate(data["text"]):
+        token, confidence = (token or "").strip(), float(data["conf"][i])
+        if confidence < 0 or not token:
+            continue
+        page = int(data["page_num"][i]) - 1
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        lines.setdefault(page, {}).setdefault(key, []).append(token)
+        confidences.setdefault(page, []).append(confidence)
+    out: list[tuple[str, float | None]] = []
+    for page in range(len(images)):
+        text = "\n".join(" ".join(words) for words in lines.get(page, {}).values())
+        scores = confidences.get(page)
+        out.append((unicodedata.normalize("NFC", text),
+                    round(sum(scores) / len(scores), 2) if scores else None))
+    return out
+
+
 def _result_from_data(data: dict) -> OcrResult:
     """Words with confidences, and the page text: lines joined by newlines, paragraphs by a
     blank line, as Tesseract's own text output lays them out."""
     words: list[tuple[str, float, tuple[int, int, int, int]]] = []
-    paragraphs: list[list[list[str]]] = []
+    lines: list[OcrLine] = []
     last_paragraph = last_line = None
+    paragraph_index = -1
     for i, token in enumerate(data["text"]):
         confidence = float(data["conf"][i])
         token = (token or "").strip()
         if confidence < 0 or not token:
             continue
-        paragraph = (data["block_num"][i], data["par_num"][i])
+        paragraph = (data.get("page_num", [1] * (i + 1))[i], data["block_num"][i],
+                     data["par_num"][i])
         line = paragraph + (data["line_num"][i],)
         if paragraph != last_paragraph:
-            paragraphs.append([])
+            paragraph_index += 1
             last_paragraph, last_line = paragraph, None
+        left, top = data["left"][i], data["top"][i]
+        box = (left, top, data["width"][i], data["height"][i])
+        corners = (left, top, left + box[2], top + box[3])
         if line != last_line:
-            paragraphs[-1].append([])
+            lines.append(OcrLine("", corners, paragraph_index))
             last_line = line
-        paragraphs[-1][-1].append(token)
-        box = (data["left"][i], data["top"][i], data["width"][i], data["height"][i])
+        current = lines[-1]
+        current.words.append((token, corners))
+        current.box = (min(current.box[0], corners[0]), min(current.box[1], corners[1]),
+                       max(current.box[2], corners[2]), max(current.box[3], corners[3]))
         words.append((token, confidence, box))
     if not _has_text(words):
         return OcrResult("", None, [])
-    text = "\n\n".join("\n".join(" ".join(line) for line in paragraph) for paragraph in paragraphs)
-    text = unicodedata.normalize("NFC", text)
+    for line in lines:
+        line.text = unicodedata.normalize("NFC", " ".join(w for w, _ in line.words))
+    text = join_lines(lines)
     confidence = sum(w[1] for w in words) / len(words)
-    return OcrResult(text, round(confidence, 2), words)
+    return OcrResult(text, round(confidence, 2), words, lines=lines)
+
+
+def join_lines(lines: list[OcrLine]) -> str:
+    """Page text from laid-out lines: newlines within a paragraph, a blank line between."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n\n" if line.paragraph != lines[i - 1].paragraph else "\n")
+        out.append(line.text)
+    return "".join(out)
 
 
 def _has_text(words: list) -> bool:
@@ -260,7 +342,7 @@ def _detect_rotation(gray: Image.Image, timeout: float, dpi: int | None) -> int:
     return int(osd.get("rotate", 0)) % 360
 
 
-def _rotate(gray: Image.Image, degrees: float) -> Image.Image:
+def rotate(gray: Image.Image, degrees: float) -> Image.Image:
     """Turn by `degrees` (counter-clockwise, as PIL does), filling the corners with white."""
     return gray.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 

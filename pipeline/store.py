@@ -85,6 +85,7 @@ class DocumentRow(Base):
     responsibilities: Mapped[list[ResponsibilityRow]] = relationship(cascade="all, delete-orphan")
     deadlines: Mapped[list[DeadlineRow]] = relationship(cascade="all, delete-orphan")
     findings: Mapped[list[FindingRow]] = relationship(cascade="all, delete-orphan")
+    page_tables: Mapped[list[PageTableRow]] = relationship(cascade="all, delete-orphan")
 
 
 class PageRow(Base):
@@ -102,6 +103,23 @@ class PageRow(Base):
     restore_confidence: Mapped[float | None] = mapped_column(Float)
 
     document: Mapped[DocumentRow] = relationship(back_populates="pages")
+
+
+class PageTableRow(Base):
+    """A table found on a page's layout: its box, its cells (grid place, span, box)."""
+
+    __tablename__ = "page_table"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # order on the page
+    status: Mapped[str] = mapped_column(String(20))  # rebuilt | unreadable
+    box: Mapped[list | None] = mapped_column(JSON)
+    image_size: Mapped[list | None] = mapped_column(JSON)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class _Grounded:
@@ -146,6 +164,7 @@ class TargetRow(_Grounded, Base):
     unit: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[str | None] = mapped_column(String(20))
     locality: Mapped[str | None] = mapped_column(String(200))
+    box: Mapped[list | None] = mapped_column(JSON)  # the table cell's box on the page image
 
 
 class ResponsibilityRow(_Grounded, Base):
@@ -265,7 +284,7 @@ def _reader(url: str) -> Engine:
     return create_engine(url)
 
 
-SCHEMA_REVISION = "0001"  # the newest revision in pipeline/migrations (a test keeps them equal)
+SCHEMA_REVISION = "0002"  # the newest revision in pipeline/migrations (a test keeps them equal)
 
 
 def migrate(engine: Engine) -> str | None:
@@ -396,7 +415,8 @@ def save_document(
                 TargetRow(indicator=t.indicator, dimension=t.dimension, subject=t.subject,
                           comparator=t.comparator, value=t.value, value_max=t.value_max,
                           baseline=t.baseline, unit=t.unit, year=t.year, locality=t.locality,
-                          confidence=t.confidence, **_grounding_columns(t.grounding))
+                          confidence=t.confidence, box=_box(t.grounding.box),
+                          **_grounding_columns(t.grounding))
                 for t in extraction.targets
             ]
             doc.responsibilities = [
@@ -411,10 +431,25 @@ def save_document(
                             confidence=d.confidence, **_grounding_columns(d.grounding))
                 for d in extraction.deadlines
             ]
+        doc.page_tables = [_page_table_row(p.number, i, t) for p in pages
+                           for i, t in enumerate(p.tables)]
         session.add(doc)
         session.flush()
         session.add_all(_finding_row(f, doc.id) for f in findings)
         return doc.id
+
+
+def _box(box) -> list[int] | None:
+    return [int(v) for v in box] if box is not None else None
+
+
+def _page_table_row(page: int, position: int, table: records.PageTable) -> PageTableRow:
+    cells = [{"row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
+              "char_start": c.char_start, "char_end": c.char_end, "box": _box(c.box)}
+             for c in table.cells]
+    return PageTableRow(page=page, position=position, status=table.status, box=_box(table.box),
+                        image_size=_box(table.image_size), char_start=table.char_start,
+                        char_end=table.char_end, cells=cells)
 
 
 def _reference_grounding(g: records.Grounding | None) -> dict:
@@ -487,6 +522,14 @@ def query_pages(session: Session, document_id: int) -> list[dict]:
     return [_row_dict(r, fields) for r in rows]
 
 
+def query_page_tables(session: Session, document_id: int) -> list[dict]:
+    """The tables found on a document's pages, page by page, with their cells."""
+    rows = session.scalars(select(PageTableRow).where(PageTableRow.document_id == document_id)
+                           .order_by(PageTableRow.page, PageTableRow.position))
+    fields = ("page", "position", "status", "box", "image_size", "char_start", "char_end", "cells")
+    return [_row_dict(r, fields) for r in rows]
+
+
 def _with_document(session: Session, model, fields: tuple[str, ...], *where) -> list[dict]:
     stmt = (
         select(model, DocumentRow)
@@ -530,7 +573,7 @@ def query_targets(session: Session, *, document=None, locality=None, indicator=N
     if year:
         where.append(TargetRow.year.contains(str(year)))
     fields = ("indicator", "dimension", "subject", "comparator", "value", "value_max",
-              "baseline", "unit", "year", "locality")
+              "baseline", "unit", "year", "locality", "box")
     return _with_document(session, TargetRow, fields, *where)
 
 

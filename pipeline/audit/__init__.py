@@ -9,7 +9,8 @@ exact quote), so an auditor can open the sentence behind it. Two entry points:
   district); the flow stores its findings with `store.replace_cross_findings(..., CROSS_KINDS)`.
 
 One module per kind of check: `document` (pages, dimensions, dates, leads), `tables` (total
-rows), `figures` (figures of one sentence), `across` (a commune against its district).
+rows, tables that could not be rebuilt), `figures` (figures of one sentence), `across` (a
+commune against its district).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pipeline.audit.document import (
     tasks_without_lead,
 )
 from pipeline.audit.figures import inconsistent_numbers
-from pipeline.audit.tables import table_total_mismatches
+from pipeline.audit.tables import table_total_mismatches, unreadable_tables
 from pipeline.records import Extraction, Finding, Page
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 CROSS_KINDS: set[str] = {"weaker_than_parent"}
 DOCUMENT_KINDS: set[str] = {
     "table_total_mismatch", "inconsistent_numbers", "missing_dimension",
-    "deadline_out_of_range", "task_without_lead", "low_confidence_page",
+    "deadline_out_of_range", "task_without_lead", "low_confidence_page", "unreadable_table",
 }
 
 __all__ = ["CROSS_KINDS", "DOCUMENT_KINDS", "audit_across", "audit_document", "weaker_than_parent"]
@@ -45,7 +46,8 @@ def audit_document(pages: list[Page], extraction: Extraction | None) -> list[Fin
     document from being stored.
     """
     findings: list[Finding] = []
-    for check in (low_confidence_pages, table_total_mismatches, inconsistent_numbers):
+    for check in (low_confidence_pages, table_total_mismatches, inconsistent_numbers,
+                  unreadable_tables):
         findings += _guarded(check, pages)
     if extraction is not None:
         findings += _guarded(missing_dimensions, pages, extraction)
