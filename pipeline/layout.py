@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from pipeline import page_image
 from pipeline.ocr import OcrLine
 
 cv2.setNumThreads(1)  # pages already run in parallel, one per core
@@ -197,6 +198,7 @@ def _scaled(table: TableBox, factor: float, size: tuple[int, int]) -> TableBox:
 
 # --- cells as images for OCR -------------------------------------------------------------------
 TARGET_GLYPH_HEIGHT = 30.0  # pixels: cell text is scaled so its letters are about this tall
+BILEVEL_SMOOTHING = 1.2  # Gaussian sigma (pixels) for black-and-white scans; checked on faxes
 CELL_PAD = 20  # white border around a cell's text: Tesseract reads a glyph at the edge badly
 
 
@@ -222,15 +224,21 @@ def cell_images(gray: np.ndarray, table: TableBox) -> list[CellImage]:
                                 max(15, int(row_height * 0.7)) | 1, 12)
     glyph = _glyph_height(ink)
     # a rule is longer than any letter: three letters' height across, nearly two down
+    # (a rule a fax broke at a dropped scan line is closed first)
     rules = cv2.bitwise_or(
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
-            cv2.MORPH_RECT, (max(15, int(3 * glyph)), 1))),
-        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(
-            cv2.MORPH_RECT, (1, max(15, int(min(1.8 * glyph, 0.8 * row_height)))))))
+        cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8)),
+                         cv2.MORPH_OPEN, cv2.getStructuringElement(
+                             cv2.MORPH_RECT, (max(15, int(3 * glyph)), 1))),
+        cv2.morphologyEx(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((5, 1), np.uint8)),
+                         cv2.MORPH_OPEN, cv2.getStructuringElement(
+                             cv2.MORPH_RECT, (1, max(15, int(min(1.8 * glyph, 0.8 * row_height)))))))
     rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    rules = cv2.bitwise_and(rules, _edge_bands(table, (x0, y0), ink.shape, glyph))
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(rules))
     # fax specks go, the dot of "1.733" (a tenth of a digit's height, squared) stays
     min_area = int(np.clip(round(0.013 * glyph ** 2), 4, 16))
+    if page_image.bilevel_pixels(region):  # a fax: soften the stair-stepped edges before scaling them up
+        region = cv2.GaussianBlur(region, (0, 0), BILEVEL_SMOOTHING)  # (page_image does it too)
     out = []
     for cell in table.cells:
         cx0, cy0, cx1, cy1 = (cell.box[0] - x0, cell.box[1] - y0, cell.box[2] - x0,
@@ -238,8 +246,25 @@ def cell_images(gray: np.ndarray, table: TableBox) -> list[CellImage]:
         cell_ink = text_ink[cy0:cy1, cx0:cx1].copy()
         margin = max(2, round(0.15 * glyph))  # the rule's ragged edge, not the text near it
         cell_ink[:margin], cell_ink[-margin:], cell_ink[:, :margin], cell_ink[:, -margin:] = 0, 0, 0, 0
-        out.append(CellImage(cell, _cell_lines(region[cy0:cy1, cx0:cx1], cell_ink, min_area)))
+        out.append(CellImage(cell, _cell_lines(region[cy0:cy1, cx0:cx1], cell_ink, min_area,
+                                               glyph)))
     return out
+
+
+def _edge_bands(table: TableBox, origin: tuple[int, int], shape: tuple[int, ...],
+                glyph: float) -> np.ndarray:
+    """Where rules can be: bands along the cells' edges (bold figures that touch each other
+    make long strokes too, but in the middle of their cell)."""
+    bands = np.zeros(shape[:2], np.uint8)
+    width = max(3, round(0.4 * glyph))
+    for cell in table.cells:
+        x0, y0 = cell.box[0] - origin[0], cell.box[1] - origin[1]
+        x1, y1 = cell.box[2] - origin[0], cell.box[3] - origin[1]
+        bands[max(0, y0 - width):y0 + width, x0:x1] = 255
+        bands[max(0, y1 - width):y1 + width, x0:x1] = 255
+        bands[y0:y1, max(0, x0 - width):x0 + width] = 255
+        bands[y0:y1, max(0, x1 - width):x1 + width] = 255
+    return bands
 
 
 def _glyph_height(ink: np.ndarray) -> float:
@@ -249,7 +274,8 @@ def _glyph_height(ink: np.ndarray) -> float:
     return float(np.median(heights)) if heights.size else 20.0
 
 
-def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int) -> list[np.ndarray]:
+def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
+                table_glyph: float) -> list[np.ndarray]:
     """The text lines of one cell as images; [] for an empty cell."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = ink.shape
@@ -259,7 +285,9 @@ def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int) -> list[np.nda
     if not keep or sum(int(stats[i, 4]) for i in keep) < 4 * min_area:
         return []
     heights = [int(stats[i, 3]) for i in keep]
-    glyph = float(np.median([v for v in heights if v >= 0.4 * max(heights)]))
+    # the cell's own letters, unless they are cut (a fax's dropped scan line): the table's
+    glyph = max(float(np.median([v for v in heights if v >= 0.4 * max(heights)])),
+                0.8 * table_glyph)
     lookup = np.zeros(count, dtype=np.uint8)
     lookup[keep] = 255
     mask = lookup[labels]
@@ -293,7 +321,13 @@ def _line_runs(mask: np.ndarray, glyph: float) -> list[tuple[int, int]]:
     bodies; a short run (a diacritic above, a dot or descender below) joins the nearer body."""
     rows = mask.any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
-    runs = [[int(a), int(b)] for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    runs: list[list[int]] = []
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        # a line cut by a scan line the fax dropped: a hair-thin gap, one line's height in all
+        if runs and a - runs[-1][1] <= 2 and b - runs[-1][0] <= 2.0 * glyph:
+            runs[-1][1] = int(b)
+        else:
+            runs.append([int(a), int(b)])
     bodies = [r for r in runs if r[1] - r[0] >= 0.55 * glyph]
     if not bodies:
         return [(runs[0][0], runs[-1][1])] if runs else []

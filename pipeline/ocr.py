@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytesseract
 from PIL import Image
@@ -27,6 +28,7 @@ from pipeline.legacy_encodings import syllable_share
 # One Tesseract thread per process: pages already run in parallel, one process per worker,
 # and Tesseract's own OpenMP threads would fight over the cores (several times slower).
 os.environ["OMP_THREAD_LIMIT"] = "1"
+cv2.setNumThreads(1)
 
 TESSERACT_CONFIG = "--oem 1 --psm 3"
 MIN_SKEW_DEGREES = 0.5  # below this, deskewing costs more than it gains
@@ -98,7 +100,7 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
     data = image if isinstance(image, bytes) else None
     header = _open(image, full=False)
     if dpi is None:
-        dpi = _declared_dpi(header)
+        dpi = declared_dpi(header)
     if geometry is None:
         geometry = measure_page(_skew_sample(image), full_width=header.width)
     skew, scale = geometry.skew, reading_scale(geometry.core_height)
@@ -173,7 +175,7 @@ def _open(image: bytes | Image.Image, *, full: bool = True) -> Image.Image:
     return picture
 
 
-def _declared_dpi(picture: Image.Image) -> int | None:
+def declared_dpi(picture: Image.Image) -> int | None:
     dpi = picture.info.get("dpi")
     try:
         value = round(float(dpi[0])) if dpi else None
@@ -211,7 +213,7 @@ def _read(image: bytes | Image.Image, lang: str, timeout: float, dpi: int | None
 
 def read_snippets(images: list[np.ndarray], *, psm: int = 7, lang: str = "vie",
                   timeout: float = 180, dpi: int | None = None,
-                  whitelist: str | None = None, extra: str = "") -> list[tuple[str, float | None]]:
+                  whitelist: str | None = None) -> list[tuple[str, float | None]]:
     """Read many small images (table cells) in one Tesseract run: a list file names them, so
     the model loads once. Returns (text, mean word confidence) per image, lines joined by
     newlines; ("", None) where nothing was read. `whitelist`: the only characters allowed."""
@@ -220,7 +222,6 @@ def read_snippets(images: list[np.ndarray], *, psm: int = 7, lang: str = "vie",
     config = f"--oem 1 --psm {psm}" + (f" --dpi {dpi}" if dpi else "")
     if whitelist:
         config += f" -c tessedit_char_whitelist={whitelist}"
-    config += extra
     with tempfile.TemporaryDirectory(prefix="plans-cells-") as folder:
         names = []
         for i, pixels in enumerate(images):
@@ -343,8 +344,18 @@ def _detect_rotation(gray: Image.Image, timeout: float, dpi: int | None) -> int:
 
 
 def rotate(gray: Image.Image, degrees: float) -> Image.Image:
-    """Turn by `degrees` (counter-clockwise, as PIL does), filling the corners with white."""
-    return gray.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    """Turn a grey page by `degrees` (counter-clockwise, as PIL does), the canvas grown to hold
+    it and the corners filled with white (OpenCV: three times faster than PIL's rotate)."""
+    pixels = np.asarray(gray if gray.mode == "L" else gray.convert("L"))
+    h, w = pixels.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    width, height = round(h * sin + w * cos), round(h * cos + w * sin)
+    matrix[0, 2] += width / 2 - w / 2
+    matrix[1, 2] += height / 2 - h / 2
+    turned = cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return Image.fromarray(turned, "L")
 
 
 def reading_scale(core_height: float | None) -> float:

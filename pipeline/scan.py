@@ -16,20 +16,24 @@ import io
 import re
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from pipeline import errors, layout, ocr, page_image
 from pipeline.numbers import parse_value
-from pipeline.records import PageTable, TableCell
+from pipeline.records import PageTable
+from pipeline.structure import GridCell, write_table
 
 MIN_READ_SHARE = 0.6  # of the cells with ink: fewer read cells and the table is unreadable
 LOW_CELL_CONFIDENCE = 85.0  # a figure read with less confidence is read again
 NUMERIC_COLUMN_SHARE = 0.6  # of a column's body cells: figures make it a column of figures
 FIGURE_LANG = "eng"  # Tesseract's English model reads isolated figures best (see _read_table)
+WHITELIST = "0123456789.,%"  # the last try at a figure: nothing but digits and separators
 CONFUSABLE_DIGITS = str.maketrans({"l": "1", "I": "1", "i": "1", "|": "1", "O": "0",
                                    "o": "0", "S": "5", "s": "5", "B": "8", "Z": "2", "G": "6",
-                                   "&": "8", "g": "9", "/": ","})
+                                   "&": "8", "g": "9", "q": "9", "A": "4", "b": "6",
+                                   "T": "7", "/": ","})
 
 
 @dataclass
@@ -46,7 +50,7 @@ class _Prepared:
     picture: Image.Image | None  # the fixed full page (grey), or None: the image as it came
     sample: np.ndarray  # grey, about page_image.SAMPLE_WIDTH wide, not deskewed
     width: int  # of the full page
-    dpi: int | None
+    dpi: int | None  # as the file declares it, or estimated for a straightened photo
     geometry: ocr.PageGeometry
 
 
@@ -93,31 +97,43 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
 
 
 # --- preparing the page ------------------------------------------------------------------------
-def _open(image: bytes | Image.Image) -> Image.Image:
+def _open(image: bytes | Image.Image, *, lazy: bool = False) -> Image.Image:
+    """The page image decoded (lazy: only its header read)."""
     if isinstance(image, Image.Image):
         return image
     try:
         picture = Image.open(io.BytesIO(image))
-        picture.load()
+        if not lazy:
+            picture.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise errors.CorruptFile(f"page image: {exc}") from exc
     return picture
 
 
 def _prepare(image: bytes | Image.Image) -> _Prepared:
-    """Decide and apply the page's fixes; measure its skew and text size on a small copy."""
-    picture = _open(image)
-    sample, factor = page_image.sample_of(picture)
-    fixes = page_image.inspect(sample)
+    """Decide and apply the page's fixes; measure its skew and text size on a small copy
+    (a large JPEG is decoded at half size for it: the full page is decoded only when needed)."""
+    picture = _open(image, lazy=True)
+    width, declared = picture.width, ocr.declared_dpi(picture)
+    if picture.format == "JPEG" and picture.width >= 2 * page_image.SAMPLE_WIDTH:
+        picture.draft(picture.mode, (picture.width // 2, picture.height // 2))
+    try:
+        picture.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise errors.CorruptFile(f"page image: {exc}") from exc
+    sample, _ = page_image.sample_of(picture)
+    factor = sample.shape[1] / width
+    fixes = page_image.inspect(sample, picture)
     fixed, dpi = None, None
     if fixes.any:
-        fixed, dpi = page_image.apply(picture, fixes, factor)
+        full = _open(image) if picture.width != width else picture
+        fixed, dpi = page_image.apply(full, fixes, factor)
         sample, _ = page_image.sample_of(fixed)
+        width = fixed.width
     elif sample.ndim == 3:
-        sample = np.asarray(Image.fromarray(sample).convert("L"))
-    width = fixed.width if fixed is not None else picture.width
+        sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
     geometry = ocr.measure_page(Image.fromarray(sample), full_width=width)
-    return _Prepared(fixed, sample, width, dpi, geometry)
+    return _Prepared(fixed, sample, width, dpi or declared, geometry)
 
 
 def _gray(image: bytes | Image.Image) -> Image.Image:
@@ -146,13 +162,23 @@ def _read_table(pixels: np.ndarray, table: layout.TableBox, lang: str,
     cells = [c for c in layout.cell_images(pixels, table) if c.lines]
     first = _read_cells(cells, FIGURE_LANG, timeout)
     columns = _figure_columns(table, first)
-    again = [c for c in cells if _doubtful(c, first, columns)]
+    body = set(_body_rows(table, first))
+    again = [c for c in cells if c.cell.row not in body or _doubtful(c, first, columns)]
     second = _read_cells(again, lang, timeout)
     for cell in cells:
         key = (cell.cell.row, cell.cell.col)
-        choice = _choose(first.get(key), second.get(key), columns.get(key[1]))
+        column = columns.get(key[1]) if key[0] in body else None
+        choice = _choose(first.get(key), second.get(key), column)
         if choice is not None and choice[0]:
             read.texts[key], read.scores[key] = choice
+    # a cell of a column of figures that neither reading made a figure: digits only, once more
+    last = [c for c in cells if c.cell.col in columns and c.cell.row in body
+            and figure_text(read.texts.get((c.cell.row, c.cell.col), ""),
+                            columns[c.cell.col]) is None]
+    for key, reading in _read_cells(last, FIGURE_LANG, timeout, WHITELIST).items():
+        figure = figure_text(reading[0], columns[key[1]])
+        if figure is not None:
+            read.texts[key], read.scores[key] = figure, reading[1]
     read.confidences = [score for _, score in {**first, **second}.values()]
     if cells and len(read.texts) < MIN_READ_SHARE * len(cells):
         table.problem = "cells could not be read"
@@ -162,10 +188,11 @@ def _read_table(pixels: np.ndarray, table: layout.TableBox, lang: str,
 Reading = tuple[str, float]  # a cell's text and its lowest word confidence
 
 
-def _read_cells(cells: list[layout.CellImage], lang: str, timeout: float) -> dict[tuple[int, int],
-                                                                                  Reading]:
+def _read_cells(cells: list[layout.CellImage], lang: str, timeout: float,
+                whitelist: str | None = None) -> dict[tuple[int, int], Reading]:
     images = [line for cell in cells for line in cell.lines]
-    results = iter(ocr.read_snippets(images, psm=7, lang=lang, timeout=timeout))
+    results = iter(ocr.read_snippets(images, psm=7, lang=lang, timeout=timeout,
+                                     whitelist=whitelist))
     out = {}
     for cell in cells:
         parts = [next(results) for _ in cell.lines]
@@ -335,25 +362,9 @@ def _assemble(lines: list[ocr.OcrLine], tables: list[_ReadTable],
 def _table_text(read: _ReadTable, offset: int, size: tuple[int, int]) -> tuple[str, PageTable]:
     """The table's rows, cells joined by tabs, and where each cell's text stands."""
     table = read.table
-    by_start = {(c.row, c.col): c for c in table.cells}
-    rows: list[str] = []
-    cells: list[TableCell] = []
-    pos = offset
-    for r in range(table.rows):
-        texts = [read.texts.get((r, c), "") if (r, c) in by_start else ""
-                 for c in range(table.columns)]
-        if not any(texts):
-            continue
-        if rows:
-            pos += 1  # the newline before this row
-        for c, text in enumerate(texts):
-            cell = by_start.get((r, c))
-            if cell is not None:
-                cells.append(TableCell(len(rows), c, cell.rowspan, cell.colspan, pos,
-                                       pos + len(text), cell.box))
-            pos += len(text) + (1 if c < table.columns - 1 else 0)
-        rows.append("\t".join(texts))
-    body = "\n".join(rows)
+    grid = [GridCell(c.row, c.col, c.rowspan, c.colspan, read.texts.get((c.row, c.col), ""),
+                     c.box) for c in table.cells]
+    body, cells = write_table(grid, table.rows, table.columns, offset)
     return body, PageTable(table.box, cells, "rebuilt", size, offset, offset + len(body))
 
 

@@ -462,24 +462,22 @@ def _fax(image: Image.Image, rng) -> Image.Image:
 
 
 def write_look(images: list[Image.Image], look: str, folder: Path, stem: str) -> Path:
-    """The degraded pages as the file each look arrives in: PDF (scanner), JPEG (phone, one
-    file per page: <stem>-p1.jpg ...), TIFF (fax)."""
-    from tests.scans import write_image_pdf, write_tiff
+    """The degraded pages as the file each look arrives in: an image PDF (scanner; phone: the
+    photos, JPEG, as a phone's "scan to PDF" keeps them; a one-page plan as a .jpg) or a TIFF
+    (fax, CCITT group 4)."""
+    from tests.scans import write_image_pdf
 
     folder.mkdir(parents=True, exist_ok=True)
-    if look == "scanner":
-        return write_image_pdf(images, folder / f"{stem}.pdf", jpeg_quality=85)
     if look == "fax":
         path = folder / f"{stem}.tif"
-        first, rest = images[0], images[1:]
-        first.save(path, format="TIFF", save_all=True, append_images=rest,
-                   compression="group4", dpi=(DPI, DPI))
+        images[0].save(path, format="TIFF", save_all=True, append_images=images[1:],
+                       compression="group4", dpi=(DPI, DPI))
         return path
-    if len(images) == 1:
+    if look == "phone" and len(images) == 1:
         path = folder / f"{stem}.jpg"
         images[0].save(path, format="JPEG", quality=90, dpi=(DPI, DPI))
         return path
-    return write_image_pdf(images, folder / f"{stem}.pdf", jpeg_quality=90)
+    return write_image_pdf(images, folder / f"{stem}.pdf", jpeg_quality=88)
 
 
 def look_bytes(image: Image.Image) -> bytes:
@@ -488,3 +486,73 @@ def look_bytes(image: Image.Image) -> bytes:
 
     return encode(image.convert("L") if image.mode == "1" else image, "PNG")
 
+
+
+# --- measuring what came out -------------------------------------------------------------------
+def table_targets(pages: list, targets: list) -> set[tuple]:
+    """(locality key, indicator, comparator, value, baseline, unit) of the targets grounded in
+    a table of the pages (the plan's prose states some of the same figures)."""
+    from pipeline.pages import table_runs
+    from pipeline.places import locality_key
+
+    runs = {page.number: [(run[0].start, run[-1].end) for run in table_runs(page)]
+            for page in pages}
+    out = set()
+    for t in targets:
+        g = t.grounding
+        if any(a <= g.char_start < b for a, b in runs.get(g.page, [])):
+            out.add((locality_key(t.locality), t.indicator, t.comparator, t.value, t.baseline,
+                     t.unit))
+    return out
+
+
+def commune_names(targets: list) -> set[str]:
+    """The commune names (level word dropped, as written) the table targets name."""
+    from pipeline.places import split_level
+
+    return {split_level(t.locality)[1] for t in targets if t.locality}
+
+
+def header_facts(plan: DistrictPlan, facts) -> dict[str, bool]:
+    """Which of the header's facts came out right: level, locality, number, date."""
+    from datetime import date
+
+    return {"level": facts.admin_level == plan.district_level,
+            "locality": facts.locality == plan.district,
+            "number": facts.number == plan.number_text,
+            "date": facts.issue_date == date(plan.year, plan.month, plan.day)}
+
+
+def table_cells_text(pages: list) -> str:
+    """Every rebuilt table's rows as text, the header rows a table repeats on a later page
+    left out: what cell CER is measured on."""
+    from pipeline.numbers import parse_value
+
+    rows: list[str] = []
+    for page in pages:
+        for table in page.tables:
+            if table.status != "rebuilt":
+                continue
+            lines = page.text[table.char_start:table.char_end].split("\n")
+            if rows:  # a continuation: drop its repeated header rows
+                while lines and sum(parse_value(c) is not None for c in lines[0].split("\t")) < 3:
+                    lines.pop(0)
+            rows += lines
+    return "\n".join(rows)
+
+
+def body_cer(paragraphs: list[str], text: str) -> tuple[int, int]:
+    """(edit distance, length) of the plan's prose paragraphs against where each is found in
+    the read text (best-matching window)."""
+    from rapidfuzz import fuzz
+    from rapidfuzz.distance import Levenshtein
+
+    flat = " ".join(text.split())
+    errors = total = 0
+    for paragraph in paragraphs:
+        reference = " ".join(paragraph.split())
+        found = fuzz.partial_ratio_alignment(reference, flat)
+        window = flat[found.dest_start:found.dest_end] if found else ""
+        errors += Levenshtein.distance(reference, window)
+        total += len(reference)
+    return errors, total
