@@ -197,7 +197,7 @@ def _scaled(table: TableBox, factor: float, size: tuple[int, int]) -> TableBox:
 
 
 # --- cells as images for OCR -------------------------------------------------------------------
-TARGET_GLYPH_HEIGHT = 30.0  # pixels: cell text is scaled so its letters are about this tall
+TARGET_GLYPH_HEIGHT = 22.0  # pixels: cell text is scaled to letters this tall (200 dpi text as it is)
 BILEVEL_SMOOTHING = 1.2  # Gaussian sigma (pixels) for black-and-white scans; checked on faxes
 CELL_PAD = 20  # white border around a cell's text: Tesseract reads a glyph at the edge badly
 
@@ -210,6 +210,33 @@ class CellImage:
 
     cell: CellBox
     lines: list[np.ndarray] = field(default_factory=list)
+    left_gap: int = 0  # paper between the cell's left edge and its text (pixels)
+    right_gap: int = 0  # and between its text and the right edge
+
+
+def header_rows(table: TableBox) -> int:
+    """How many rows the table's header takes: the rows its merged top cells ("Hộ nghèo
+    đầu năm" over "Số hộ | Tỷ lệ") reach down to; one row when nothing is merged."""
+    reach = [c.row + c.rowspan for c in table.cells
+             if c.row <= 2 and (c.rowspan > 1 or c.colspan > 1)]
+    return max(reach, default=1)
+
+
+def text_columns(images: list[CellImage], table: TableBox) -> set[int]:
+    """Columns whose body text sits at the left of its cells (names): figures are set right
+    or centred. Told from the images before any OCR."""
+    first = header_rows(table)
+    gaps: dict[int, list[tuple[int, int]]] = {}
+    for image in images:
+        if image.lines and image.cell.row >= first and image.cell.colspan == 1:
+            gaps.setdefault(image.cell.col, []).append((image.left_gap, image.right_gap))
+    out = set()
+    for col, pairs in gaps.items():
+        left = float(np.median([a for a, _ in pairs]))
+        right = float(np.median([b for _, b in pairs]))
+        if left < 0.5 * right:
+            out.add(col)
+    return out
 
 
 def cell_images(gray: np.ndarray, table: TableBox) -> list[CellImage]:
@@ -246,8 +273,8 @@ def cell_images(gray: np.ndarray, table: TableBox) -> list[CellImage]:
         cell_ink = text_ink[cy0:cy1, cx0:cx1].copy()
         margin = max(2, round(0.15 * glyph))  # the rule's ragged edge, not the text near it
         cell_ink[:margin], cell_ink[-margin:], cell_ink[:, :margin], cell_ink[:, -margin:] = 0, 0, 0, 0
-        out.append(CellImage(cell, _cell_lines(region[cy0:cy1, cx0:cx1], cell_ink, min_area,
-                                               glyph)))
+        lines, (left, right) = _cell_lines(region[cy0:cy1, cx0:cx1], cell_ink, min_area, glyph)
+        out.append(CellImage(cell, lines, left, right))
     return out
 
 
@@ -275,15 +302,18 @@ def _glyph_height(ink: np.ndarray) -> float:
 
 
 def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
-                table_glyph: float) -> list[np.ndarray]:
-    """The text lines of one cell as images; [] for an empty cell."""
+                table_glyph: float) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """The text lines of one cell as images ([] for an empty cell), and the paper left and
+    right of its text."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = ink.shape
     keep = [i for i in range(1, count) if stats[i, 4] >= min_area
             and stats[i, 2] < 0.9 * w and stats[i, 3] < 0.9 * h
             and not _rule_scrap(stats[i], w, h)]
     if not keep or sum(int(stats[i, 4]) for i in keep) < 4 * min_area:
-        return []
+        return [], (0, 0)
+    gaps = (min(int(stats[i, 0]) for i in keep),
+            w - max(int(stats[i, 0] + stats[i, 2]) for i in keep))
     heights = [int(stats[i, 3]) for i in keep]
     # the cell's own letters, unless they are cut (a fax's dropped scan line): the table's
     glyph = max(float(np.median([v for v in heights if v >= 0.4 * max(heights)])),
@@ -299,14 +329,14 @@ def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
     inked = [int(np.count_nonzero(mask[top:bottom])) for top, bottom in runs]
     for (top, bottom), amount in zip(runs, inked, strict=True):
         cols = np.flatnonzero(mask[top:bottom].any(axis=0))
-        if cols.size == 0 or amount < 0.1 * max(inked):
-            continue  # a stray mark on a line of its own, not a line of text
+        if cols.size == 0 or amount < 0.03 * max(inked):
+            continue  # a stray mark on a line of its own, not a line of text ("I" is more)
         crop = kept_gray[max(0, top - 2):bottom + 2, max(0, cols[0] - 2):cols[-1] + 3]
-        if abs(scale - 1.0) > 0.05:
+        if abs(scale - 1.0) > 0.15:  # near enough: Tesseract scales lines itself
             crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         out.append(cv2.copyMakeBorder(crop, CELL_PAD, CELL_PAD, CELL_PAD, CELL_PAD,
                                       cv2.BORDER_CONSTANT, value=255))
-    return out
+    return out, gaps
 
 
 def _rule_scrap(stat: np.ndarray, width: int, height: int) -> bool:

@@ -13,28 +13,19 @@ table whose grid cannot be rebuilt keeps its OCR text and is reported (status "u
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline import errors, layout, ocr, page_image
-from pipeline.numbers import parse_value
+from pipeline import cells, errors, layout, ocr, page_image
 from pipeline.records import PageTable
 from pipeline.structure import GridCell, write_table
 
 MIN_READ_SHARE = 0.6  # of the cells with ink: fewer read cells and the table is unreadable
-LOW_CELL_CONFIDENCE = 85.0  # a figure read with less confidence is read again
-NUMERIC_COLUMN_SHARE = 0.6  # of a column's body cells: figures make it a column of figures
-FIGURE_LANG = "eng"  # Tesseract's English model reads isolated figures best (see _read_table)
+FIGURE_LANG = "eng"  # Tesseract's English model reads isolated figures best (pipeline.cells)
 WHITELIST = "0123456789.,%"  # the last try at a figure: nothing but digits and separators
-CONFUSABLE_DIGITS = str.maketrans({"l": "1", "I": "1", "i": "1", "|": "1", "O": "0",
-                                   "o": "0", "S": "5", "s": "5", "B": "8", "Z": "2", "G": "6",
-                                   "&": "8", "g": "9", "q": "9", "A": "4", "b": "6",
-                                   "T": "7", "/": ","})
-
 
 @dataclass
 class ScanRead:
@@ -80,15 +71,9 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", timeout: float =
         return ScanRead(ocr.join_lines(lines), result.confidence)
     upright = _upright(_gray(source), prepared.geometry.skew)
     pixels = np.asarray(upright)
-    tables = [_read_table(pixels, t, lang, timeout) for t in layout.find_tables(pixels)]
-    masked = pixels.copy()
-    for read in tables:
-        if read.readable:
-            x0, y0, x1, y1 = read.table.box
-            masked[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 255
-    result = ocr.ocr_image(Image.fromarray(masked), lang=lang, timeout=timeout,
-                           dpi=prepared.dpi, geometry=ocr.PageGeometry(
-                               0.0, prepared.geometry.core_height))
+    geometry = ocr.PageGeometry(0.0, prepared.geometry.core_height)
+    tables, result = _read_tables(pixels, layout.find_tables(pixels), lang, timeout,
+                                  prepared.dpi, geometry)
     lines = layout.header_columns(result.lines, upright.width)
     text, page_tables = _assemble(lines, tables, upright.size)
     scores = [w[1] for w in result.words] + [c for t in tables for c in t.confidences]
@@ -149,178 +134,141 @@ def _page_width(result: ocr.OcrResult, prepared: _Prepared) -> int:
     return max([prepared.width] + [line.box[2] for line in result.lines])
 
 
-# --- reading a table ---------------------------------------------------------------------------
-def _read_table(pixels: np.ndarray, table: layout.TableBox, lang: str,
-                timeout: float) -> _ReadTable:
-    """Each cell read alone, twice where needed: Tesseract's English model reads figures
-    better than its Vietnamese one ("1,21" where 'vie' drops the comma), so every cell is read
-    with 'eng' first and the cells that are not clean figures of their column again with
-    `lang`; between two figures the one that fits its column wins."""
-    read = _ReadTable(table)
-    if table.problem is not None:
-        return read
-    cells = [c for c in layout.cell_images(pixels, table) if c.lines]
-    first = _read_cells(cells, FIGURE_LANG, timeout)
-    columns = _figure_columns(table, first)
-    body = set(_body_rows(table, first))
-    again = [c for c in cells if c.cell.row not in body or _doubtful(c, first, columns)]
-    second = _read_cells(again, lang, timeout)
-    for cell in cells:
-        key = (cell.cell.row, cell.cell.col)
-        column = columns.get(key[1]) if key[0] in body else None
-        choice = _choose(first.get(key), second.get(key), column)
+# --- reading the tables ------------------------------------------------------------------------
+CellKey = tuple[int, int, int]  # table, row, column
+
+
+def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, timeout: float,
+                 dpi: int | None, geometry: ocr.PageGeometry
+                 ) -> tuple[list[_ReadTable], ocr.OcrResult]:
+    """Every cell read alone, and the rest of the page with the tables blanked out, in three
+    or four Tesseract runs for the whole page:
+    1. every cell with the English model, which reads isolated figures best;
+    2. the cells that did not read as clean figures of their column (words, headers,
+       doubtful figures) in the page's language;
+    3. the page with its tables blanked out;
+    4. rarely, the figures neither run could read, digits only.
+    (Cell images stacked below the page for one run with it were lost by Tesseract's page
+    layout analysis: read apart they need --psm 6.) A table whose cells mostly cannot be read
+    is left to the page reading (unreadable)."""
+    reads = [_ReadTable(table) for table in found]
+    images: dict[CellKey, layout.CellImage] = {}
+    words: set[CellKey] = set()  # header cells and names: no figures to read in them
+    for i, read in enumerate(reads):
+        if read.readable:
+            table_images = layout.cell_images(pixels, read.table)
+            text_columns = layout.text_columns(table_images, read.table)
+            header = layout.header_rows(read.table)
+            for c in (c for c in table_images if c.lines):
+                images[(i, c.cell.row, c.cell.col)] = c
+                if c.cell.row < header or c.cell.col in text_columns:
+                    words.add((i, c.cell.row, c.cell.col))
+    # with the figures: the short lines of word cells, a lone number the page language
+    # misreads ("Xã Tam Xuân" over "II")
+    short = {key: layout.CellImage(image.cell, [line if _short(line) else _BLANK
+                                                for line in image.lines])
+             for key, image in images.items() if key in words and len(image.lines) > 1}
+    read_first = _read_cells({**{k: v for k, v in images.items() if k not in words},
+                              **{k: v for k, v in short.items()
+                                 if any(line is not _BLANK for line in v.lines)}},
+                             FIGURE_LANG, timeout)
+    first_lines = {k: v for k, v in read_first.items() if k not in words}
+    numbers = {k: v for k, v in read_first.items() if k in words}
+    first = {key: cells.reading(lines) for key, lines in first_lines.items()}
+    plans = {i: _columns(read.table, i, first, words) for i, read in enumerate(reads)
+             if read.readable}
+    again = [key for key in images if key in words
+             or key[1] not in plans[key[0]][0]
+             or cells.doubtful(first[key], plans[key[0]][1].get(key[2]))]
+    second_lines = {key: cells.with_numbers(lines, first_lines.get(key) or numbers.get(key, []))
+                    for key, lines in
+                    _read_cells({key: images[key] for key in again}, lang, timeout).items()}
+    for i, read in enumerate(reads):
+        if read.readable:
+            _settle(read, i, images, first, second_lines, plans[i])
+    _last_try(reads, images, plans, timeout)
+    result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, timeout=timeout,
+                           dpi=dpi, geometry=geometry)
+    return reads, result
+
+
+UNREAD = "cells could not be read"
+
+
+def _masked(pixels: np.ndarray, reads: list[_ReadTable]) -> np.ndarray:
+    """The page with its readable tables blanked out (their cells are read alone)."""
+    masked = pixels.copy()
+    for read in reads:
+        if read.readable:
+            x0, y0, x1, y1 = read.table.box
+            masked[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 255
+    return masked
+
+
+_BLANK = np.full((1, 1), 255, np.uint8)  # a line not to read (its place kept)
+
+
+def _short(line: np.ndarray) -> bool:
+    """A line of one or two characters ("I", "II", "3")."""
+    return line.shape[1] - 2 * layout.CELL_PAD <= 2.5 * layout.TARGET_GLYPH_HEIGHT
+
+
+def _read_cells(images: dict[CellKey, layout.CellImage], lang: str, timeout: float,
+                whitelist: str | None = None) -> dict[CellKey, cells.Lines]:
+    """Every line of the given cells read in one Tesseract run (_BLANK lines are not)."""
+    lines = [line for cell in images.values() for line in cell.lines if line is not _BLANK]
+    results = iter(ocr.read_snippets(lines, lang=lang, timeout=timeout, whitelist=whitelist))
+    return {key: [("", None) if line is _BLANK else next(results) for line in cell.lines]
+            for key, cell in images.items()}
+
+
+def _columns(table: layout.TableBox, index: int, readings: dict[CellKey, cells.Reading],
+             words: set[CellKey]) -> tuple[set[int], dict[int, cells.Column]]:
+    """A table's body rows and its columns of figures, from the figures model's readings
+    (the cells left to the page language count as words)."""
+    own = {(r, c): v for (i, r, c), v in readings.items() if i == index}
+    own.update({(r, c): ("word", 0.0) for (i, r, c) in words if i == index})
+    body = cells.body_rows(table.rows, table.columns, own)
+    return set(body), cells.figure_columns(body, table.columns, own)
+
+
+def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage],
+            first: dict[CellKey, cells.Reading], second_lines: dict[CellKey, cells.Lines],
+            plan: tuple[set[int], dict[int, cells.Column]]) -> None:
+    """Each cell's text: the better of its readings (cells.choose)."""
+    body, columns = plan
+    for key in (k for k in images if k[0] == index):
+        column = columns.get(key[2]) if key[1] in body else None
+        second = cells.reading(second_lines[key]) if key in second_lines else None
+        choice = cells.choose(first.get(key), second, column)
         if choice is not None and choice[0]:
-            read.texts[key], read.scores[key] = choice
-    # a cell of a column of figures that neither reading made a figure: digits only, once more
-    last = [c for c in cells if c.cell.col in columns and c.cell.row in body
-            and figure_text(read.texts.get((c.cell.row, c.cell.col), ""),
-                            columns[c.cell.col]) is None]
-    for key, reading in _read_cells(last, FIGURE_LANG, timeout, WHITELIST).items():
-        figure = figure_text(reading[0], columns[key[1]])
-        if figure is not None:
-            read.texts[key], read.scores[key] = figure, reading[1]
-    read.confidences = [score for _, score in {**first, **second}.values()]
-    if cells and len(read.texts) < MIN_READ_SHARE * len(cells):
-        table.problem = "cells could not be read"
-    return read
+            read.texts[key[1:]], read.scores[key[1:]] = choice
+        read.confidences += [r[1] for r in (first.get(key), second) if r and r[1]]
+    inked = sum(1 for k in images if k[0] == index)
+    if inked and len(read.texts) < MIN_READ_SHARE * inked:
+        read.table.problem = UNREAD
 
 
-Reading = tuple[str, float]  # a cell's text and its lowest word confidence
-
-
-def _read_cells(cells: list[layout.CellImage], lang: str, timeout: float,
-                whitelist: str | None = None) -> dict[tuple[int, int], Reading]:
-    images = [line for cell in cells for line in cell.lines]
-    results = iter(ocr.read_snippets(images, psm=7, lang=lang, timeout=timeout,
-                                     whitelist=whitelist))
-    out = {}
-    for cell in cells:
-        parts = [next(results) for _ in cell.lines]
-        scores = [c for _, c in parts if c is not None]
-        out[(cell.cell.row, cell.cell.col)] = (_join_cell_lines([t for t, _ in parts]),
-                                               min(scores) if scores else 0.0)
-    return out
-
-
-def _join_cell_lines(lines: list[str]) -> str:
-    """One cell's text: its lines joined, a word hyphenated at a line end joined back."""
-    text = ""
-    for line in (re.sub(r"\s+", " ", part).strip() for part in lines):
-        if not line:
+def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
+              plans: dict[int, tuple[set[int], dict[int, cells.Column]]], timeout: float) -> None:
+    """A cell of a column of figures that no reading made a fitting figure: digits only."""
+    left = {}
+    for key, image in images.items():
+        read = reads[key[0]]
+        body, columns = plans[key[0]]
+        column = columns.get(key[2])
+        if not read.readable or column is None or key[1] not in body:
             continue
-        if text.endswith("-") and line[:1].islower():
-            text = text[:-1] + line
-        else:
-            text = f"{text} {line}" if text else line
-    return text.replace("\t", " ")
-
-
-@dataclass
-class _Column:
-    """What the figures of a column look like: decimals most of them have (None: mixed)."""
-
-    decimals: int | None
-
-
-def _figure_columns(table: layout.TableBox,
-                    readings: dict[tuple[int, int], Reading]) -> dict[int, _Column]:
-    """The columns of figures (most of their body cells read as figures)."""
-    body = _body_rows(table, readings)
-    out = {}
-    for col in range(table.columns):
-        texts = [readings[(r, col)][0] for r in body if (r, col) in readings]
-        figures = [f for f in (figure_text(t) for t in texts) if f is not None]
-        if texts and len(figures) >= NUMERIC_COLUMN_SHARE * len(texts):
-            out[col] = _Column(_usual_decimals(figures))
-    return out
-
-
-def _body_rows(table: layout.TableBox, readings: dict[tuple[int, int], Reading]) -> list[int]:
-    """Rows below the header: from the first row with two figures or more and a name."""
-    for row in range(table.rows):
-        texts = [readings.get((row, c), ("", 0.0))[0] for c in range(table.columns)]
-        figures = sum(figure_text(t) is not None for t in texts)
-        if figures >= 2 and any(len(t) >= 3 and figure_text(t) is None for t in texts):
-            return list(range(row, table.rows))
-    return []
-
-
-def _doubtful(cell: layout.CellImage, readings: dict[tuple[int, int], Reading],
-              columns: dict[int, _Column]) -> bool:
-    """A cell to read again with the page's language: not a clean figure of its column."""
-    text, score = readings[(cell.cell.row, cell.cell.col)]
-    figure = figure_text(text, columns.get(cell.cell.col))
-    if figure is None:
-        return True
-    column = columns.get(cell.cell.col)
-    return score < LOW_CELL_CONFIDENCE or (column is not None and not _fits(figure, column))
-
-
-def _choose(first: Reading | None, second: Reading | None,
-            column: _Column | None) -> Reading | None:
-    """The better of two readings of a cell (figures model first, page language second):
-    words as the page language read them; between figures, one that fits its column over one
-    that does not, else the surer one."""
-    if not (first and first[0]):
-        return _as_figure(second, column) if second and second[0] else None
-    if not (second and second[0]):
-        return _as_figure(first, column)
-    a, b = _as_figure(first, column), _as_figure(second, column)
-    fa, fb = figure_text(a[0], column), figure_text(b[0], column)
-    if fa is None or fb is None:
-        return a if fb is None and fa is not None and column is not None else b
-    if column is not None and _fits(fa, column) != _fits(fb, column):
-        return a if _fits(fa, column) else b
-    return a if a[1] >= b[1] else b
-
-
-def _as_figure(reading: Reading, column: _Column | None) -> Reading:
-    """In a column of figures, a reading that is a figure in its clean form."""
-    if column is None:
-        return reading
-    figure = figure_text(reading[0], column)
-    return (figure, reading[1]) if figure is not None else reading
-
-
-_FIGURE_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
-_JUNK = "\"'`´‘’“”_—–-:;|.,~*^"
-
-
-def figure_text(text: str, column: _Column | None = None) -> str | None:
-    """A cell read as a figure, OCR slips undone ("1. 733" -> "1.733", "l1" -> "11",
-    "2/13" -> "2,13", marks around it dropped); in a column of whole numbers a comma or a
-    space before three digits is the thousands dot ("1,117" -> "1.117"). None when it is not
-    a figure."""
-    squeezed = re.sub(r"(?<=\d) (?=\d{3}\b)", ".", text.strip())
-    core = re.sub(r"\s+", "", squeezed).strip(_JUNK)
-    percent = core.endswith("%")
-    core = core.rstrip("%")
-    if not _FIGURE_RE.fullmatch(core):
-        core = core.translate(CONFUSABLE_DIGITS)
-    if column is not None and column.decimals == 0 and re.fullmatch(r"\d{1,3}(?:,\d{3})+", core):
-        core = core.replace(",", ".")
-    if not core or not _FIGURE_RE.fullmatch(core) or parse_value(core) is None:
-        return None
-    return core + ("%" if percent else "")
-
-
-def _decimals(text: str) -> int:
-    return len(text.rstrip("%").split(",")[1]) if "," in text else 0
-
-
-def _fits(figure: str, column: _Column) -> bool:
-    return column.decimals is None or _decimals(figure) == column.decimals
-
-
-def _usual_decimals(values: list[str]) -> int | None:
-    """The number of decimals most figures of a column have, when most agree."""
-    if not values:
-        return None
-    counts: dict[int, int] = {}
-    for v in values:
-        counts[_decimals(v)] = counts.get(_decimals(v), 0) + 1
-    best = max(counts, key=counts.get)
-    return best if counts[best] >= 0.7 * len(values) else None
+        figure = cells.figure_text(read.texts.get(key[1:], ""), column)
+        if figure is None or not cells.fits(figure, column):
+            left[key] = image
+    for key, lines in _read_cells(left, FIGURE_LANG, timeout, WHITELIST).items():
+        column = plans[key[0]][1][key[2]]
+        text, score = cells.reading(lines)
+        figure = cells.figure_text(text, column)
+        current = cells.figure_text(reads[key[0]].texts.get(key[1:], ""), column)
+        if figure is not None and (current is None or cells.fits(figure, column)):
+            reads[key[0]].texts[key[1:]], reads[key[0]].scores[key[1:]] = figure, score
 
 
 # --- the page text -----------------------------------------------------------------------------

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import layout, page_image, scan
-from pipeline.ocr import OcrLine
+from pipeline import cells, layout, page_image, scan
+from pipeline.ocr import OcrLine, PageGeometry
 from pipeline.structure import GridCell, parse_page, write_table
 from tests.scans import font_file
 
@@ -76,8 +76,9 @@ def test_prose_and_an_underline_are_no_table():
 def test_each_cell_is_read_alone_and_figures_stay_exact():
     grid = draw_grid()
     table = layout.find_tables(grid)[0]
-    read = scan._read_table(grid, table, "vie", 60)
-    assert read.readable
+    reads, page = scan._read_tables(grid, [table], "vie", 60, 200, PageGeometry(0.0, None))
+    read = reads[0]
+    assert read.readable and page.text == ""  # the page holds nothing but the table
     assert read.texts[(2, 2)] == "1.411" and read.texts[(2, 3)] == "9,92"
     assert read.texts[(3, 1)] == "Xã Phú Lộc" and read.texts[(0, 2)] == "Hộ nghèo"
     assert (2, 4) not in read.texts  # an empty cell stays empty
@@ -99,18 +100,18 @@ def test_a_rebuilt_table_reads_as_the_rows_of_a_typed_table():
 
 
 @pytest.mark.parametrize("read, column, expected", [
-    ("1. 733", scan._Column(0), "1.733"),
+    ("1. 733", cells.Column(0), "1.733"),
     ("l1", None, "11"),
-    ("2/13", scan._Column(2), "2,13"),
+    ("2/13", cells.Column(2), "2,13"),
     ("\"6,35", None, "6,35"),
-    ("1,117", scan._Column(0), "1.117"),  # a count column: the comma is a thousands dot
-    ("1,117", scan._Column(3), "1,117"),
-    ("2 836", scan._Column(0), "2.836"),
+    ("1,117", cells.Column(0), "1.117"),  # a count column: the comma is a thousands dot
+    ("1,117", cells.Column(3), "1,117"),
+    ("2 836", cells.Column(0), "2.836"),
     ("Xã An Bình", None, None),
     ("-", None, None),
 ])
 def test_figures_read_by_ocr_are_cleaned(read, column, expected):
-    assert scan.figure_text(read, column) == expected
+    assert cells.figure_text(read, column) == expected
 
 
 def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:

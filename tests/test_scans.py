@@ -248,4 +248,4 @@ def test_cell_box_shows_the_cell_on_the_page(plan, printed):
     upright = scan._upright(prepared.picture or scan._gray(image), prepared.geometry.skew)
     assert upright.size == table.image_size
     crop = np.asarray(upright.crop(cell.box))
-    assert " ".join(ocr.read_snippets([crop], psm=6)[0][0].split()) == name
+    assert " ".join(ocr.read_snippets([crop])[0][0].split()) == name
