@@ -196,12 +196,15 @@ UNREAD = "cells could not be read"
 
 
 def _masked(pixels: np.ndarray, reads: list[_ReadTable]) -> np.ndarray:
-    """The page with its readable tables blanked out (their cells are read alone)."""
+    """The page with its readable tables blanked out (their cells are read alone) in the
+    paper's own grey: a white patch on grey paper makes Tesseract's global threshold take the
+    paper for ink, and the page then reads as nothing."""
     masked = pixels.copy()
+    paper = int(np.percentile(pixels[::7, ::7], 90))
     for read in reads:
         if read.readable:
             x0, y0, x1, y1 = read.table.box
-            masked[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 255
+            masked[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = paper
     return masked
 
 
