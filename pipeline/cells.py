@@ -74,6 +74,17 @@ def with_numbers(words: Lines, figures: Lines) -> Lines:
     return out
 
 
+def capitals_kept(text: str) -> str:
+    """A name in title case ("Xã Ia Dom") with the capital I that OCR read as a lower-case l
+    given back: in a name every syllable is capitalised, and only "I" looks like "l"."""
+    words = text.split(" ")
+    lettered = [w for w in words if w[:1].isalpha()]
+    if len(lettered) < 2 or sum(w[:1].isupper() for w in lettered) < 2 / 3 * len(lettered):
+        return text
+    return " ".join("I" + w[1:] if w[:1] == "l" and w[1:2].isalpha() and w[1:2].islower()
+                    else w for w in words)
+
+
 def figure_text(text: str, column: Column | None = None) -> str | None:
     """A cell read as a figure, OCR slips undone ("1. 733" -> "1.733", "l1" -> "11",
     "2/13" -> "2,13", marks around it dropped); in a column of whole numbers a comma or a

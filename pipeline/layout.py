@@ -361,17 +361,18 @@ def _line_runs(mask: np.ndarray, glyph: float) -> list[tuple[int, int]]:
     bodies = [r for r in runs if r[1] - r[0] >= 0.55 * glyph]
     if not bodies:
         return [(runs[0][0], runs[-1][1])] if runs else []
+    core = [tuple(b) for b in bodies]  # where each body's letters are, before marks join it
     for run in runs:
         if run in bodies:
             continue
-        above = [b for b in bodies if b[1] <= run[0]]
-        below = [b for b in bodies if b[0] >= run[1]]
-        gap_up = run[0] - above[-1][1] if above else None
-        gap_down = below[0][0] - run[1] if below else None
+        above = [i for i, (_, end) in enumerate(core) if end <= run[0]]
+        below = [i for i, (start, _) in enumerate(core) if start >= run[1]]
+        gap_up = run[0] - core[above[-1]][1] if above else None
+        gap_down = core[below[0]][0] - run[1] if below else None
         if gap_down is not None and (gap_up is None or gap_down <= gap_up):
-            below[0][0] = run[0]
+            bodies[below[0]][0] = min(bodies[below[0]][0], run[0])
         elif above:
-            above[-1][1] = run[1]
+            bodies[above[-1]][1] = max(bodies[above[-1]][1], run[1])
     return [(a, b) for a, b in bodies]
 
 

@@ -245,7 +245,8 @@ def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage
         second = cells.reading(second_lines[key]) if key in second_lines else None
         choice = cells.choose(first.get(key), second, column)
         if choice is not None and choice[0]:
-            read.texts[key[1:]], read.scores[key[1:]] = choice
+            text = choice[0] if column is not None else cells.capitals_kept(choice[0])
+            read.texts[key[1:]], read.scores[key[1:]] = text, choice[1]
         read.confidences += [r[1] for r in (first.get(key), second) if r and r[1]]
     inked = sum(1 for k in images if k[0] == index)
     if inked and len(read.texts) < MIN_READ_SHARE * inked:

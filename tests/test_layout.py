@@ -114,6 +114,16 @@ def test_figures_read_by_ocr_are_cleaned(read, column, expected):
     assert cells.figure_text(read, column) == expected
 
 
+@pytest.mark.parametrize("read, expected", [
+    ("Xã la Dom", "Xã Ia Dom"),  # "Ia" (Jrai names) read with a lower-case l
+    ("Xã Ia Kriêng", "Xã Ia Kriêng"),
+    ("Thị trấn Lộc Thắng", "Thị trấn Lộc Thắng"),
+    ("la hộ nghèo đầu năm", "la hộ nghèo đầu năm"),  # not a name: left as read
+])
+def test_capital_i_read_as_l_in_a_name_is_given_back(read, expected):
+    assert cells.capitals_kept(read) == expected
+
+
 def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:
     words, x = [], x0
     for word in text.split():
