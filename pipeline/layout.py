@@ -1,10 +1,11 @@
-"""Page layout before OCR: ruled tables (cells, merged cells) and borderless figure tables.
+"""Page layout before OCR: ruled tables (their cells, merged cells) and the two-column header.
 
 Offices print per-commune targets in ruled tables whose header cells span rows and columns;
 Tesseract's page layout analysis reads such a table as scraps. Here the rules are found by
 morphology on a reduced copy of the page (a few milliseconds), the grid they draw is rebuilt
 with its merged cells, and each cell gets its box on the full page, so that OCR can read it
-alone. Tables without rules are found where columns of figures line up under each other.
+alone. The header block's two columns (issuer and number | motto, place and date) are put
+back in reading order from the page reading's word boxes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ class TableBox:
     rows: int
     columns: int
     cells: list[CellBox] = field(default_factory=list)
-    ruled: bool = True
     problem: str | None = None  # why the grid could not be rebuilt (the table is then unreadable)
 
 
@@ -112,7 +112,7 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray,
     # a row line is a rule over some cells at least; merged cells leave gaps in the others
     ys = _positions(h_part.mean(axis=1), 0.08)
     xs = _positions(v_part.mean(axis=0), 0.08)
-    table = TableBox((x0, y0, x1, y1), max(0, len(ys) - 1), max(0, len(xs) - 1), ruled=True)
+    table = TableBox((x0, y0, x1, y1), max(0, len(ys) - 1), max(0, len(xs) - 1))
     if len(ys) - 1 < MIN_ROWS or len(xs) - 1 < MIN_COLUMNS:
         if len(ys) >= 2 and len(xs) >= 2:
             table.problem = "too few rows or columns"
@@ -193,7 +193,7 @@ def _scaled(table: TableBox, factor: float, size: tuple[int, int]) -> TableBox:
 
     return TableBox(box(table.box), table.rows, table.columns,
                     [CellBox(c.row, c.col, c.rowspan, c.colspan, box(c.box)) for c in table.cells],
-                    table.ruled, table.problem)
+                    table.problem)
 
 
 # --- cells as images for OCR -------------------------------------------------------------------
