@@ -100,7 +100,7 @@ def _prepare(image: bytes | Image.Image) -> _Prepared:
     (a large JPEG is decoded at half size for it: the full page is decoded only when needed)."""
     picture = _open(image, lazy=True)
     width, declared = picture.width, ocr.declared_dpi(picture)
-    if picture.format == "JPEG" and picture.width >= 2 * page_image.SAMPLE_WIDTH:
+    if picture.format == "JPEG" and picture.width >= 1.5 * page_image.SAMPLE_WIDTH:
         picture.draft(picture.mode, (picture.width // 2, picture.height // 2))
     try:
         picture.load()
