@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_ocr import timed  # noqa: E402
-from pipeline import records, store  # noqa: E402
+from pipeline import queries, records, store  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "reliability.md"
 SAMPLES = sorted((REPO / "data" / "samples").glob("*.txt"))
@@ -53,7 +53,7 @@ def _plans(*args: str) -> list[str]:
 
 def _documents(home: Path) -> list[dict]:
     with store.session_scope(store.get_engine(f"sqlite:///{home / 'plans.db'}")) as session:
-        return store.query_documents(session)
+        return queries.query_documents(session)
 
 
 # --- 1. concurrent starts ----------------------------------------------------------------------
@@ -173,7 +173,7 @@ def cross_audit(base: Path, districts: int = 20, communes: int = 15,
             runs.append(time.perf_counter() - started)
         timings[label] = statistics.median(runs)
     with store.session_scope(engine) as session:
-        findings = len(store.query_findings(session, kind="weaker_than_parent"))
+        findings = len(queries.query_findings(session, kind="weaker_than_parent"))
     return {"documents": n + 1, "targets": (n + 1) * targets_each, "findings": findings,
             **timings}
 

@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import errors, inbox, ingest, ocr, page_cache, progress, provenance, records, store
+from pipeline import errors, inbox, ingest, page_cache, progress, provenance, records, scan, store
 from pipeline import limits as limits_module
 from pipeline.limits import Deadline, Limits
 from pipeline.pages import make_page
@@ -40,11 +40,11 @@ def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[recor
 
 
 def _ocr_and_free_slot(image: bytes, limits: Limits, deadline: Deadline,
-                       started: int) -> ocr.OcrResult:
+                       started: int) -> scan.ScanRead:
     try:
         if _stops != started:  # queued before a stop: not worth reading any more
             raise errors.ReadingStopped("")
-        return ocr.ocr_image(image, limits=limits, file_deadline=deadline)
+        return scan.read_scan(image, limits=limits, file_deadline=deadline)
     finally:
         _IMAGE_SLOTS.release()
 
@@ -80,7 +80,7 @@ def read_pages_now(path: Path) -> list[records.Page]:
             deadline.remaining()
             if page_input.text is not None:
                 pages[page_input.number] = make_page(page_input.number, page_input.text,
-                                                     page_input.source)
+                                                     page_input.source, tables=page_input.tables)
                 page_done()
                 continue
             _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
@@ -93,7 +93,8 @@ def read_pages_now(path: Path) -> list[records.Page]:
                 result = future.result(timeout=deadline.remaining())
             except TimeoutError as exc:
                 raise errors.FileTimeout(f"{name}: > {limits.file_seconds:g} s") from exc
-            pages[number] = make_page(number, result.text, "ocr", result.confidence)
+            pages[number] = make_page(number, result.text, "ocr", result.confidence,
+                                      result.tables)
     except BaseException:
         _abandon(reading)
         raise

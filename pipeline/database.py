@@ -127,7 +127,7 @@ def _reader(url: str) -> Engine:
     return create_engine(url)
 
 
-SCHEMA_REVISION = "0003"  # the newest revision in pipeline/migrations (a test keeps them equal)
+SCHEMA_REVISION = "0004"  # the newest revision in pipeline/migrations (a test keeps them equal)
 _MIGRATION_LOCK_KEY = 0x706C616E73  # PostgreSQL advisory lock id of the migration ("plans")
 
 

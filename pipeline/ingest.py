@@ -13,14 +13,17 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import errors
 from pipeline import limits as limits_module
 from pipeline.legacy_encodings import fix_legacy, syllable_share
 from pipeline.limits import Limits
+from pipeline.records import PageTable
+from pipeline.structure import write_table
 from pipeline.text import normalise
+from pipeline.text_tables import docx_table, pdf_page_text
 
 PAGE_BREAK = "\f"
 RENDER_DPI = 300  # resolution for rendering a scanned PDF page when its image is not usable
@@ -37,6 +40,7 @@ class PageInput:
     text: str | None  # usable text (text layer, plain text, docx), NFC; None when OCR is needed
     image: bytes | None  # encoded image (PNG/JPEG) to OCR when text is None
     source: str  # "text-layer" | "ocr" | "plain" | "docx"
+    tables: list[PageTable] = field(default_factory=list)  # tables laid out in `text`
 
 
 # --- type sniffing -------------------------------------------------------------------------------
@@ -236,7 +240,7 @@ class DocxSource(DocumentSource):
             document = docx.Document(str(path))
         except Exception as exc:  # python-docx raises many kinds on a broken package
             raise errors.CorruptFile(f"{path.name}: {exc}") from exc
-        self._pages = _docx_pages(document)
+        self._pages, self._tables = _docx_pages(document)
         if not any(page.strip() for page in self._pages):
             raise errors.EmptyFile(path.name)
         self.page_count = len(self._pages)
@@ -245,14 +249,16 @@ class DocxSource(DocumentSource):
 
     def pages(self) -> Iterator[PageInput]:
         for number, text in enumerate(self._pages, start=1):
-            yield PageInput(number, text, None, "docx")
+            yield PageInput(number, text, None, "docx", self._tables.get(number, []))
 
 
-def _docx_pages(document) -> list[str]:
-    """Paragraphs and table rows (cells joined by tabs) in order, split at explicit page breaks."""
+def _docx_pages(document) -> tuple[list[str], dict[int, list[PageTable]]]:
+    """Paragraphs and tables (rows of cells joined by tabs, merged cells kept in their grid) in
+    order, split at explicit page breaks; and the tables of each page."""
     from docx.oxml.ns import qn
 
     pages: list[list[str]] = [[]]
+    tables: dict[int, list[PageTable]] = {}
     w_p, w_tbl, w_t, w_tab, w_br, w_cr = (qn("w:p"), qn("w:tbl"), qn("w:t"), qn("w:tab"),
                                          qn("w:br"), qn("w:cr"))
     w_type, w_page_before = qn("w:type"), qn("w:pageBreakBefore")
@@ -274,6 +280,9 @@ def _docx_pages(document) -> list[str]:
         pieces.append(("".join(current), False))
         return pieces
 
+    def paragraph_text(element) -> str:
+        return " ".join("".join(t for t, _ in paragraph_lines(element)).split())
+
     for child in document.element.body.iterchildren():
         if child.tag == w_p:
             if child.find(f".//{w_page_before}") is not None and pages[-1]:
@@ -283,17 +292,17 @@ def _docx_pages(document) -> list[str]:
                 if page_break:
                     pages.append([])
         elif child.tag == w_tbl:
-            for row in child.iter(qn("w:tr")):
-                cells = []
-                for cell in row.iterchildren(qn("w:tc")):
-                    paragraphs = ["".join(t for t, _ in paragraph_lines(p))
-                                  for p in cell.iterchildren(w_p)]
-                    cells.append(" ".join(p.strip() for p in paragraphs if p.strip()))
-                pages[-1].append("\t".join(cells))
+            grid = docx_table(child, paragraph_text)
+            rows = 1 + max((c.row + c.rowspan - 1 for c in grid), default=-1)
+            columns = max((c.col + c.colspan for c in grid), default=0)
+            body, cells = write_table(grid, rows, columns)
+            if body:
+                tables.setdefault(len(pages), []).append(PageTable(None, cells, "rebuilt"))
+                pages[-1].append(body)
     texts = [unicodedata.normalize("NFC", "\n".join(lines)) for lines in pages]
     while len(texts) > 1 and not texts[-1].strip():
         texts.pop()
-    return texts
+    return texts, tables
 
 
 class ImageSource(DocumentSource):
@@ -418,7 +427,8 @@ class PdfSource(DocumentSource):
 
 
 def _pdf_page(document, page, number: int, limits: Limits, where: str) -> PageInput:
-    """Text layer when usable, else the page image (embedded if good enough, else rendered).
+    """Text layer when usable (its ruled tables as tab-separated rows), else the page image
+    (embedded if good enough, else rendered).
 
     An image over the pixel limit is never decoded: the page is then read from its text layer
     or refused (PageTooLarge).
@@ -429,8 +439,11 @@ def _pdf_page(document, page, number: int, limits: Limits, where: str) -> PageIn
     images = [] if oversized else _placed_images(page)
     fixed, _ = fix_legacy(unicodedata.normalize("NFC", text))
     if text_layer_problem(fixed, has_images=bool(images or oversized)) is None:
+        with_tables, tables = pdf_page_text(page)
+        if tables:  # (pages.make_page finds each cell's span again in the final text)
+            fixed, _ = fix_legacy(unicodedata.normalize("NFC", with_tables))
         return PageInput(number, fixed.strip("\n") if fixed.strip() else fixed, None,
-                         "text-layer")
+                         "text-layer", tables)
     if oversized:  # rendering would decode every image of the page
         limits_module.check_image_pixels(where, sizes, limits)
     return PageInput(number, None, _pdf_page_image(document, page, images, limits, where), "ocr")

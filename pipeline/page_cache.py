@@ -20,6 +20,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 from pipeline import records
@@ -29,7 +30,9 @@ from pipeline.provenance import CACHE_FORMAT
 log = logging.getLogger(__name__)
 
 _PAGE_FIELDS = {"number", "text", "raw_text", "source", "confidence", "text_mode", "offsets",
-                "restore_confidence"}
+                "restore_confidence", "tables"}
+_TABLE_FIELDS = {"box", "cells", "status", "image_size", "char_start", "char_end"}
+_CELL_FIELDS = {"row", "col", "rowspan", "colspan", "char_start", "char_end", "box"}
 
 
 def cache_dir() -> Path:
@@ -65,10 +68,52 @@ def _page(item: object) -> records.Page:
             and all(isinstance(o, list) and len(o) == 4 and all(isinstance(v, int) for v in o)
                     for o in offsets)):
         raise ValueError("page values")
+    if not isinstance(item["tables"], list):
+        raise ValueError("page tables")
     return records.Page(number=item["number"], text=item["text"], raw_text=item["raw_text"],
                         source=item["source"], confidence=item["confidence"],
                         text_mode=item["text_mode"], offsets=[tuple(o) for o in offsets],
-                        restore_confidence=item["restore_confidence"])
+                        restore_confidence=item["restore_confidence"],
+                        tables=[_table(t) for t in item["tables"]])
+
+
+def _ints(value, size: int, optional: bool = True) -> tuple[int, ...] | None:
+    """A tuple of `size` integers from a JSON list (None allowed when optional)."""
+    if value is None and optional:
+        return None
+    if not (isinstance(value, list) and len(value) == size
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        raise ValueError("integers")
+    return tuple(value)
+
+
+def _plain(value):
+    """Numbers (numpy's too) as JSON integers, tuples as lists: what _table reads back."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | bool):
+        return value
+    return round(float(value))
+
+
+def _table(item: object) -> records.PageTable:
+    """A PageTable from one JSON object, or ValueError."""
+    if not isinstance(item, dict) or set(item) != _TABLE_FIELDS or item["status"] not in (
+            "rebuilt", "unreadable") or not isinstance(item["cells"], list):
+        raise ValueError("table fields")
+    cells = []
+    for cell in item["cells"]:
+        if not isinstance(cell, dict) or set(cell) != _CELL_FIELDS:
+            raise ValueError("cell fields")
+        numbers = _ints([cell[k] for k in ("row", "col", "rowspan", "colspan", "char_start",
+                                           "char_end")], 6, optional=False)
+        cells.append(records.TableCell(*numbers, box=_ints(cell["box"], 4)))
+    start, end = _ints([item["char_start"], item["char_end"]], 2, optional=False)
+    return records.PageTable(box=_ints(item["box"], 4), cells=cells, status=item["status"],
+                             image_size=_ints(item["image_size"], 2), char_start=start,
+                             char_end=end)
 
 
 def load(key: str) -> list[records.Page] | None:
@@ -96,7 +141,8 @@ def save(key: str, sha256: str, pages: list[records.Page]) -> None:
     """Write an entry atomically; a cache that cannot be written (full, read-only) is skipped."""
     path = _entry(key)
     body = {"format": CACHE_FORMAT, "key": key, "sha256": sha256,
-            "pages": [{name: getattr(p, name) for name in _PAGE_FIELDS} for p in pages]}
+            "pages": [{**{name: getattr(p, name) for name in _PAGE_FIELDS - {"tables"}},
+                       "tables": [_plain(asdict(t)) for t in p.tables]} for p in pages]}
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,8 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-PIPELINE_VERSION = "0.2.0"
-CACHE_FORMAT = 1  # the layout of a page cache entry (pipeline/page_cache.py)
+PIPELINE_VERSION = "0.3.0"
+CACHE_FORMAT = 2  # the layout of a page cache entry (pipeline/page_cache.py)
 
 
 def _digest(value: object) -> str:

@@ -17,6 +17,7 @@ from pipeline.store import (
     DocumentRow,
     FindingRow,
     PageRow,
+    PageTableRow,
     PlaceNameRow,
     ResponsibilityRow,
     TargetRow,
@@ -89,6 +90,14 @@ def query_pages(session: Session, document_id: int) -> list[dict]:
     )
     fields = ("number", "text", "raw_text", "source", "confidence", "text_mode", "offsets",
               "restore_confidence")
+    return [_row_dict(r, fields) for r in rows]
+
+
+def query_page_tables(session: Session, document_id: int) -> list[dict]:
+    """The tables found on a document's pages, page by page, with their cells."""
+    rows = session.scalars(select(PageTableRow).where(PageTableRow.document_id == document_id)
+                           .order_by(PageTableRow.page, PageTableRow.position))
+    fields = ("page", "position", "status", "box", "image_size", "char_start", "char_end", "cells")
     return [_row_dict(r, fields) for r in rows]
 
 
@@ -178,7 +187,7 @@ def query_targets(session: Session, *, document=None, locality=None, indicator=N
     if year:
         where.append(_like(TargetRow.year, str(year), ignore_case=False))
     fields = ("indicator", "dimension", "subject", "comparator", "value", "value_max",
-              "baseline", "unit", "year", "locality")
+              "baseline", "unit", "year", "locality", "box")
     return _with_document(session, TargetRow, fields, *where)
 
 

@@ -17,6 +17,38 @@ ROLES = ("lead", "support", "assigned")
 DEADLINE_KINDS = ("by_date", "period", "recurring")
 
 
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the page image (points for a PDF)
+
+
+@dataclass
+class TableCell:
+    """A cell of a table found on a page: its place in the grid, its text span, its box."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    char_start: int  # span of the cell's text in the page text (empty cell: start == end)
+    char_end: int
+    box: Box | None = None
+
+
+@dataclass
+class PageTable:
+    """A table of one page as the page was read: where it stands and how its cells lie.
+
+    `status` is "rebuilt" (its rows are in the page text as tab-separated lines) or
+    "unreadable" (its grid could not be rebuilt: the page keeps the table's OCR text).
+    """
+
+    box: Box | None
+    cells: list[TableCell] = field(default_factory=list)
+    status: str = "rebuilt"
+    image_size: tuple[int, int] | None = None  # width, height the boxes are measured in
+    char_start: int = 0  # span of the table's text in the page text
+    char_end: int = 0
+
+
 @dataclass
 class Page:
     """One page of a document: the text records point into, and where it came from."""
@@ -31,6 +63,7 @@ class Page:
     # offsets: (text_start, text_end, raw_start, raw_end) for each changed segment of `text`;
     # empty when text == raw_text. restore.to_raw_span() reads it.
     restore_confidence: float | None = None
+    tables: list[PageTable] = field(default_factory=list)  # tables found on the page's layout
 
 
 @dataclass
@@ -44,6 +77,7 @@ class Grounding:
     raw_char_start: int | None = None  # span in the page's raw text, when it was restored
     raw_char_end: int | None = None
     document_id: int | None = None  # set only when a finding points into another document
+    box: Box | None = None  # the table cell's box on the page image, for a record read from one
 
 
 @dataclass

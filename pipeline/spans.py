@@ -42,4 +42,15 @@ def ground(page: Page, start: int, end: int, document_id: int | None = None) -> 
     if page.offsets:
         raw_start, raw_end = to_raw_span(page.offsets, start, end)
     return Grounding(page.number, start, end, page.text[start:end], raw_start, raw_end,
-                     document_id)
+                     document_id, cell_box(page, start, end))
+
+
+def cell_box(page: Page, start: int, end: int) -> tuple[int, int, int, int] | None:
+    """The box on the page image of the table cell a span lies in (None outside tables)."""
+    for table in page.tables:
+        if table.char_start <= start and end <= table.char_end:
+            for cell in table.cells:
+                if cell.box is not None and cell.char_start <= start and end <= cell.char_end \
+                        and cell.char_end > cell.char_start:
+                    return tuple(cell.box)
+    return None

@@ -99,6 +99,7 @@ class DocumentRow(Base):
                                                            passive_deletes=True)
     sentences: Mapped[list[SentenceRow]] = relationship(cascade="all, delete-orphan",
                                                         passive_deletes=True)
+    page_tables: Mapped[list[PageTableRow]] = relationship(cascade="all, delete-orphan")
 
 
 class PageRow(Base):
@@ -116,6 +117,23 @@ class PageRow(Base):
     restore_confidence: Mapped[float | None] = mapped_column(Float)
 
     document: Mapped[DocumentRow] = relationship(back_populates="pages")
+
+
+class PageTableRow(Base):
+    """A table found on a page's layout: its box, its cells (grid place, span, box)."""
+
+    __tablename__ = "page_table"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # order on the page
+    status: Mapped[str] = mapped_column(String(20))  # rebuilt | unreadable
+    box: Mapped[list | None] = mapped_column(JSON)
+    image_size: Mapped[list | None] = mapped_column(JSON)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    cells: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class _Grounded:
@@ -163,6 +181,7 @@ class TargetRow(_Grounded, Base):
     unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
     official_unit: Mapped[dict | None] = mapped_column(JSON)
     successor: Mapped[list | None] = mapped_column(JSON)
+    box: Mapped[list | None] = mapped_column(JSON)  # the table cell's box on the page image
 
 
 class ResponsibilityRow(_Grounded, Base):
@@ -358,6 +377,8 @@ def _child_rows(pages: list[records.Page], extraction: records.Extraction | None
         "references": [ReferenceRow(kind=r.kind, number=r.number, date=r.date, issuer=r.issuer,
                                     **(_reference_grounding(r.grounding)))
                        for r in facts.references],
+        "page_tables": [_page_table_row(p.number, i, t) for p in pages
+                        for i, t in enumerate(p.tables)],
         "targets": [], "responsibilities": [], "deadlines": [],
     }
     if extraction:
@@ -365,8 +386,8 @@ def _child_rows(pages: list[records.Page], extraction: records.Extraction | None
             TargetRow(indicator=t.indicator, dimension=t.dimension, subject=t.subject,
                       comparator=t.comparator, value=t.value, value_max=t.value_max,
                       baseline=t.baseline, unit=t.unit, year=t.year, locality=t.locality,
-                      confidence=t.confidence, **_grounding_columns(t.grounding),
-                      **target_place.columns)
+                      confidence=t.confidence, box=_box(t.grounding.box),
+                      **_grounding_columns(t.grounding), **target_place.columns)
             for t, target_place in zip(extraction.targets, target_places, strict=True)]
         rows["responsibilities"] = [
             ResponsibilityRow(agency=r.agency, agency_code=r.agency_code, role=r.role,
@@ -416,6 +437,19 @@ def delete_document(engine: Engine, document_id: int) -> None:
             session.delete(doc)
 
     write(engine, work)
+
+
+def _box(box) -> list[int] | None:
+    return [int(v) for v in box] if box is not None else None
+
+
+def _page_table_row(page: int, position: int, table: records.PageTable) -> PageTableRow:
+    cells = [{"row": c.row, "col": c.col, "rowspan": c.rowspan, "colspan": c.colspan,
+              "char_start": c.char_start, "char_end": c.char_end, "box": _box(c.box)}
+             for c in table.cells]
+    return PageTableRow(page=page, position=position, status=table.status, box=_box(table.box),
+                        image_size=_box(table.image_size), char_start=table.char_start,
+                        char_end=table.char_end, cells=cells)
 
 
 def _reference_grounding(g: records.Grounding | None) -> dict:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.records import Page
+from pipeline.records import Page, TableCell
 from pipeline.text import fold
 
 _MARKUP = r"[#*_>\s]*"
@@ -93,6 +93,45 @@ class Structure:
 
     blocks: list[Block]
     tables: list[Table]
+
+
+@dataclass
+class GridCell:
+    """A cell of a table's grid as a layout found it: where it starts, what it spans, its
+    text and its box (None when the source has no page image, as in a .docx)."""
+
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    text: str = ""
+    box: tuple[int, int, int, int] | None = None
+
+
+def write_table(cells: list[GridCell], rows: int, columns: int,
+                offset: int = 0) -> tuple[str, list[TableCell]]:
+    """A table as the tab-separated rows every stage reads: a merged cell's text at its
+    top-left grid position, the positions it covers empty, rows without text left out. Also
+    returns each cell's place and span (offset = where the text will stand in the page)."""
+    starts = {(c.row, c.col): c for c in cells}
+    lines: list[str] = []
+    placed: list[TableCell] = []
+    pos = offset
+    for r in range(rows):
+        texts = [" ".join(starts[(r, c)].text.split()) if (r, c) in starts else ""
+                 for c in range(columns)]
+        if not any(texts):
+            continue
+        if lines:
+            pos += 1  # the line end before this row
+        for c, text in enumerate(texts):
+            cell = starts.get((r, c))
+            if cell is not None:
+                placed.append(TableCell(len(lines), c, cell.rowspan, cell.colspan, pos,
+                                        pos + len(text), cell.box))
+            pos += len(text) + (1 if c < columns - 1 else 0)
+        lines.append("\t".join(texts))
+    return "\n".join(lines), placed
 
 
 def is_table_line(line: str) -> bool:

@@ -344,6 +344,25 @@ def test_page_cache_entries_are_plain_checked_json(tmp_path, monkeypatch):
     assert page_cache.read_through(key, "s" * 64, reader, refresh=True) and len(read) == 3
 
 
+def test_page_cache_keeps_the_tables_of_a_scanned_page(tmp_path, monkeypatch):
+    """A cached scan gives back its tables and cell boxes (numpy numbers included), so a target
+    read from a cached page is still grounded in its cell; a forged cell is refused."""
+    import numpy as np
+
+    monkeypatch.setenv("PLANS_CACHE_DIR", str(tmp_path / "cache"))
+    cell = records.TableCell(2, 1, 1, 2, 10, 15, (np.int64(40), 80, 120, np.int32(100)))
+    table = records.PageTable((30, 70, 400, 300), [cell], "rebuilt", (1654, 2339), 5, 60)
+    page = records.Page(1, "Bảng\n...", "Bảng\n...", "ocr", 90.0, tables=[table])
+    page_cache.save("t" * 64, "s" * 64, [page])
+    back = page_cache.load("t" * 64)
+    assert back == [page] and back[0].tables[0].cells[0].box == (40, 80, 120, 100)
+    entry = tmp_path / "cache" / f"{'t' * 64}.json"
+    data = json.loads(entry.read_text())
+    data["pages"][0]["tables"][0]["cells"][0]["row"] = "2; import os"
+    entry.write_text(json.dumps(data))
+    assert page_cache.load("t" * 64) is None
+
+
 def test_page_cache_is_bounded_and_keeps_what_was_used_last(tmp_path, monkeypatch):
     monkeypatch.setenv("PLANS_CACHE_DIR", str(tmp_path / "cache"))
     for n in range(10):

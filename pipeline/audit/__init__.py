@@ -10,7 +10,8 @@ exact quote), so an auditor can open the sentence behind it. Two entry points:
   recomputes only the communes the changed documents touch.
 
 One module per kind of check: `document` (pages, dimensions, dates, leads), `tables` (total
-rows), `figures` (figures of one sentence), `across` (a commune against its district).
+rows, tables that could not be rebuilt), `figures` (figures of one sentence), `across` (a
+commune against its district).
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ from pipeline.audit.document import (
     tasks_without_lead,
 )
 from pipeline.audit.figures import inconsistent_numbers
-from pipeline.audit.tables import table_total_mismatches
+from pipeline.audit.tables import table_total_mismatches, unreadable_tables
 from pipeline.records import Extraction, Finding, Page
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_KINDS: set[str] = {
     "table_total_mismatch", "inconsistent_numbers", "missing_dimension",
-    "deadline_out_of_range", "task_without_lead", "low_confidence_page",
+    "deadline_out_of_range", "task_without_lead", "low_confidence_page", "unreadable_table",
 }
 
 # What each kind is called in Vietnamese, for people (the web app, the CLI's tables)
@@ -43,6 +44,7 @@ KIND_LABELS: dict[str, str] = {
     "deadline_out_of_range": "Thời hạn nằm ngoài giai đoạn kế hoạch",
     "task_without_lead": "Nhiệm vụ không có cơ quan chủ trì",
     "low_confidence_page": "Trang nhận dạng chữ kém tin cậy",
+    "unreadable_table": "Bảng quét không dựng lại được",
     "weaker_than_parent": "Chỉ tiêu thấp hơn chỉ tiêu cấp trên",
 }
 
@@ -57,7 +59,8 @@ def audit_document(pages: list[Page], extraction: Extraction | None) -> list[Fin
     document from being stored.
     """
     findings: list[Finding] = []
-    for check in (low_confidence_pages, table_total_mismatches, inconsistent_numbers):
+    for check in (low_confidence_pages, table_total_mismatches, inconsistent_numbers,
+                  unreadable_tables):
         findings += _guarded(check, pages)
     if extraction is not None:
         findings += _guarded(missing_dimensions, pages, extraction)

@@ -81,6 +81,27 @@ def _cell_number(row: Row, j: int) -> Number | None:
     return parse_number(cell)
 
 
+def unreadable_tables(pages: list[Page]) -> list[Finding]:
+    """Tables a page's layout found but whose grid could not be rebuilt: their rows may be
+    missing from the records (the page keeps their OCR text)."""
+    findings = []
+    for page in pages:
+        for table in page.tables:
+            if table.status != "unreadable":
+                continue
+            box = list(table.box) if table.box else None
+            where = f" (vùng {box[0]},{box[1]}–{box[2]},{box[3]} px)" if box else ""
+            message = (f"Trang {page.number}: không dựng lại được bảng{where}; văn bản OCR của "
+                       f"bảng được giữ nguyên nhưng các chỉ tiêu trong bảng có thể bị thiếu, cần "
+                       f"đối chiếu với bản gốc.")
+            grounding = ground(page, table.char_start, table.char_end)
+            grounding.box = tuple(box) if box else None
+            findings.append(Finding("unreadable_table", "warning", message, [grounding],
+                                    {"page": page.number, "box": box,
+                                     "image_size": list(table.image_size or ()) or None}))
+    return findings
+
+
 def table_total_mismatches(pages: list[Page]) -> list[Finding]:
     """Total rows of tables that are not the sum (or ratio) of the rows they total."""
     findings: list[Finding] = []

@@ -81,6 +81,7 @@ class PageOut(_Open):
     text: str
     source: str | None = None
     confidence: float | None = None
+    tables: list[dict] = []  # the tables the page's layout gave: box, cells (grid place, span, box)
 
 
 class DocumentTextOut(BaseModel):
@@ -318,10 +319,12 @@ def document_page(request: Request, session: DbSession, doc_id: str, span: Names
     deadlines = queries.query_deadlines(session, document=key)
     findings = queries.query_findings(session, document=key)
     spans = _parse_spans(span or [])
+    tables = queries.query_page_tables(session, doc["id"])
     shown_pages = []
     for page in queries.query_pages(session, doc["id"]):
         marks = _page_highlights(page["number"], targets, responsibilities, deadlines, spans)
-        shown_pages.append({**page, "html": render.highlight_text(page["text"] or "", marks)})
+        on_page = [t for t in tables if t["page"] == page["number"]]
+        shown_pages.append({**page, "html": render.page_html(page["text"] or "", marks, on_page)})
     return _page(request, "document.html", doc=doc, pages=shown_pages, targets=targets,
                  responsibilities=responsibilities, deadlines=deadlines, findings=findings,
                  active="documents", anchor_href=_anchor_href)
@@ -515,11 +518,13 @@ def api_document_text(session: DbSession, doc_id: str, raw: bool = False):
     """The stored page texts; the spans of every record point into `text` (raw: before
     restoration)."""
     doc = _document_dict(session, doc_id)
+    tables = [] if raw else queries.query_page_tables(session, doc["id"])
     shown = []
     for page in queries.query_pages(session, doc["id"]):
         page = dict(page)
         page["text"] = page.get("raw_text") if raw else page.get("text")
         page.pop("offsets", None)
+        page["tables"] = [t for t in tables if t["page"] == page["number"]]
         shown.append(page)
     return {"document_id": doc["id"], "document": doc["document"], "raw": raw, "pages": shown}
 

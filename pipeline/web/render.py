@@ -16,7 +16,7 @@ from pipeline.audit import KIND_LABELS as FINDING_LABELS
 from pipeline.extract.indicators import BY_CODE, DIMENSION_LABELS
 
 __all__ = ["DIMENSION_LABELS", "FINDING_LABELS", "bar_chart", "format_number", "highlight_text",
-           "indicator_label", "mark_words"]
+           "indicator_label", "mark_words", "page_html"]
 
 ROLE_LABELS = {"lead": "Chủ trì", "support": "Phối hợp", "assigned": "Được giao"}
 
@@ -135,16 +135,86 @@ def highlight_text(text: str, highlights: list[Highlight]) -> Markup:
     Spans outside the text are dropped; nested spans nest; crossing spans are split so that
     the higher-priority kind (see KIND_PRIORITY) keeps its whole span under its id.
     """
+    return Markup(_highlight_range(text, 0, len(text), highlights))
+
+
+def _highlight_range(text: str, start: int, end: int, highlights: list[Highlight]) -> str:
+    """text[start:end] as escaped HTML with the highlights that fall in it; a highlight that
+    began before `start` continues here without its id (the id stays where it begins)."""
     roots: list[_Node] = []
-    usable = [h for h in highlights if 0 <= h.start < h.end <= len(text)]
+    usable = [h for h in highlights if 0 <= h.start < h.end <= len(text)
+              and h.start < end and h.end > start]
     usable.sort(key=lambda h: (KIND_PRIORITY.get(h.kind, 9), h.start, -h.end))
     seen: set[str] = set()
     for mark in usable:
         if mark.anchor in seen:
             continue
         seen.add(mark.anchor)
-        _insert(roots, _Node(mark.start, mark.end, mark))
-    return Markup(_render(text, 0, len(text), roots))
+        node = _Node(max(mark.start, start), min(mark.end, end), mark, first=mark.start >= start)
+        _insert(roots, node)
+    return _render(text, start, end, roots)
+
+
+def page_html(text: str, highlights: list[Highlight], tables: list[dict]) -> Markup:
+    """A page as HTML: its text highlighted, and each table the page's layout rebuilt (a
+    scan's, a text-layer PDF's, a .docx's) drawn as a table, merged cells merged, the cells
+    a record points into marked. `tables`: the store's page tables of this page."""
+    shown = sorted((t for t in tables if t.get("status") == "rebuilt" and t.get("cells")
+                    and 0 <= t["char_start"] < t["char_end"] <= len(text)),
+                   key=lambda t: t["char_start"])
+    out, pos = [], 0
+    for table in shown:
+        if table["char_start"] < pos:
+            continue
+        out.append(_highlight_range(text, pos, table["char_start"], highlights))
+        out.append(_table_html(text, table, highlights))
+        pos = table["char_end"]
+    out.append(_highlight_range(text, pos, len(text), highlights))
+    return Markup("".join(out))
+
+
+def _table_html(text: str, table: dict, highlights: list[Highlight]) -> str:
+    """One table: a row per grid row, each cell's text highlighted as in the page text."""
+    rows: dict[int, list[dict]] = {}
+    for cell in table["cells"]:
+        rows.setdefault(cell["row"], []).append(cell)
+    header_rows = _header_rows(text, rows)
+    parts = [f'<table class="page-table" data-start="{table["char_start"]}">']
+    for number in sorted(rows):
+        parts.append("<tr>")
+        for cell in sorted(rows[number], key=lambda c: c["col"]):
+            start, end = cell["char_start"], cell["char_end"]
+            tag = "th" if number in header_rows else "td"
+            attrs = []
+            if cell.get("rowspan", 1) > 1:
+                attrs.append(f'rowspan="{int(cell["rowspan"])}"')
+            if cell.get("colspan", 1) > 1:
+                attrs.append(f'colspan="{int(cell["colspan"])}"')
+            kinds = {h.kind for h in highlights if h.start < end and h.end > start and start < end}
+            classes = ["cell-" + KIND_PREFIX.get(k, "x") for k in sorted(kinds)]
+            if numbers.parse_value(text[start:end]) is not None:
+                classes.append("num")
+            if classes:
+                attrs.append(f'class="{" ".join(classes)}"')
+            if cell.get("box"):
+                attrs.append(f'data-box="{",".join(str(int(v)) for v in cell["box"])}"')
+            inner = _highlight_range(text, start, end, highlights) if start < end else ""
+            parts.append(f"<{tag}{' ' if attrs else ''}{' '.join(attrs)}>{inner}</{tag}>")
+        parts.append("</tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _header_rows(text: str, rows: dict[int, list[dict]]) -> set[int]:
+    """The rows above the first row that holds two figures or more."""
+    header = set()
+    for number in sorted(rows):
+        figures = sum(numbers.parse_value(text[c["char_start"]:c["char_end"]]) is not None
+                      for c in rows[number] if c["char_end"] > c["char_start"])
+        if figures >= 2:
+            break
+        header.add(number)
+    return header if len(header) < len(rows) else set()
 
 
 # ---------------------------------------------------------------- bar chart (inline SVG)

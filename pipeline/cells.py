@@ -1,0 +1,178 @@
+"""What a table cell says: its readings by two OCR models, cleaned and weighed.
+
+Tesseract's English model reads isolated figures better than its Vietnamese one (which drops
+the comma of "1,21"), the Vietnamese one reads the words. A cell read by both keeps the
+reading that fits: words as Vietnamese, figures cleaned of OCR slips ("l1" -> "11") and,
+between two figures, the one whose decimals match its column's. Columns of figures are
+recognised from their body cells (the rows below the header).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.numbers import parse_value
+
+NUMERIC_COLUMN_SHARE = 0.6  # of a column's body cells: figures make it a column of figures
+LOW_CONFIDENCE = 85.0  # a figure read with less confidence is read again
+MIN_LINE_CONFIDENCE = 60.0
+CONFUSABLE_DIGITS = str.maketrans({"l": "1", "I": "1", "i": "1", "|": "1", "O": "0",
+                                   "o": "0", "S": "5", "s": "5", "B": "8", "Z": "2", "G": "6",
+                                   "&": "8", "g": "9", "q": "9", "A": "4", "b": "6",
+                                   "T": "7", "/": ","})
+# A line that is only a number: "Tam Xuân II", "Phường 1" wrapped before their number
+NUMBER_LINE_RE = re.compile(r"[IVX]{1,4}|\d{1,3}")
+_FIGURE_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
+_JUNK = "\"'`´‘’“”_—–-:;|.,~*^"
+
+Lines = list[tuple[str, float | None]]  # a cell's lines as read, each with its confidence
+Reading = tuple[str, float]  # a cell's text and its lowest word confidence
+Key = tuple[int, int]  # row, column
+
+
+@dataclass
+class Column:
+    """What the figures of a column look like: the decimals most have (None: mixed)."""
+
+    decimals: int | None
+
+
+def reading(lines: Lines) -> Reading:
+    """A cell's lines as one text, with the lowest confidence among them."""
+    scores = [c for _, c in lines if c is not None]
+    return join_lines([t for t, _ in lines]), min(scores) if scores else 0.0
+
+
+def join_lines(lines: list[str]) -> str:
+    """One cell's text: its lines joined, a word hyphenated at a line end joined back."""
+    text = ""
+    for line in (re.sub(r"\s+", " ", part).strip() for part in lines):
+        if not line:
+            continue
+        if text.endswith("-") and line[:1].islower():
+            text = text[:-1] + line
+        else:
+            text = f"{text} {line}" if text else line
+    return text.replace("\t", " ")
+
+
+def with_numbers(words: Lines, figures: Lines) -> Lines:
+    """The page language's lines, except a line it read badly that the figures model read as
+    a lone number or roman numeral (the Vietnamese model reads a lone "II" as "lli")."""
+    if len(figures) != len(words):
+        return words
+    out = []
+    for word_line, figure_line in zip(words, figures, strict=True):
+        text, score = word_line
+        unlike_a_word = len(text.strip()) <= 3 and not re.search(r"[^\W\d_]{2}", text)
+        if NUMBER_LINE_RE.fullmatch(figure_line[0].strip()) and (
+                unlike_a_word or (score or 0.0) < MIN_LINE_CONFIDENCE):
+            out.append(figure_line)
+        else:
+            out.append(word_line)
+    return out
+
+
+def capitals_kept(text: str) -> str:
+    """A name in title case ("Xã Ia Dom") with the capital I that OCR read as a lower-case l
+    given back: in a name every syllable is capitalised, and only "I" looks like "l"."""
+    words = text.split(" ")
+    lettered = [w for w in words if w[:1].isalpha()]
+    if len(lettered) < 2 or sum(w[:1].isupper() for w in lettered) < 2 / 3 * len(lettered):
+        return text
+    return " ".join("I" + w[1:] if w[:1] == "l" and w[1:2].isalpha() and w[1:2].islower()
+                    else w for w in words)
+
+
+def figure_text(text: str, column: Column | None = None) -> str | None:
+    """A cell read as a figure, OCR slips undone ("1. 733" -> "1.733", "l1" -> "11",
+    "2/13" -> "2,13", marks around it dropped); in a column of whole numbers a comma or a
+    space before three digits is the thousands dot ("1,117" -> "1.117"). None when it is not
+    a figure."""
+    squeezed = re.sub(r"(?<=\d) (?=\d{3}\b)", ".", text.strip())
+    core = re.sub(r"\s+", "", squeezed).strip(_JUNK)
+    percent = core.endswith("%")
+    core = core.rstrip("%")
+    if not _FIGURE_RE.fullmatch(core):
+        core = core.translate(CONFUSABLE_DIGITS)
+    if column is not None and column.decimals == 0 and re.fullmatch(r"\d{1,3}(?:,\d{3})+", core):
+        core = core.replace(",", ".")
+    if not core or not _FIGURE_RE.fullmatch(core) or parse_value(core) is None:
+        return None
+    return core + ("%" if percent else "")
+
+
+def decimals(text: str) -> int:
+    return len(text.rstrip("%").split(",")[1]) if "," in text else 0
+
+
+def fits(figure: str, column: Column) -> bool:
+    return column.decimals is None or decimals(figure) == column.decimals
+
+
+def usual_decimals(values: list[str]) -> int | None:
+    """The number of decimals most figures of a column have, when most agree."""
+    if not values:
+        return None
+    counts: dict[int, int] = {}
+    for v in values:
+        counts[decimals(v)] = counts.get(decimals(v), 0) + 1
+    best = max(counts, key=counts.get)
+    return best if counts[best] >= 0.7 * len(values) else None
+
+
+def body_rows(rows: int, columns: int, readings: dict[Key, Reading]) -> list[int]:
+    """Rows below the header: from the first row with two figures or more and a name."""
+    for row in range(rows):
+        texts = [readings.get((row, c), ("", 0.0))[0] for c in range(columns)]
+        figures = sum(figure_text(t) is not None for t in texts)
+        if figures >= 2 and any(len(t) >= 3 and figure_text(t) is None for t in texts):
+            return list(range(row, rows))
+    return []
+
+
+def figure_columns(body: list[int], columns: int,
+                   readings: dict[Key, Reading]) -> dict[int, Column]:
+    """The columns of figures (most of their body cells read as figures)."""
+    out = {}
+    for col in range(columns):
+        texts = [readings[(r, col)][0] for r in body if (r, col) in readings]
+        figures = [f for f in (figure_text(t) for t in texts) if f is not None]
+        if texts and len(figures) >= NUMERIC_COLUMN_SHARE * len(texts):
+            out[col] = Column(usual_decimals(figures))
+    return out
+
+
+def doubtful(first: Reading, column: Column | None) -> bool:
+    """A cell the figures model did not read as a clean, sure figure of its column."""
+    figure = figure_text(first[0], column)
+    if figure is None:
+        return True
+    return first[1] < LOW_CONFIDENCE or (column is not None and not fits(figure, column))
+
+
+def choose(first: Reading | None, second: Reading | None,
+           column: Column | None) -> Reading | None:
+    """The better of two readings of a cell (figures model first, page language second):
+    words as the page language read them; between figures, one that fits its column over one
+    that does not, else the surer one."""
+    if not (first and first[0]):
+        return as_figure(second, column) if second and second[0] else None
+    if not (second and second[0]):
+        return as_figure(first, column)
+    a, b = as_figure(first, column), as_figure(second, column)
+    fa, fb = figure_text(a[0], column), figure_text(b[0], column)
+    if fa is None or fb is None:
+        return a if fb is None and fa is not None and column is not None else b
+    if column is not None and fits(fa, column) != fits(fb, column):
+        return a if fits(fa, column) else b
+    return a if a[1] >= b[1] else b
+
+
+def as_figure(reading: Reading, column: Column | None) -> Reading:
+    """In a column of figures, a reading that is a figure in its clean form."""
+    if column is None:
+        return reading
+    figure = figure_text(reading[0], column)
+    return (figure, reading[1]) if figure is not None else reading

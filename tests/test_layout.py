@@ -1,0 +1,211 @@
+"""Page layout before OCR (pipeline.layout, pipeline.page_image) and the cell reading of
+pipeline.scan, on pages drawn here: a ruled grid with merged cells, a two-column header,
+a red stamp, a photographed page."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import cells, layout, ocr, page_image, scan
+from pipeline.ocr import OcrLine, PageGeometry
+from pipeline.structure import GridCell, parse_page, write_table
+from tests.scans import font_file
+
+# A grid of 5 columns and 4 rows: "TT" and "Xã" span the two header rows, "Hộ nghèo" spans
+# two columns over "Số hộ | Tỷ lệ"; then two data rows.
+XS = [100, 170, 420, 560, 700, 840]
+YS = [100, 150, 200, 250, 300]
+MERGED = {(0, 0): (2, 1), (0, 1): (2, 1), (0, 2): (1, 2), (0, 4): (2, 1)}
+TEXTS = {(0, 0): "TT", (0, 1): "Xã", (0, 2): "Hộ nghèo", (0, 4): "Ghi chú",
+         (1, 2): "Số hộ", (1, 3): "Tỷ lệ (%)",
+         (2, 0): "1", (2, 1): "Xã An Bình", (2, 2): "1.411", (2, 3): "9,92", (2, 4): "",
+         (3, 0): "2", (3, 1): "Xã Phú Lộc", (3, 2): "250", (3, 3): "4,05", (3, 4): ""}
+
+
+def _covered(row: int, col: int) -> bool:
+    """A grid position covered by a merged cell that starts elsewhere."""
+    for (r, c), (rows, cols) in MERGED.items():
+        if (r, c) != (row, col) and r <= row < r + rows and c <= col < c + cols:
+            return True
+    return False
+
+
+def draw_grid(scale: int = 2) -> np.ndarray:
+    """The grid above drawn on a white page (2x: about 200 dpi), rules 2 px wide."""
+    page = Image.new("L", (1000 * scale, 500 * scale), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_file(), 15 * scale)
+    for (r, c), text in TEXTS.items():
+        rows, cols = MERGED.get((r, c), (1, 1))
+        x0, x1 = XS[c] * scale, XS[c + cols] * scale
+        y0, y1 = YS[r] * scale, YS[r + rows] * scale
+        draw.rectangle((x0, y0, x1, y1), outline=0, width=2)
+        if text:
+            box = draw.textbbox((0, 0), text, font=font)
+            draw.text(((x0 + x1 - box[2]) / 2, (y0 + y1 - box[3]) / 2), text, font=font, fill=0)
+    return np.asarray(page)
+
+
+def test_ruled_table_is_found_with_its_merged_cells():
+    tables = layout.find_tables(draw_grid())
+    assert len(tables) == 1
+    table = tables[0]
+    assert (table.rows, table.columns) == (4, 5)
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in table.cells}
+    for (r, c) in [(r, c) for r in range(4) for c in range(5) if not _covered(r, c)]:
+        assert spans[(r, c)] == MERGED.get((r, c), (1, 1)), (r, c)
+    assert len(table.cells) == 4 * 5 - 4  # four positions covered by merged cells
+    x0, y0, x1, y1 = next(c.box for c in table.cells if (c.row, c.col) == (2, 1))
+    assert abs(x0 - 340) <= 6 and abs(x1 - 840) <= 6 and abs(y0 - 400) <= 6 and abs(y1 - 500) <= 6
+
+
+def test_prose_and_an_underline_are_no_table():
+    page = Image.new("L", (1600, 900), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_file(), 30)
+    for i in range(10):
+        draw.text((120, 80 + 60 * i), "Thực hiện đồng bộ các chính sách giảm nghèo bền vững "
+                  "trên địa bàn", font=font, fill=0)
+    draw.line((600, 30, 1000, 30), fill=0, width=2)  # the rule under "Độc lập - Tự do"
+    assert layout.find_tables(np.asarray(page)) == []
+
+
+def test_each_cell_is_read_alone_and_figures_stay_exact():
+    grid = draw_grid()
+    table = layout.find_tables(grid)[0]
+    reads, page = scan._read_tables(grid, [table], "vie", ocr.page_budget(timeout=60), 200,
+                                    PageGeometry(0.0, None))
+    read = reads[0]
+    assert read.readable and page.text == ""  # the page holds nothing but the table
+    assert read.texts[(2, 2)] == "1.411" and read.texts[(2, 3)] == "9,92"
+    assert read.texts[(3, 1)] == "Xã Phú Lộc" and read.texts[(0, 2)] == "Hộ nghèo"
+    assert (2, 4) not in read.texts  # an empty cell stays empty
+
+
+def test_a_rebuilt_table_reads_as_the_rows_of_a_typed_table():
+    cells = [GridCell(r, c, *MERGED.get((r, c), (1, 1)), text=t) for (r, c), t in TEXTS.items()]
+    text, placed = write_table(cells, 4, 5)
+    assert text.split("\n")[0] == "TT\tXã\tHộ nghèo\t\tGhi chú"
+    assert text.split("\n")[1] == "\t\tSố hộ\tTỷ lệ (%)\t"
+    from pipeline.records import Page
+
+    blocks = parse_page(Page(1, text, text, "ocr"))
+    assert [len(b.cells) for b in blocks] == [5, 5, 5, 5]
+    by_place = {(c.row, c.col): c for c in placed}
+    cell = by_place[(2, 2)]
+    assert text[cell.char_start:cell.char_end] == "1.411"
+    assert (by_place[(0, 2)].rowspan, by_place[(0, 2)].colspan) == (1, 2)
+
+
+@pytest.mark.parametrize("read, column, expected", [
+    ("1. 733", cells.Column(0), "1.733"),
+    ("l1", None, "11"),
+    ("2/13", cells.Column(2), "2,13"),
+    ("\"6,35", None, "6,35"),
+    ("1,117", cells.Column(0), "1.117"),  # a count column: the comma is a thousands dot
+    ("1,117", cells.Column(3), "1,117"),
+    ("2 836", cells.Column(0), "2.836"),
+    ("Xã An Bình", None, None),
+    ("-", None, None),
+])
+def test_figures_read_by_ocr_are_cleaned(read, column, expected):
+    assert cells.figure_text(read, column) == expected
+
+
+@pytest.mark.parametrize("read, expected", [
+    ("Xã la Dom", "Xã Ia Dom"),  # "Ia" (Jrai names) read with a lower-case l
+    ("Xã Ia Kriêng", "Xã Ia Kriêng"),
+    ("Thị trấn Lộc Thắng", "Thị trấn Lộc Thắng"),
+    ("la hộ nghèo đầu năm", "la hộ nghèo đầu năm"),  # not a name: left as read
+])
+def test_capital_i_read_as_l_in_a_name_is_given_back(read, expected):
+    assert cells.capitals_kept(read) == expected
+
+
+def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:
+    words, x = [], x0
+    for word in text.split():
+        words.append((word, (x, y0, x + 14 * len(word), y0 + 30)))
+        x += 14 * len(word) + 10
+    return OcrLine(text, (x0, y0, x - 10, y0 + 30), paragraph, words)
+
+
+def test_two_column_header_reads_left_column_then_right():
+    # as Tesseract may give it: one line across both columns, then lines in pairs
+    lines = [
+        OcrLine("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", (160, 100, 1500, 130), 0,
+                _line("ỦY BAN NHÂN DÂN", 160, 100, 0).words
+                + _line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 760, 100, 0).words),
+        _line("HUYỆN TIÊN YÊN", 175, 140, 1), _line("Độc lập - Tự do - Hạnh phúc", 860, 140, 1),
+        _line("Số: 160/KH-UBND", 170, 190, 2),
+        _line("Tiên Yên, ngày 01 tháng 4 năm 2024", 800, 190, 2),
+        _line("KẾ HOẠCH", 700, 290, 3),
+        _line("Thực hiện mục tiêu giảm nghèo bền vững năm 2024", 200, 330, 4),
+    ]
+    texts = [line.text for line in layout.header_columns(lines, 1654)]
+    assert texts == ["ỦY BAN NHÂN DÂN", "HUYỆN TIÊN YÊN", "Số: 160/KH-UBND",
+                     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                     "Tiên Yên, ngày 01 tháng 4 năm 2024", "KẾ HOẠCH",
+                     "Thực hiện mục tiêu giảm nghèo bền vững năm 2024"]
+
+
+def test_single_column_page_keeps_its_order():
+    lines = [_line("KẾ HOẠCH", 700, 100, 0), _line("Thực hiện mục tiêu", 200, 150, 1),
+             _line("Căn cứ Quyết định số 90/QĐ-TTg", 200, 200, 2)]
+    assert layout.header_columns(lines, 1654) == lines
+
+
+def test_red_stamp_is_lifted_and_black_text_under_it_stays():
+    page = np.full((200, 400, 3), 245, np.uint8)
+    cv2.putText(page, "CHU TICH", (40, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (20, 20, 20), 4)
+    cv2.circle(page, (200, 100), 80, (211, 33, 45), 6)  # RGB red ring across the words
+    sample, _ = page_image.sample_of(Image.fromarray(page))
+    fixes = page_image.inspect(sample)
+    assert fixes.colour
+    gray = page_image.lift_colour(page)
+    ring_only = (gray[20:24, 195:205])  # the ring's top, away from the words
+    assert ring_only.min() > 200
+    assert gray[95:110, 40:300].min() < 60  # the black words are still black
+
+
+def test_photographed_page_is_found_and_straightened():
+    page = np.full((1100, 800), 235, np.uint8)
+    for i in range(14):
+        cv2.putText(page, "Ke hoach giam ngheo ben vung nam 2024", (60, 90 + 70 * i),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.9, 30, 2)
+    desk = np.full((1300, 1000), 70, np.uint8)
+    corners = np.float32([[130, 90], [880, 140], [900, 1230], [80, 1180]])
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [800, 0], [800, 1100], [0, 1100]]),
+                                         corners)
+    warped = cv2.warpPerspective(page, matrix, (1000, 1300))
+    mask = cv2.warpPerspective(np.full_like(page, 255), matrix, (1000, 1300))
+    photo = np.where(mask > 127, warped, desk).astype(np.uint8)
+    found = page_image.page_outline(photo)
+    assert found is not None
+    assert np.abs(found - corners).max() < 15
+    fixed, dpi = page_image.apply(Image.fromarray(photo), page_image.inspect(photo), 1.0)
+    assert abs(fixed.width / fixed.height - 800 / 1100) < 0.04
+    assert dpi is not None
+    assert np.asarray(fixed)[:, :20].mean() > 150  # no desk left at the edge
+
+
+def test_flat_scan_needs_no_fix():
+    page = np.full((1100, 800), 240, np.uint8)
+    cv2.putText(page, "Ke hoach", (60, 90), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 30, 2)
+    assert not page_image.inspect(page).any
+
+
+def test_uneven_light_is_flattened():
+    _, xx = np.mgrid[0:1000, 0:800].astype(np.float32)
+    page = np.full((1000, 800), 240, np.uint8)
+    for i in range(12):
+        cv2.putText(page, "giam ngheo ben vung", (40, 80 + 75 * i), cv2.FONT_HERSHEY_SIMPLEX,
+                    1.0, 20, 2)
+    page = (page * (0.55 + 0.45 * xx / 800)).astype(np.uint8)  # light falls off to the left
+    assert page_image.inspect(page).light
+    flat = page_image.flatten_light(page)
+    paper = flat[flat > 150]
+    assert paper.std() < 12
