@@ -7,6 +7,7 @@ other commands start fast.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from pathlib import Path
@@ -88,8 +89,10 @@ def _process(files: list[Path], *, force: bool) -> list:
     server = start_temporary_server()  # before Prefect is imported: it reads PREFECT_API_URL once
     from flows.reading import Prefetch, stop_reading
 
-    # OCR starts while Prefect is imported and its server starts
-    prefetch = Prefetch([str(p) for p in files], force=force).start()
+    # OCR starts while Prefect is imported and its server starts (here, unless a Dask cluster
+    # reads the pages: then the client reads nothing)
+    prefetch = None if os.environ.get("PLANS_DASK_ADDRESS") \
+        else Prefetch([str(p) for p in files], force=force).start()
     from flows.process import process_files
 
     with _stop_on_sigterm(), Progress(

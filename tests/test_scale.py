@@ -1,0 +1,126 @@
+"""Many processes, as on many machines, started for real on loopback: a Dask scheduler and two
+workers that read the pages of `plans ingest`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(home: Path, **extra: str) -> dict:
+    """A process of its own: its data folder, its Prefect home, no settings of the test run."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PREFECT_API_URL", "PLANS_DB_URL", "PLANS_DASK_ADDRESS")}
+    env.update(PLANS_HOME=str(home), PREFECT_HOME=str(home / "prefect"), OMP_THREAD_LIMIT="1",
+               **extra)
+    return env
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A Dask scheduler and two single-threaded workers, each a process with its own folder."""
+    pytest.importorskip("prefect_dask")
+    from distributed import Client
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    dask = [sys.executable, "-m"]
+    started = [subprocess.Popen(
+        [*dask, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
+         address.rsplit(":", 1)[1], "--no-dashboard"], cwd=tmp_path,
+        env=_env(tmp_path / "scheduler"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for name in ("w1", "w2"):
+            folder = tmp_path / name
+            folder.mkdir()
+            started.append(subprocess.Popen(
+                [*dask, "distributed.cli.dask_worker", address, "--nthreads", "1",
+                 "--no-dashboard", "--name", name], cwd=folder, env=_env(folder),
+                stdout=subprocess.DEVNULL, stderr=(folder / "worker.log").open("wb")))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=90)
+        yield address
+    finally:
+        _stop(started[::-1])
+
+
+def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_path):
+    from distributed import Client
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for name in ("kh-xa-scan-12.pdf", "kh-xa-08.txt", "kh-tinh-07.txt"):
+        shutil.copy(SAMPLES / name, drop / name)
+    Image.new("L", (800, 600), 255).save(drop / "blank.png")  # no text: fails on a worker
+    client_home = tmp_path / "client"
+    env = _env(client_home, PLANS_DASK_ADDRESS=dask_cluster,
+               PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
+    # a relative path: workers run in other folders, the client hands them absolute paths
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", "drop"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output  # the blank image, and only it, failed
+    assert "pickle" not in output and "Internal error" not in output, output
+    assert "blank.png" in output and "No text was found" in output, output
+    assert "processed: 3" in output, output
+
+    listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "documents", "--format",
+                             "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    documents = json.loads(listed.stdout)
+    assert sorted(d["document"] for d in documents) == \
+        ["kh-tinh-07.txt", "kh-xa-08.txt", "kh-xa-scan-12.pdf"]
+    scan = next(d for d in documents if d["document"] == "kh-xa-scan-12.pdf")
+    assert scan["page_count"] == 2 and scan["target_count"] > 0
+
+    def in_worker() -> dict:
+        """What a worker process holds after the batch (a nested function: it travels by value)."""
+        from flows import reading
+        from pipeline import restore
+
+        info = restore.load_model.cache_info()
+        return {"model_loads": info.misses, "model_uses": info.hits + info.misses,
+                "ocr_pool": reading._ocr_pool is not None}
+
+    with Client(dask_cluster, timeout=60) as client:
+        workers = client.run(in_worker)
+    # both workers read pages, each loaded the restoration model once for all its tasks, and
+    # neither made an OCR pool: a page task OCRs in the worker's own thread
+    assert len(workers) == 2
+    for state in workers.values():
+        assert state == {**state, "model_loads": 1, "ocr_pool": False}, workers
+    assert sum(s["model_uses"] for s in workers.values()) >= 5, workers
+    # the client keeps every file's pages once all are read (the blank image's too)
+    assert len(list((client_home / "cache" / "pages").glob("*.json"))) == 4
+
