@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,84 @@ def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_p
     # the client keeps every file's pages once all are read (the blank image's too)
     assert len(list((client_home / "cache" / "pages").glob("*.json"))) == 4
 
+
+
+# --- a Prefect server on PostgreSQL, two workers, one inbox -------------------------------------
+
+
+def _database(server_url: str, name: str) -> str:
+    """A new database on the test's PostgreSQL server: its SQLAlchemy URL (psycopg driver)."""
+    import psycopg
+
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{server_url}/{name}"
+
+
+def _start(args: list[str], folder: Path, env: dict) -> subprocess.Popen:
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=folder, env=env,
+                            stdout=subprocess.DEVNULL, stderr=(folder / "err.log").open("wb"))
+
+
+def _wait_for(condition, timeout: float, what: str, logs: list[Path]) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-1500:]}"
+                              for p in logs if p.exists())
+            raise AssertionError(f"{what} after {timeout:g} s\n{tails}")
+        time.sleep(0.5)
+
+
+@pytest.mark.postgres
+def test_two_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
+        postgres_server, tmp_path):
+    tag = f"{os.getpid()}_{time.monotonic_ns() % 10**6}"
+    store_url = _database(postgres_server, f"plans_scale_{tag}")
+    prefect_db = _database(postgres_server, f"prefect_scale_{tag}").replace("+psycopg", "+asyncpg")
+    api = f"http://127.0.0.1:{_free_port()}/api"
+    shared = {"PLANS_DB_URL": store_url, "PREFECT_API_URL": api,
+              "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    inbox = tmp_path / "shared" / "inbox"  # the folder every machine mounts at one path
+    inbox.mkdir(parents=True)
+    logs = [tmp_path / n / "err.log" for n in ("server", "worker1", "worker2", "watcher")]
+    started: list[subprocess.Popen] = []
+    try:
+        server_env = _env(tmp_path / "server", PLANS_DB_URL=store_url,
+                          PREFECT_API_DATABASE_CONNECTION_URL=prefect_db)
+        started.append(_start(["server", "--port", api.rsplit(":", 1)[1].split("/")[0]],
+                              tmp_path / "server", server_env))
+        _wait_for(lambda: "ready" in logs[0].read_text(errors="replace") if logs[0].exists()
+                  else False, 180, "no server", logs)
+        for n in (1, 2):
+            started.append(_start(["worker", "--name", f"worker{n}"], tmp_path / f"worker{n}",
+                                  _env(tmp_path / f"worker{n}", **shared)))
+        for name in ("kh-xa-scan-12.pdf", "kh-xa-08.txt", "kh-tinh-07.txt", "kh-huyen-09.txt"):
+            shutil.copy(SAMPLES / name, inbox / name)
+        shutil.copy(SAMPLES / "kh-xa-08.txt", inbox / "kh-xa-08 (bản sao).txt")  # same bytes
+        watcher_home = tmp_path / "watcher"
+        started.append(_start(["serve", "--deploy", "--inbox", str(inbox), "--interval", "1",
+                               "--settle", "0.5"], watcher_home, _env(watcher_home, **shared)))
+        processed = watcher_home / "processed"
+        _wait_for(lambda: processed.is_dir() and len(list(processed.iterdir())) == 5, 240,
+                  "the inbox was not drained", logs)
+    finally:
+        _stop(started[::-1])  # watcher, workers, then the server: each stops on SIGTERM
+    assert [p.returncode for p in started] == [0] * len(started), [p.returncode for p in started]
+
+    env = _env(tmp_path / "reader", PLANS_DB_URL=store_url)
+    listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "documents", "--format",
+                             "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    documents = json.loads(listed.stdout)
+    # every file stored once (the copy is recognised as stored), each by a worker
+    assert sorted(d["document"] for d in documents) == \
+        ["kh-huyen-09.txt", "kh-tinh-07.txt", "kh-xa-08.txt", "kh-xa-scan-12.pdf"], documents
+    assert len({d["sha256"] for d in documents}) == 4
+    read_by = {n: list((tmp_path / f"worker{n}" / "cache" / "pages").glob("*.json"))
+               for n in (1, 2)}
+    assert all(read_by.values()), read_by  # both workers took files
+    assert not list(inbox.iterdir())  # no claim left behind either
+    assert not list((watcher_home / "failed").iterdir())
