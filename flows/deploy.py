@@ -147,8 +147,48 @@ async def _create_pool_and_deployment(pool: str) -> UUID:
                 "type": "string", "title": "path"}}, "required": ["path"]})
 
 
+CRASH_AUTOMATION = "plans: a flow run whose heartbeats stopped has crashed"
+
+
+def crash_after_seconds() -> float:
+    """Silence after which a running flow run counts as crashed (its worker is gone); flow runs
+    beat every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (`plans worker` sets 30)."""
+    return max(35.0, float(os.environ.get("PLANS_CRASH_AFTER_SECONDS") or 90))
+
+
+async def _create_crash_detection() -> None:
+    """Prefect's way of finding runs whose worker died (SIGKILL, a machine gone): an automation
+    that marks a flow run Crashed when no event of it follows in time its last heartbeat, or
+    its start (a run killed while it starts has sent no heartbeat yet)."""
+    from datetime import timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+    automation = AutomationCore(
+        name=CRASH_AUTOMATION, description="Made by plans server.",
+        trigger=EventTrigger(
+            match={"prefect.resource.id": "prefect.flow-run.*"},
+            after={"prefect.flow-run.heartbeat", "prefect.flow-run.Pending",
+                   "prefect.flow-run.Running"}, expect={"prefect.flow-run.*"},
+            for_each={"prefect.resource.id"}, posture=Posture.Proactive, threshold=1,
+            within=timedelta(seconds=crash_after_seconds())),
+        actions=[ChangeFlowRunState(state=StateType.CRASHED,
+                                    message="No heartbeat: its worker stopped.")])
+    async with get_client() as client:
+        for old in await client.read_automations_by_name(CRASH_AUTOMATION):
+            await client.delete_automation(old.id)
+        await client.create_automation(automation)
+
+
 def create_pool_and_deployment(pool: str | None = None) -> UUID:
-    return asyncio.run(_create_pool_and_deployment(pool or work_pool()))
+    async def create() -> UUID:
+        await _create_crash_detection()
+        return await _create_pool_and_deployment(pool or work_pool())
+
+    return asyncio.run(create())
 
 
 def check_deployment() -> None:

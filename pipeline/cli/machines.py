@@ -77,6 +77,8 @@ def worker(
 ) -> None:
     """Run a Prefect worker in the foreground: it takes one flow run (one file) at a time from
     the server at PREFECT_API_URL and stores into PLANS_DB_URL."""
+    # each flow run says it is alive; silence means crashed (flows/deploy.py, crash detection)
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
     from flows import deploy
 
     url = deploy.api_url()
