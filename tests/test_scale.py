@@ -156,9 +156,48 @@ def _wait_for(condition, timeout: float, what: str, logs: list[Path]) -> None:
         time.sleep(0.5)
 
 
+def _kill_tree_while_reading(worker: subprocess.Popen, timeout: float, logs: list[Path]) -> None:
+    """SIGKILL a worker and its flow run's processes once Tesseract runs under it (mid-file),
+    as when its machine goes away."""
+    import psutil
+
+    def reading() -> bool:
+        return any(c.name() == "tesseract" for c in _children(psutil.Process(worker.pid)))
+
+    _wait_for(reading, timeout, "the worker never started reading", logs)
+    for process in [psutil.Process(worker.pid), *_children(psutil.Process(worker.pid))]:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    worker.wait()
+
+
+def _children(process) -> list:
+    import psutil
+
+    try:
+        return process.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _flow_runs(api: str) -> list[dict]:
+    import urllib.request
+
+    request = urllib.request.Request(f"{api}/flow_runs/filter", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
 @pytest.mark.postgres
-def test_two_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
+def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
         postgres_server, tmp_path):
+    """A server on PostgreSQL, `plans serve --deploy` and workers; the first worker is killed
+    (SIGKILL, its flow run's processes too) in the middle of a scan: the server marks that run
+    Crashed once its heartbeats stop, the scan goes back to the inbox and another worker stores
+    it. Every file stored once; every process left stops on SIGTERM."""
     tag = f"{os.getpid()}_{time.monotonic_ns() % 10**6}"
     store_url = _database(postgres_server, f"plans_scale_{tag}")
     prefect_db = _database(postgres_server, f"prefect_scale_{tag}").replace("+psycopg", "+asyncpg")
@@ -167,31 +206,42 @@ def test_two_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
               "PREFECT_WORKER_QUERY_SECONDS": "1"}
     inbox = tmp_path / "shared" / "inbox"  # the folder every machine mounts at one path
     inbox.mkdir(parents=True)
-    logs = [tmp_path / n / "err.log" for n in ("server", "worker1", "worker2", "watcher")]
+    names = ["server", "doomed", "worker1", "worker2", "watcher"]
+    logs = [tmp_path / n / "err.log" for n in names]
     started: list[subprocess.Popen] = []
     try:
         server_env = _env(tmp_path / "server", PLANS_DB_URL=store_url,
-                          PREFECT_API_DATABASE_CONNECTION_URL=prefect_db)
+                          PREFECT_API_DATABASE_CONNECTION_URL=prefect_db,
+                          PLANS_CRASH_AFTER_SECONDS="40")
         started.append(_start(["server", "--port", api.rsplit(":", 1)[1].split("/")[0]],
                               tmp_path / "server", server_env))
         _wait_for(lambda: "ready" in logs[0].read_text(errors="replace") if logs[0].exists()
                   else False, 180, "no server", logs)
-        for n in (1, 2):
-            started.append(_start(["worker", "--name", f"worker{n}"], tmp_path / f"worker{n}",
-                                  _env(tmp_path / f"worker{n}", **shared)))
-        for name in ("kh-xa-scan-12.pdf", "kh-xa-08.txt", "kh-tinh-07.txt", "kh-huyen-09.txt"):
-            shutil.copy(SAMPLES / name, inbox / name)
-        shutil.copy(SAMPLES / "kh-xa-08.txt", inbox / "kh-xa-08 (bản sao).txt")  # same bytes
+        doomed = _start(["worker", "--name", "doomed"], tmp_path / "doomed",
+                        _env(tmp_path / "doomed", **shared))
+        shutil.copy(SAMPLES / "kh-xa-scan-12.pdf", inbox / "kh-xa-scan-12.pdf")
         watcher_home = tmp_path / "watcher"
         started.append(_start(["serve", "--deploy", "--inbox", str(inbox), "--interval", "1",
                                "--settle", "0.5"], watcher_home, _env(watcher_home, **shared)))
+        _kill_tree_while_reading(doomed, 180, logs)
+        for n in (1, 2):
+            started.append(_start(["worker", "--name", f"worker{n}"], tmp_path / f"worker{n}",
+                                  _env(tmp_path / f"worker{n}", **shared)))
+        for name in ("kh-xa-08.txt", "kh-tinh-07.txt", "kh-huyen-09.txt"):
+            shutil.copy(SAMPLES / name, inbox / name)
+        shutil.copy(SAMPLES / "kh-xa-08.txt", inbox / "kh-xa-08 (bản sao).txt")  # same bytes
         processed = watcher_home / "processed"
-        _wait_for(lambda: processed.is_dir() and len(list(processed.iterdir())) == 5, 240,
+        _wait_for(lambda: processed.is_dir() and len(list(processed.iterdir())) == 5, 300,
                   "the inbox was not drained", logs)
+        runs = _flow_runs(api)
     finally:
         _stop(started[::-1])  # watcher, workers, then the server: each stops on SIGTERM
     assert [p.returncode for p in started] == [0] * len(started), [p.returncode for p in started]
 
+    # the killed run was found crashed, and a later run of the scan completed (a loaded machine
+    # may delay a heartbeat past the window: a spurious crash costs a second reading, no more)
+    scan_runs = {r["state_type"] for r in runs if r["name"] == "kh-xa-scan-12.pdf"}
+    assert {"CRASHED", "COMPLETED"} <= scan_runs, runs
     env = _env(tmp_path / "reader", PLANS_DB_URL=store_url)
     listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "documents", "--format",
                              "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
