@@ -3,6 +3,8 @@
 Two tasks per document: `read_pages` (through the page cache, keyed on the file's SHA-256 and
 what reads it) and `finish_document` (one database transaction). The pages of every document
 being read share one pool of OCR workers (flows/reading.py), so no core idles between files.
+On a Dask cluster (PLANS_DASK_ADDRESS) every page is a `read_page` task of its own, read where
+it lands, and `finish_document` runs on a worker too: the client only hands out paths.
 Nothing is persisted through Prefect's result storage: its records name their own
 deserialiser (pickle included), so a file written there could run code.
 

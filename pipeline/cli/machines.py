@@ -79,6 +79,12 @@ def worker(
     the server at PREFECT_API_URL and stores into PLANS_DB_URL."""
     # each flow run says it is alive; silence means crashed (flows/deploy.py, crash detection)
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
+    # flow runs start in a folder of Prefect's: they get this data folder by its full path
+    os.environ["PLANS_HOME"] = str(store.data_home())
+    if not os.environ.get("PLANS_DB_URL"):
+        err_console.print("Chú ý / Note: PLANS_DB_URL chưa đặt / not set: máy này lưu vào tệp "
+                          "SQLite của riêng nó / this machine stores into its own SQLite file "
+                          f"({store.database_url()})", highlight=False)
     from flows import deploy
 
     url = deploy.api_url()
