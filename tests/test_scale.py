@@ -56,22 +56,25 @@ def dask_cluster(tmp_path):
     from distributed import Client
 
     address = f"tcp://127.0.0.1:{_free_port()}"
-    dask = [sys.executable, "-m"]
     started = [subprocess.Popen(
-        [*dask, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
-         address.rsplit(":", 1)[1], "--no-dashboard"], cwd=tmp_path,
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", address.rsplit(":", 1)[1], "--no-dashboard"], cwd=tmp_path,
         env=_env(tmp_path / "scheduler"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+
+    def add_worker(name: str) -> subprocess.Popen:
+        folder = tmp_path / name
+        folder.mkdir()
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+             "--no-dashboard", "--name", name], cwd=folder, env=_env(folder),
+            stdout=subprocess.DEVNULL, stderr=(folder / "worker.log").open("wb")))
+        return started[-1]
+
     try:
-        for name in ("w1", "w2"):
-            folder = tmp_path / name
-            folder.mkdir()
-            started.append(subprocess.Popen(
-                [*dask, "distributed.cli.dask_worker", address, "--nthreads", "1",
-                 "--no-dashboard", "--name", name], cwd=folder, env=_env(folder),
-                stdout=subprocess.DEVNULL, stderr=(folder / "worker.log").open("wb")))
+        workers = [add_worker("w1"), add_worker("w2")]
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=90)
-        yield address
+        yield {"address": address, "workers": workers, "add_worker": add_worker}
     finally:
         _stop(started[::-1])
 
@@ -85,7 +88,7 @@ def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_p
         shutil.copy(SAMPLES / name, drop / name)
     Image.new("L", (800, 600), 255).save(drop / "blank.png")  # no text: fails on a worker
     client_home = tmp_path / "client"
-    env = _env(client_home, PLANS_DASK_ADDRESS=dask_cluster,
+    env = _env(client_home, PLANS_DASK_ADDRESS=dask_cluster["address"],
                PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
     # a relative path: workers run in other folders, the client hands them absolute paths
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", "drop"], cwd=tmp_path,
@@ -114,7 +117,7 @@ def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_p
         return {"model_loads": info.misses, "model_uses": info.hits + info.misses,
                 "ocr_pool": reading._ocr_pool is not None}
 
-    with Client(dask_cluster, timeout=60) as client:
+    with Client(dask_cluster["address"], timeout=60) as client:
         workers = client.run(in_worker)
     # both workers read pages, each loaded the restoration model once for all its tasks, and
     # neither made an OCR pool: a page task OCRs in the worker's own thread
@@ -126,6 +129,36 @@ def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_p
     assert len(list((client_home / "cache" / "pages").glob("*.json"))) == 4
 
 
+
+
+def test_a_dask_worker_killed_mid_batch_loses_nothing(dask_cluster, tmp_path):
+    """SIGKILL on a Dask worker (its nanny and Tesseract too) while it reads a page: the
+    scheduler hands its pages to the workers left, and every file is stored once."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    scan = (SAMPLES / "kh-xa-scan-12.pdf").read_bytes()
+    for n in range(3):  # three 2-page scans of other bytes (a comment after the end marker)
+        (drop / f"scan-{n}.pdf").write_bytes(scan + f"% copy {n}\n".encode())
+    env = _env(tmp_path / "client", PLANS_DASK_ADDRESS=dask_cluster["address"],
+               PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
+    ingest = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ingest", str(drop)],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        logs = [tmp_path / "w1" / "worker.log"]
+        _kill_tree_while_reading(dask_cluster["workers"][0], 240, logs)
+        dask_cluster["add_worker"]("w3")
+        output = ingest.communicate(timeout=600)[0]
+    finally:
+        if ingest.poll() is None:
+            ingest.kill()
+    assert ingest.returncode == 0 and "processed: 3" in output, output
+    listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "documents", "--format",
+                             "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    documents = json.loads(listed.stdout)
+    assert sorted(d["document"] for d in documents) == [f"scan-{n}.pdf" for n in range(3)]
+    assert all(d["page_count"] == 2 for d in documents)
 
 # --- a Prefect server on PostgreSQL, two workers, one inbox -------------------------------------
 
