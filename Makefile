@@ -39,7 +39,7 @@ lint: setup
 ## requirements.lock: every Python package at an exact version with its hashes, which
 ## `make setup` installs. `make lock` follows pyproject.toml's changes and keeps the other pins;
 ## `make lock-upgrade` moves every package to the newest version pyproject.toml allows.
-LOCK := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres --generate-hashes \
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra postgres --extra dask --generate-hashes \
 	--python-version 3.11 --native-tls --quiet --custom-compile-command "make lock" -o requirements.lock
 
 lock:

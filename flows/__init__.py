@@ -9,6 +9,10 @@ import os
 from pipeline.store import data_home
 
 os.environ.setdefault("PREFECT_HOME", str(data_home() / "prefect"))
+try:  # Prefect makes its home without its parents (a new data folder): make them first
+    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
+except OSError:
+    pass  # a read-only place: Prefect says so itself
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

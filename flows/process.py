@@ -3,6 +3,8 @@
 Two tasks per document: `read_pages` (through the page cache, keyed on the file's SHA-256 and
 what reads it) and `finish_document` (one database transaction). The pages of every document
 being read share one pool of OCR workers (flows/reading.py), so no core idles between files.
+On a Dask cluster (PLANS_DASK_ADDRESS) every page is a `read_page` task of its own, read where
+it lands, and `finish_document` runs on a worker too: the client only hands out paths.
 Nothing is persisted through Prefect's result storage: its records name their own
 deserialiser (pickle included), so a file written there could run code.
 
@@ -22,9 +24,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.reading import WORKERS, Prefetch, check_file, read_cached, stop_reading
+from flows.reading import WORKERS, Prefetch, check_file, read_cached, read_one_page, stop_reading
 from flows.server import TemporaryServer
-from pipeline import audit, errors, faults, inbox, progress, provenance, records, store
+from pipeline import audit, errors, faults, inbox, page_cache, progress, provenance, records, store
 from pipeline.extract import extract_document
 
 log = logging.getLogger(__name__)
@@ -65,9 +67,7 @@ def _retry_unless_plan_error(task, task_run, state) -> bool:
     return not isinstance(state.result(raise_on_failure=False), errors.PlanError)
 
 
-@task(retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, persist_result=False,
-      retry_condition_fn=_retry_unless_plan_error)
-def read_pages(path: str, sha256: str, refresh: bool = False) -> list[records.Page]:
+def read_document(path: str, sha256: str, refresh: bool = False) -> list[records.Page]:
     """Load and OCR a file once: the page cache keeps its pages for a re-run or another process."""
     prefetched = _prefetch.take(sha256) if _prefetch is not None else None
     if prefetched is not None:
@@ -75,9 +75,8 @@ def read_pages(path: str, sha256: str, refresh: bool = False) -> list[records.Pa
     return read_cached(Path(path), sha256, refresh=refresh)
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
-def finish_document(pages: list[records.Page], sha256: str, path: str, engine_url: str,
-                    force: bool = False) -> tuple[int, str]:
+def store_pages(pages: list[records.Page], sha256: str, path: str, engine_url: str,
+                force: bool = False) -> tuple[int, str]:
     """Extract, audit and store one document in one transaction: (id, what the store did)."""
     name = Path(path).name
     if not any(p.text.strip() for p in pages):
@@ -88,6 +87,17 @@ def finish_document(pages: list[records.Page], sha256: str, path: str, engine_ur
     return store.store_document(store.get_engine(engine_url), sha256=sha256, file_name=name,
                                 pages=pages, extraction=extraction, findings=findings,
                                 force=force, source_path=str(Path(path).resolve()))
+
+
+# The tasks wrap module-level functions of other names: a task sent to a Dask worker is
+# pickled with its function, which then travels by reference (module and name), never by value
+# with the module globals it reads (the read-ahead and its locks).
+_READING = {"retries": 2, "retry_delay_seconds": 1, "cache_policy": NO_CACHE,
+            "persist_result": False, "retry_condition_fn": _retry_unless_plan_error}
+read_pages = task(name="read-pages", **_READING)(read_document)
+read_page = task(name="read-page", **_READING)(read_one_page)
+finish_document = task(name="finish-document", cache_policy=NO_CACHE,
+                       persist_result=False)(store_pages)
 
 
 def _as_plan_error(exc: BaseException, debug: bool, path: str | None = None) -> errors.PlanError:
@@ -115,6 +125,47 @@ def _not_done(path: str, error: errors.PlanError, sha: str | None = None,
                    exit_code=error.exit_code)
 
 
+def fans_out_pages() -> bool:
+    """On a Dask cluster every page is a task of its own, so the pages of one big scan are read
+    by every worker; on one machine the OCR pool of flows/reading.py spreads them."""
+    return bool(os.environ.get("PLANS_DASK_ADDRESS"))
+
+
+class _Ready:
+    """Pages already at hand (the page cache had them)."""
+
+    def __init__(self, pages: list[records.Page]) -> None:
+        self.pages = pages
+
+    def result(self) -> list[records.Page]:
+        return self.pages
+
+
+class _PageTasks:
+    """The pages of one file, each read by a task of its own; kept in the page cache once all
+    are read, so that a re-run reads none of them again."""
+
+    def __init__(self, sha256: str, futures: list) -> None:
+        self.sha256, self.futures = sha256, futures
+
+    def result(self) -> list[records.Page]:
+        pages = [future.result() for future in self.futures]
+        page_cache.save(provenance.page_cache_key(self.sha256), self.sha256, pages)
+        return pages
+
+
+def _start_reading(path: str, sha256: str, page_count: int, force: bool):
+    """Submit the reading of one file: one task here, a task per page on a cluster (with the
+    file's absolute path: a worker's working folder is not ours)."""
+    if not fans_out_pages():
+        return read_pages.submit(path, sha256, force)
+    cached = None if force else page_cache.load(provenance.page_cache_key(sha256))
+    if cached is not None:
+        return _Ready(cached)
+    where = os.path.abspath(path)
+    return _PageTasks(sha256, [read_page.submit(where, n) for n in range(1, page_count + 1)])
+
+
 @flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False,
       persist_result=False)
 def process_documents(paths: list[str], engine_url: str | None = None, force: bool = False,
@@ -136,12 +187,11 @@ def process_documents(paths: list[str], engine_url: str | None = None, force: bo
             if sha in seen or (not force and store.is_stored(engine, sha, producer)):
                 outcomes[raw_path] = Outcome(raw_path, "duplicate", sha)
                 continue
-            check_file(Path(raw_path))
+            page_count = check_file(Path(raw_path))
+            seen.add(sha)
+            reading[raw_path] = (sha, _start_reading(raw_path, sha, page_count, force))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a report
             outcomes[raw_path] = _not_done(raw_path, _as_plan_error(exc, debug, raw_path))
-            continue
-        seen.add(sha)
-        reading[raw_path] = (sha, read_pages.submit(raw_path, sha, force))
 
     stopped: errors.PlanError | None = None
     for raw_path, (sha, future) in reading.items():
@@ -151,7 +201,11 @@ def process_documents(paths: list[str], engine_url: str | None = None, force: bo
             continue
         try:
             pages = future.result()
-            doc_id, action = finish_document(pages, sha, raw_path, engine_url, force)
+            if fans_out_pages():  # extraction and storage on a worker too, not in the client
+                doc_id, action = finish_document.submit(
+                    pages, sha, os.path.abspath(raw_path), engine_url, force).result()
+            else:
+                doc_id, action = finish_document(pages, sha, raw_path, engine_url, force)
         except Exception as exc:  # noqa: BLE001
             error = _as_plan_error(exc, debug, raw_path)
             outcomes[raw_path] = _not_done(raw_path, error, sha, len(pages))

@@ -21,9 +21,21 @@ from pipeline.limits import Deadline, Limits
 from pipeline.pages import make_page
 
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
-_OCR_POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
 _stops = 0  # how many times reading was stopped; a reading started before the last stop gives up
+# Made on first use, in the process that reads (a Dask worker that only reads single pages
+# never makes one): nothing of it travels with a task.
+_ocr_pool: ThreadPoolExecutor | None = None
+_ocr_pool_made = threading.Lock()
+
+
+def ocr_pool() -> ThreadPoolExecutor:
+    """This process's pool of OCR threads (one Tesseract each), made on first use."""
+    global _ocr_pool
+    with _ocr_pool_made:
+        if _ocr_pool is None:
+            _ocr_pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
+        return _ocr_pool
 
 
 def stop_reading() -> None:
@@ -84,7 +96,7 @@ def read_pages_now(path: Path) -> list[records.Page]:
                 page_done()
                 continue
             _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
-            future = _OCR_POOL.submit(_ocr_and_free_slot, page_input.image, limits, deadline,
+            future = ocr_pool().submit(_ocr_and_free_slot, page_input.image, limits, deadline,
                                       started)
             future.add_done_callback(page_done)
             reading[page_input.number] = future
@@ -101,9 +113,22 @@ def read_pages_now(path: Path) -> list[records.Page]:
     return [pages[n] for n in sorted(pages)]
 
 
-def check_file(path: Path) -> None:
-    """Typed errors (empty, corrupt, encrypted ...) up front, before any task starts."""
-    ingest.open_document(path)
+def read_one_page(path: str | Path, number: int) -> records.Page:
+    """One page of a file, read (OCR'd in this thread) and restored where this runs: the pages
+    of a big scan spread over the workers of a cluster, each reading its own from the file."""
+    path, limits = Path(path), limits_module.current()
+    page_input = ingest.open_document(path, limits=limits).page(number)
+    if page_input.text is not None:
+        return make_page(number, page_input.text, page_input.source, tables=page_input.tables)
+    deadline = Deadline(limits.file_seconds, errors.FileTimeout, f"{path.name}: ")
+    result = scan.read_scan(page_input.image, limits=limits, file_deadline=deadline)
+    return make_page(number, result.text, "ocr", result.confidence, result.tables)
+
+
+def check_file(path: Path) -> int:
+    """Typed errors (empty, corrupt, encrypted ...) up front, before any task starts; the
+    file's number of pages."""
+    return ingest.open_document(path).page_count
 
 
 class Prefetch:

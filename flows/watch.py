@@ -19,6 +19,7 @@ from pathlib import Path
 
 from prefect.exceptions import TerminationSignal
 
+from flows.deploy import Dispatcher
 from flows.process import Outcome, process_documents, refresh_cross_findings
 from flows.reading import stop_reading
 from flows.server import TemporaryServer
@@ -40,6 +41,8 @@ class Watcher:
     note: Note
     reported: set[Path] = field(default_factory=set)  # skipped entries already named
     waiting: str | None = None  # why the last round took nothing (said once, not every round)
+    dispatcher: Dispatcher | None = None  # --deploy: workers process the files, not this watcher
+    ended_without_outcome: dict[str, int] = field(default_factory=dict)  # per SHA-256
 
     def wait(self, reason: str | None) -> None:
         if reason is not None and reason != self.waiting:
@@ -61,6 +64,8 @@ def watch_round(watcher: Watcher) -> list[Outcome]:
         watcher.note(f"lấy lại / taken back from a stopped watcher: {path.name}")
     watcher.skipped(inbox.scan_inbox(watcher.source)[1])
     claimed = _claim_settled(watcher)
+    if watcher.dispatcher is not None:
+        return _dispatch(watcher, claimed)
     if not claimed:
         return []
     try:
@@ -73,6 +78,46 @@ def watch_round(watcher: Watcher) -> list[Outcome]:
     engine = store.get_engine()
     return [_move_on(watcher, claim, outcome, engine)
             for claim, outcome in zip(claimed, outcomes, strict=True)]
+
+
+# Runs of one file that ended without an outcome (crashed, cancelled) before it is set aside.
+MAX_RUNS_WITHOUT_OUTCOME = 3
+
+
+def _dispatch(watcher: Watcher, claimed: list[Claim]) -> list[Outcome]:
+    """--deploy: one flow run per new claim; the files whose run is over are moved on."""
+    for index, claim in enumerate(claimed):
+        try:
+            watcher.dispatcher.submit(claim)
+        except BaseException:
+            for rest in claimed[index:]:
+                if (path := watcher.claims.give_back(rest)) is not None:
+                    watcher.note(f"trả lại / returned to the inbox: {path.name}")
+            raise
+    engine = store.get_engine()
+    outcomes = []
+    for claim, outcome in watcher.dispatcher.finished():
+        if outcome is None:
+            outcome = _ended_without_outcome(watcher, claim)
+            if outcome is None:
+                continue
+        outcomes.append(_move_on(watcher, claim, outcome, engine))
+    return outcomes
+
+
+def _ended_without_outcome(watcher: Watcher, claim: Claim) -> Outcome | None:
+    """A run that crashed or was cancelled: the file goes back to the inbox, to be submitted
+    again; after MAX_RUNS_WITHOUT_OUTCOME such runs it is set aside with a report."""
+    runs = watcher.ended_without_outcome.get(claim.sha256, 0) + 1
+    watcher.ended_without_outcome[claim.sha256] = runs
+    if runs >= MAX_RUNS_WITHOUT_OUTCOME:
+        error = errors.RunsWithoutOutcome(f"{claim.name}: {runs}")
+        return Outcome(str(claim.path), "failed", claim.sha256, error=error.report(),
+                       exit_code=error.exit_code)
+    if (path := watcher.claims.give_back(claim)) is not None:
+        watcher.note(f"trả lại / returned to the inbox (lượt chạy kết thúc không có kết quả / "
+                     f"its run ended without a result): {path.name}")
+    return None
 
 
 def _claim_settled(watcher: Watcher) -> list[Claim]:
@@ -133,7 +178,8 @@ def _move_on(watcher: Watcher, claim: Claim, outcome: Outcome, engine) -> Outcom
 
 def serve(inbox_dir: str | None = None, interval: float = 10.0, rounds: int | None = None,
           on_round=None, *, settle_seconds: float | None = None,
-          server: TemporaryServer | None = None, on_note: Note | None = None) -> None:
+          server: TemporaryServer | None = None, on_note: Note | None = None,
+          dispatcher: Dispatcher | None = None) -> None:
     """Keep watching: one round every `interval` seconds until stopped (or `rounds` done).
 
     A failed round never stops the loop, unless PLANS_MAX_FAILED_ROUNDS fail in a row
@@ -148,7 +194,8 @@ def serve(inbox_dir: str | None = None, interval: float = 10.0, rounds: int | No
     for path in recover_legacy(folders.work, source):
         note(f"lấy lại / taken back from data/work: {path.name}")
     watcher = Watcher(source, folders, claims,
-                      inbox.settle_seconds() if settle_seconds is None else settle_seconds, note)
+                      inbox.settle_seconds() if settle_seconds is None else settle_seconds, note,
+                      dispatcher=dispatcher)
     limit = int(faults.setting("PLANS_MAX_FAILED_ROUNDS", 5))
     failures = done = 0
     try:

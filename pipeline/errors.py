@@ -298,3 +298,50 @@ class OrchestratorGone(EnvironmentFault):
           "trình giám sát khởi động lại.")
     en = ("Prefect's API server went away and could not be restarted; stopping so that a "
           "supervisor can restart the watcher.")
+
+
+# --- many machines: a Prefect server, its workers and the inbox that submits to them ----------
+
+
+class ServerNotConfigured(PlanError):
+    code = "server_not_configured"
+    exit_code = 12
+    vi = ("Chưa đặt PREFECT_API_URL: hãy chạy 'plans server' trên một máy rồi đặt "
+          "PREFECT_API_URL=http://<máy đó>:4200/api trên mọi máy.")
+    en = ("PREFECT_API_URL is not set: run 'plans server' on one machine, then set "
+          "PREFECT_API_URL=http://<that machine>:4200/api on every machine.")
+
+
+class ServerUnreachable(EnvironmentFault):
+    code = "server_unreachable"
+    exit_code = 13
+    vi = ("Không kết nối được máy chủ Prefect ở PREFECT_API_URL; hãy kiểm tra 'plans server' "
+          "đang chạy và địa chỉ, cổng có đúng và mở tới máy này không.")
+    en = ("Cannot reach the Prefect server at PREFECT_API_URL; check that 'plans server' runs "
+          "there and that its address and port are right and open to this machine.")
+
+
+class DeploymentMissing(EnvironmentFault):
+    code = "deployment_missing"
+    exit_code = 14
+    vi = ("Máy chủ Prefect chưa có work pool hoặc deployment của chương trình; hãy khởi động nó "
+          "bằng 'plans server' (lệnh này tạo chúng).")
+    en = ("The Prefect server has no work pool or deployment of the program; start it with "
+          "'plans server', which creates them.")
+
+
+class SharedPathRequired(BadParameter):
+    code = "shared_path_required"
+    vi = ("Đường dẫn tương đối không dùng được trên máy khác; hãy dùng đường dẫn tuyệt đối trong "
+          "thư mục dùng chung mà mọi máy thấy ở cùng chỗ, hoặc một URL (s3://..., file://...).")
+    en = ("A relative path means nothing on another machine; use an absolute path inside the "
+          "shared folder every machine mounts at the same place, or a URL (s3://..., file://...).")
+
+
+class RunsWithoutOutcome(PlanError):
+    code = "runs_without_outcome"
+    vi = ("Tệp đã được giao cho máy xử lý nhiều lần nhưng lần nào cũng dừng giữa chừng (máy bị tắt, "
+          "hết bộ nhớ?); hãy xem nhật ký của 'plans worker' rồi chép lại tệp vào thư mục nhận.")
+    en = ("The file was handed to a worker several times and each run stopped halfway (a machine "
+          "shut down, out of memory?); check the 'plans worker' logs, then copy it into the inbox "
+          "again.")

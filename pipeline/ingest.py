@@ -208,6 +208,12 @@ class DocumentSource:
     def pages(self) -> Iterator[PageInput]:
         raise NotImplementedError
 
+    def page(self, number: int) -> PageInput:
+        """One page (1-based), for a worker that reads only its share of a file's pages."""
+        if not 1 <= number <= self.page_count:
+            raise errors.NoPages(f"{self.path.name}: page {number} of {self.page_count}")
+        return next(p for p in self.pages() if p.number == number)
+
 
 class TextSource(DocumentSource):
     kind = "text"
@@ -405,19 +411,27 @@ class PdfSource(DocumentSource):
             document.close()
 
     def pages(self) -> Iterator[PageInput]:
+        yield from self._read(range(1, self.page_count + 1))
+
+    def page(self, number: int) -> PageInput:
+        if not 1 <= number <= self.page_count:
+            raise errors.NoPages(f"{self.path.name}: page {number} of {self.page_count}")
+        return next(self._read([number]))
+
+    def _read(self, numbers) -> Iterator[PageInput]:
         import pymupdf
 
         document = pymupdf.open(self.path, filetype="pdf")
         try:
-            for index in range(document.page_count):
+            for number in numbers:
                 try:
-                    page = document.load_page(index)
-                    page_input = _pdf_page(document, page, index + 1, self.limits,
-                                           f"{self.path.name}, page {index + 1}")
+                    page = document.load_page(number - 1)
+                    page_input = _pdf_page(document, page, number, self.limits,
+                                           f"{self.path.name}, page {number}")
                 except errors.PlanError:
                     raise
                 except Exception as exc:
-                    raise errors.CorruptFile(f"{self.path.name}, page {index + 1}: {exc}") \
+                    raise errors.CorruptFile(f"{self.path.name}, page {number}: {exc}") \
                         from exc
                 del page
                 pymupdf.TOOLS.store_shrink(100)  # MuPDF caches decoded images: drop them

@@ -50,7 +50,7 @@ def _locked() -> dict[str, tuple[str, int]]:
 def test_lock_pins_every_dependency_within_its_bounds():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = list(project["dependencies"])
-    for extra in ("dev", "postgres"):
+    for extra in ("dev", "postgres", "dask"):
         wanted += project["optional-dependencies"][extra]
     pins = _locked()
     stale = []

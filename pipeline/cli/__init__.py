@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from pipeline.cli import processing, records  # noqa: F401 - their commands register on the app
+from pipeline.cli import machines, processing, records  # noqa: F401 - their commands register on the app
 from pipeline.cli.common import app
 
 __all__ = ["app", "run"]

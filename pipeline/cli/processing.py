@@ -7,6 +7,7 @@ other commands start fast.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from pathlib import Path
@@ -88,8 +89,10 @@ def _process(files: list[Path], *, force: bool) -> list:
     server = start_temporary_server()  # before Prefect is imported: it reads PREFECT_API_URL once
     from flows.reading import Prefetch, stop_reading
 
-    # OCR starts while Prefect is imported and its server starts
-    prefetch = Prefetch([str(p) for p in files], force=force).start()
+    # OCR starts while Prefect is imported and its server starts (here, unless a Dask cluster
+    # reads the pages: then the client reads nothing)
+    prefetch = None if os.environ.get("PLANS_DASK_ADDRESS") \
+        else Prefetch([str(p) for p in files], force=force).start()
     from flows.process import process_files
 
     with _stop_on_sigterm(), Progress(
@@ -226,12 +229,25 @@ def serve(
     settle: Annotated[float | None, typer.Option(
         help="Seconds a file must stay unchanged before it is taken "
              "(default: PLANS_SETTLE_SECONDS or 10).")] = None,
+    deploy: Annotated[bool, typer.Option(
+        "--deploy", help="Submit each file as a flow run for `plans worker`s on any machine "
+                         "(PREFECT_API_URL; the inbox a folder they all mount at one path).")] = False,
 ) -> None:
     """Keep watching the inbox: each settled file goes to processed/ or failed/."""
     store.get_engine()
-    from flows.server import start_temporary_server
+    dispatcher = server = None
+    if deploy:
+        from flows import deploy as deployment
 
-    server = start_temporary_server()
+        deployment.api_url()
+        deployment.check_deployment()
+        dispatcher = deployment.Dispatcher()
+        # workers on other machines get absolute paths inside the shared inbox
+        inbox_dir = (inbox_dir or store.data_home() / "inbox").resolve()
+    else:
+        from flows.server import start_temporary_server
+
+        server = start_temporary_server()
     from flows.watch import serve as serve_loop
 
 
@@ -256,6 +272,7 @@ def serve(
     try:
         with _stop_on_sigterm():
             serve_loop(str(inbox_dir) if inbox_dir else None, interval, 1 if once else None,
-                       on_round, settle_seconds=settle, server=server, on_note=on_note)
+                       on_round, settle_seconds=settle, server=server, on_note=on_note,
+                       dispatcher=dispatcher)
     except KeyboardInterrupt:
         err_console.print("Đã dừng / stopped.")
