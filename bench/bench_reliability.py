@@ -19,7 +19,6 @@ Writes bench/results/reliability.md. Times are disturbed by whatever else runs o
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import statistics
@@ -35,20 +34,11 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_ocr import timed  # noqa: E402
 from pipeline import queries, records, store  # noqa: E402
+from tests.processes import plans_command, process_env  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "reliability.md"
 SAMPLES = sorted((REPO / "data" / "samples").glob("*.txt"))
 BAD_WORDS = ("Internal error", "Lỗi nội bộ", "Cannot reach", "Traceback")
-
-
-def _env(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PLANS_DB_URL")}
-    env.update(PLANS_HOME=str(home), PREFECT_HOME=str(home / "prefect"), **extra)
-    return env
-
-
-def _plans(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", *args]
 
 
 def _documents(home: Path) -> list[dict]:
@@ -69,11 +59,11 @@ def concurrent_round(base: Path) -> dict:
     files = [shutil.copy(path, given / path.name) for path in SAMPLES[3:6]]
     twin = given / f"bản sao {Path(files[0]).name}"
     shutil.copy(files[0], twin)
-    env = _env(home, PLANS_SETTLE_SECONDS="0.2")
-    commands = [_plans("serve", "--once", "--interval", "0"),
-                _plans("serve", "--once", "--interval", "0"),
-                _plans("ingest", *map(str, files)),
-                _plans("ingest", str(twin), *map(str, files[1:]))]
+    env = process_env(home, PLANS_SETTLE_SECONDS="0.2")
+    commands = [plans_command("serve", "--once", "--interval", "0"),
+                plans_command("serve", "--once", "--interval", "0"),
+                plans_command("ingest", *map(str, files)),
+                plans_command("ingest", str(twin), *map(str, files[1:]))]
     started = time.monotonic()
     processes = [subprocess.Popen(c, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True) for c in commands]
@@ -113,7 +103,7 @@ def held_database(base: Path, hold: float) -> dict:
     holder.start()
     locked.wait()
     started = time.monotonic()
-    done = subprocess.run(_plans("ingest", str(plan)), cwd=REPO, env=_env(home),
+    done = subprocess.run(plans_command("ingest", str(plan)), cwd=REPO, env=process_env(home),
                           capture_output=True, text=True, timeout=900)
     seconds = time.monotonic() - started
     holder.join()
@@ -201,7 +191,7 @@ def large_scan(base: Path, pages: int = 200) -> dict:
     document.save(path)
     document.close()
     home = base / "large"
-    code, seconds, rss_mb, cpu, tail = timed(_plans("ingest", str(path)), env=_env(home),
+    code, seconds, rss_mb, cpu, tail = timed(plans_command("ingest", str(path)), env=process_env(home),
                                              cwd=REPO)
     stored = _documents(home) if code == 0 else []
     return {"pages": pages, "exit": code, "seconds": seconds, "rss_mb": rss_mb, "cpu": cpu,

@@ -18,8 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,44 +28,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_ocr import make_batch  # noqa: E402
+from tests.processes import free_port, plans_command, process_env, stop  # noqa: E402
 
 RESULT = REPO / "bench" / "results" / "scale.md"
 WORKERS = 2
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PREFECT_API_URL", "PLANS_DB_URL", "PLANS_DASK_ADDRESS")}
-    env.update(PLANS_HOME=str(home), PREFECT_HOME=str(home / "prefect"), OMP_THREAD_LIMIT="1",
-               **extra)
-    return env
-
-
-def _plans(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", *args]
 
 
 def _start(command: list[str], folder: Path, env: dict) -> subprocess.Popen:
     folder.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL,
                             stderr=(folder / "err.log").open("wb"))
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _wait(condition, timeout: float) -> bool:
@@ -94,18 +64,18 @@ def tesseract(images: list[Path], base: Path) -> tuple[float, int]:
 def one_shot(pdfs: list[Path], base: Path, name: str, **extra: str) -> tuple[float, int]:
     """`plans ingest` on a data folder used once before (Prefect's database made)."""
     home = base / name
-    env = _env(home, **extra)
+    env = process_env(home, **extra)
     warm = base / "warm-up.txt"
     warm.write_text("KẾ HOẠCH\nThực hiện mục tiêu giảm nghèo năm 2024\n", encoding="utf-8")
-    subprocess.run(_plans("ingest", str(warm)), env=env, cwd=base, capture_output=True)
-    return _timed(_plans("ingest", *map(str, pdfs)), env, base)
+    subprocess.run(plans_command("ingest", str(warm)), env=env, cwd=base, capture_output=True)
+    return _timed(plans_command("ingest", *map(str, pdfs)), env, base)
 
 
 def deployed(pdfs: list[Path], base: Path, workers: int) -> tuple[float, int, float]:
     """(seconds from the drop until every file is in processed/, files processed, seconds the
     server and idle workers took to start)."""
     folder = base / f"deploy-{workers}"
-    api = f"http://127.0.0.1:{_free_port()}/api"
+    api = f"http://127.0.0.1:{free_port()}/api"
     store = f"sqlite:///{folder / 'plans.db'}"
     shared = {"PLANS_DB_URL": store, "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "1"}
     inbox = folder / "shared" / "inbox"
@@ -114,16 +84,17 @@ def deployed(pdfs: list[Path], base: Path, workers: int) -> tuple[float, int, fl
     begun = time.monotonic()
     try:
         server = folder / "server"
-        started.append(_start(_plans("server", "--port", api.split(":")[2].split("/")[0]),
-                              server, _env(server, PLANS_DB_URL=store)))
+        started.append(_start(plans_command("server", "--port", api.split(":")[2].split("/")[0]),
+                              server, process_env(server, PLANS_DB_URL=store)))
         if not _wait(lambda: "ready" in _read(server / "err.log"), 180):
             return 0.0, 0, 0.0
         for n in range(workers):
             home = folder / f"worker{n}"
-            started.append(_start(_plans("worker", "--name", f"w{n}"), home, _env(home, **shared)))
+            started.append(_start(plans_command("worker", "--name", f"w{n}"), home,
+                                  process_env(home, **shared)))
         watcher = folder / "watcher"
-        started.append(_start(_plans("serve", "--deploy", "--inbox", str(inbox), "--interval",
-                                     "0.5", "--settle", "0.3"), watcher, _env(watcher, **shared)))
+        started.append(_start(plans_command("serve", "--deploy", "--inbox", str(inbox), "--interval",
+                                     "0.5", "--settle", "0.3"), watcher, process_env(watcher, **shared)))
         time.sleep(15)  # workers and watcher up and idle
         ready = time.monotonic() - begun
         drop = time.monotonic()
@@ -135,24 +106,24 @@ def deployed(pdfs: list[Path], base: Path, workers: int) -> tuple[float, int, fl
         done = len(list(processed.iterdir())) if processed.is_dir() else 0
         return seconds, done, ready
     finally:
-        _stop(started[::-1])
+        stop(started[::-1])
 
 
 def dask_ingest(pdfs: list[Path], base: Path) -> tuple[float, int]:
     folder = base / "dask"
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     started = [_start([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
                        "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
-                      folder / "scheduler", _env(folder / "scheduler"))]
+                      folder / "scheduler", process_env(folder / "scheduler"))]
     try:
         for n in range(WORKERS):
             home = folder / f"w{n}"
             started.append(_start([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                                   "--nthreads", "1", "--no-dashboard"], home, _env(home)))
+                                   "--nthreads", "1", "--no-dashboard"], home, process_env(home)))
         time.sleep(10)
         return one_shot(pdfs, folder, "client", PLANS_DASK_ADDRESS=address)
     finally:
-        _stop(started[::-1])
+        stop(started[::-1])
 
 
 def _read(path: Path) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -38,12 +39,6 @@ def data_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _pg_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
@@ -56,7 +51,7 @@ def postgres_server():
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
     base = Path(tempfile.mkdtemp(prefix="plans-pg-"))
-    data, port = base / "data", _free_port()
+    data, port = base / "data", free_port()
     as_user: list[str] = []
     if os.geteuid() == 0:  # postgres refuses to run as root
         shutil.chown(base, "postgres")

@@ -8,7 +8,6 @@ Screenshots and downloads are kept under tests/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import io
-import socket
 import threading
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import openpyxl
 import pytest
 
 from pipeline import store
+from tests.processes import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"
 if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="python package playwright missing")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _process_samples(url: str) -> None:
@@ -89,7 +83,7 @@ def server(tmp_path_factory):
     url = f"sqlite:///{folder / 'plans.db'}"
     _process_samples(url)
     config = uvicorn.Config(create_app(store.get_engine(url)), host="127.0.0.1",
-                            port=_free_port(), log_level="warning", lifespan="off")
+                            port=free_port(), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

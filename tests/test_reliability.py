@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from pipeline import database, errors, page_cache, provenance, queries, records, store
 from pipeline.cli import app
+from tests.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ("ỦY BAN NHÂN DÂN\nXÃ {name}\nSố: {n}/KH-UBND\n\nKẾ HOẠCH\nThực hiện mục tiêu giảm nghèo "
@@ -33,12 +34,6 @@ def _plan(path: Path, n: int = 1, name: str = "TÂN HÒA") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(PLAN.format(n=n, name=name), encoding="utf-8")
     return path
-
-
-def _env(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PLANS_DB_URL")}
-    env.update(PLANS_HOME=str(home), PREFECT_HOME=str(home / "prefect"), **extra)
-    return env
 
 
 def _python(code: str, env: dict) -> subprocess.Popen:
@@ -143,13 +138,13 @@ def test_a_full_disk_stops_ingest_with_a_clear_message(tmp_path, mount_tmpfs):
     command = [sys.executable, "-m", "pipeline.cli", "ingest", str(scan), str(plan)]
     home = mount_tmpfs(tmp_path / "small", "8m")
     started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=_env(home / "data"), capture_output=True,
+    done = subprocess.run(command, cwd=ROOT, env=process_env(home / "data"), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == errors.StorageFull.exit_code and "disk is full" in done.stderr
     assert time.monotonic() - started < 60
 
     home = mount_tmpfs(tmp_path / "fills", "48m")
-    ingest = subprocess.Popen(command, cwd=ROOT, env=_env(home / "data", PLANS_MIN_FREE_MB="0"),
+    ingest = subprocess.Popen(command, cwd=ROOT, env=process_env(home / "data", PLANS_MIN_FREE_MB="0"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not list((home / "data" / "cache").glob("pages/*.lock")):  # OCR has started
@@ -181,7 +176,7 @@ def test_same_bytes_under_two_names_in_two_ingests_at_once(tmp_path):
     real = subprocess.run(["which", "tesseract"], capture_output=True, text=True).stdout.strip()
     (wrappers / "tesseract").write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec {real} "$@"\n')
     (wrappers / "tesseract").chmod(0o755)
-    env = _env(tmp_path / "data", PATH=f"{wrappers}:{os.environ['PATH']}")
+    env = process_env(tmp_path / "data", PATH=f"{wrappers}:{os.environ['PATH']}")
     ingests = [subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ingest", str(path)],
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True) for path in (first, second)]

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,37 +14,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.processes import free_port, plans_command, process_env, stop
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(home: Path, **extra: str) -> dict:
-    """A process of its own: its data folder, its Prefect home, no settings of the test run."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PREFECT_API_URL", "PLANS_DB_URL", "PLANS_DASK_ADDRESS")}
-    env.update(PLANS_HOME=str(home), PREFECT_HOME=str(home / "prefect"), OMP_THREAD_LIMIT="1",
-               **extra)
-    return env
-
-
-def _stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
@@ -55,18 +28,19 @@ def dask_cluster(tmp_path):
     pytest.importorskip("prefect_dask")
     from distributed import Client
 
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     started = [subprocess.Popen(
         [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
          "--port", address.rsplit(":", 1)[1], "--no-dashboard"], cwd=tmp_path,
-        env=_env(tmp_path / "scheduler"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        env=process_env(tmp_path / "scheduler"), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)]
 
     def add_worker(name: str) -> subprocess.Popen:
         folder = tmp_path / name
         folder.mkdir()
         started.append(subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-             "--no-dashboard", "--name", name], cwd=folder, env=_env(folder),
+             "--no-dashboard", "--name", name], cwd=folder, env=process_env(folder),
             stdout=subprocess.DEVNULL, stderr=(folder / "worker.log").open("wb")))
         return started[-1]
 
@@ -76,7 +50,7 @@ def dask_cluster(tmp_path):
             client.wait_for_workers(2, timeout=90)
         yield {"address": address, "workers": workers, "add_worker": add_worker}
     finally:
-        _stop(started[::-1])
+        stop(started[::-1])
 
 
 def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_path):
@@ -88,8 +62,8 @@ def test_ingest_on_a_dask_cluster_reads_pages_on_the_workers(dask_cluster, tmp_p
         shutil.copy(SAMPLES / name, drop / name)
     Image.new("L", (800, 600), 255).save(drop / "blank.png")  # no text: fails on a worker
     client_home = tmp_path / "client"
-    env = _env(client_home, PLANS_DASK_ADDRESS=dask_cluster["address"],
-               PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
+    env = process_env(client_home, PLANS_DASK_ADDRESS=dask_cluster["address"],
+                      PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
     # a relative path: workers run in other folders, the client hands them absolute paths
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", "drop"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=600)
@@ -139,8 +113,8 @@ def test_a_dask_worker_killed_mid_batch_loses_nothing(dask_cluster, tmp_path):
     scan = (SAMPLES / "kh-xa-scan-12.pdf").read_bytes()
     for n in range(3):  # three 2-page scans of other bytes (a comment after the end marker)
         (drop / f"scan-{n}.pdf").write_bytes(scan + f"% copy {n}\n".encode())
-    env = _env(tmp_path / "client", PLANS_DASK_ADDRESS=dask_cluster["address"],
-               PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
+    env = process_env(tmp_path / "client", PLANS_DASK_ADDRESS=dask_cluster["address"],
+                      PLANS_DB_URL=f"sqlite:///{tmp_path / 'plans.db'}")
     ingest = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ingest", str(drop)],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
@@ -175,7 +149,7 @@ def _database(server_url: str, name: str) -> str:
 
 def _start(args: list[str], folder: Path, env: dict) -> subprocess.Popen:
     folder.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args], cwd=folder, env=env,
+    return subprocess.Popen(plans_command(*args), cwd=folder, env=env,
                             stdout=subprocess.DEVNULL, stderr=(folder / "err.log").open("wb"))
 
 
@@ -234,7 +208,7 @@ def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
     tag = f"{os.getpid()}_{time.monotonic_ns() % 10**6}"
     store_url = _database(postgres_server, f"plans_scale_{tag}")
     prefect_db = _database(postgres_server, f"prefect_scale_{tag}").replace("+psycopg", "+asyncpg")
-    api = f"http://127.0.0.1:{_free_port()}/api"
+    api = f"http://127.0.0.1:{free_port()}/api"
     shared = {"PLANS_DB_URL": store_url, "PREFECT_API_URL": api,
               "PREFECT_WORKER_QUERY_SECONDS": "1"}
     inbox = tmp_path / "shared" / "inbox"  # the folder every machine mounts at one path
@@ -243,23 +217,23 @@ def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
     logs = [tmp_path / n / "err.log" for n in names]
     started: list[subprocess.Popen] = []
     try:
-        server_env = _env(tmp_path / "server", PLANS_DB_URL=store_url,
-                          PREFECT_API_DATABASE_CONNECTION_URL=prefect_db,
-                          PLANS_CRASH_AFTER_SECONDS="40")
+        server_env = process_env(tmp_path / "server", PLANS_DB_URL=store_url,
+                                 PREFECT_API_DATABASE_CONNECTION_URL=prefect_db,
+                                 PLANS_CRASH_AFTER_SECONDS="40")
         started.append(_start(["server", "--port", api.rsplit(":", 1)[1].split("/")[0]],
                               tmp_path / "server", server_env))
         _wait_for(lambda: "ready" in logs[0].read_text(errors="replace") if logs[0].exists()
                   else False, 180, "no server", logs)
         doomed = _start(["worker", "--name", "doomed"], tmp_path / "doomed",
-                        _env(tmp_path / "doomed", **shared))
+                        process_env(tmp_path / "doomed", **shared))
         shutil.copy(SAMPLES / "kh-xa-scan-12.pdf", inbox / "kh-xa-scan-12.pdf")
         watcher_home = tmp_path / "watcher"
         started.append(_start(["serve", "--deploy", "--inbox", str(inbox), "--interval", "1",
-                               "--settle", "0.5"], watcher_home, _env(watcher_home, **shared)))
+                               "--settle", "0.5"], watcher_home, process_env(watcher_home, **shared)))
         _kill_tree_while_reading(doomed, 180, logs)
         for n in (1, 2):
             started.append(_start(["worker", "--name", f"worker{n}"], tmp_path / f"worker{n}",
-                                  _env(tmp_path / f"worker{n}", **shared)))
+                                  process_env(tmp_path / f"worker{n}", **shared)))
         for name in ("kh-xa-08.txt", "kh-tinh-07.txt", "kh-huyen-09.txt"):
             shutil.copy(SAMPLES / name, inbox / name)
         shutil.copy(SAMPLES / "kh-xa-08.txt", inbox / "kh-xa-08 (bản sao).txt")  # same bytes
@@ -268,14 +242,14 @@ def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
                   "the inbox was not drained", logs)
         runs = _flow_runs(api)
     finally:
-        _stop(started[::-1])  # watcher, workers, then the server: each stops on SIGTERM
+        stop(started[::-1])  # watcher, workers, then the server: each stops on SIGTERM
     assert [p.returncode for p in started] == [0] * len(started), [p.returncode for p in started]
 
     # the killed run was found crashed, and a later run of the scan completed (a loaded machine
     # may delay a heartbeat past the window: a spurious crash costs a second reading, no more)
     scan_runs = {r["state_type"] for r in runs if r["name"] == "kh-xa-scan-12.pdf"}
     assert {"CRASHED", "COMPLETED"} <= scan_runs, runs
-    env = _env(tmp_path / "reader", PLANS_DB_URL=store_url)
+    env = process_env(tmp_path / "reader", PLANS_DB_URL=store_url)
     listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "documents", "--format",
                              "json"], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=120)

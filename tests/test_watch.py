@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import progress, queries, store
+from tests.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ("ỦY BAN NHÂN DÂN\nXÃ {name}\nSố: {n}/KH-UBND\n\nKẾ HOẠCH\nThực hiện mục tiêu giảm nghèo "
@@ -250,10 +251,7 @@ def test_database_held_too_long_postpones_the_file_and_blames_the_lock(data_home
 
 
 def _env(home: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PLANS_DB_URL")}
-    env.update(PLANS_HOME=str(home), PREFECT_HOME=str(home / "prefect"),
-               PLANS_SETTLE_SECONDS="0.3", PLANS_WORKERS="2", **extra)
-    return env
+    return process_env(home, **{"PLANS_SETTLE_SECONDS": "0.3", "PLANS_WORKERS": "2", **extra})
 
 
 _started: list[subprocess.Popen] = []
