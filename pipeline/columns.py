@@ -21,6 +21,7 @@ from pipeline import layout
 
 COLUMN_GAP = 1.6  # letter heights: a wider gap between two pieces of a line separates columns
 HEADING_GAP = 1.0  # letter heights: the same in the header (headings stand closer than figures)
+JOIN_GAP = 0.5  # letter heights: a line this close to a table row is part of the row
 ROW_GAP = 3.0  # letter heights: a wider gap between two rows ends the table
 MIN_BODY_ROWS = 3
 MIN_COLUMNS = 3
@@ -108,8 +109,30 @@ def _pieces(mask: np.ndarray, x_gap: float, y0: int, y1: int) -> list[_Piece]:
 
 
 def _bands(mask: np.ndarray, glyph: float) -> list[_Band]:
-    return [_Band(a, b, _pieces(mask, COLUMN_GAP * glyph, a, b))
-            for a, b in layout.line_runs(mask, glyph)]
+    """The page's lines, a line of a few pieces joined to the table row it touches (a name
+    wrapped on two lines beside figures set in the middle of the row)."""
+    bands = [_Band(a, b, _pieces(mask, COLUMN_GAP * glyph, a, b))
+             for a, b in layout.line_runs(mask, glyph)]
+    i = 0
+    while i < len(bands):
+        band = bands[i]
+        if len(band.pieces) < MIN_PIECES:
+            near = [j for j in (i - 1, i + 1) if 0 <= j < len(bands)
+                    and len(bands[j].pieces) >= MIN_PIECES
+                    and _gap(band, bands[j]) <= JOIN_GAP * glyph]
+            if near:
+                j = min(near, key=lambda k: _gap(band, bands[k]))
+                y0, y1 = min(band.y0, bands[j].y0), max(band.y1, bands[j].y1)
+                bands[min(i, j)] = _Band(y0, y1, _pieces(mask, COLUMN_GAP * glyph, y0, y1))
+                del bands[max(i, j)]
+                i = max(0, i - 1)
+                continue
+        i += 1
+    return bands
+
+
+def _gap(a: _Band, b: _Band) -> int:
+    return max(a.y0, b.y0) - min(a.y1, b.y1)
 
 
 def _runs(bands: list[_Band], glyph: float) -> list[list[_Band]]:
