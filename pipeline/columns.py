@@ -29,6 +29,8 @@ MIN_PIECES = 3  # pieces of a line that can be a table row
 COLUMN_SHARE = 0.25  # of the body rows: a column is where this share of them has ink
 ALIGN_TOLERANCE = 0.6  # letter heights: pieces of a column end (or start, or centre) this close
 MIN_ALIGNED = 2  # columns aligned as figures or names are
+MAX_HEADING_LINES = 6  # lines of headings above the first row of figures
+HEADING_LINE_GAP = 2.0  # letter heights: the widest gap between two lines of the header
 
 
 @dataclass
@@ -61,8 +63,9 @@ def find_tables(gray: np.ndarray, ruled: list[layout.TableBox] = ()) -> list[lay
         return []
     bands = _bands(mask, glyph)
     tables = []
-    for run in _runs(bands, glyph):
-        table = _table(mask, run, glyph)
+    for start, end in _runs(bands, glyph):
+        table = _table(mask, bands[start:end], _headings(bands[:start], bands[start], glyph),
+                       glyph)
         if table is not None:
             tables.append(layout.scaled(table, 1 / factor, (width, height)))
     return tables
@@ -135,21 +138,35 @@ def _gap(a: _Band, b: _Band) -> int:
     return max(a.y0, b.y0) - min(a.y1, b.y1)
 
 
-def _runs(bands: list[_Band], glyph: float) -> list[list[_Band]]:
-    """Runs of lines one under another that each split into several pieces."""
-    runs: list[list[_Band]] = []
-    current: list[_Band] = []
-    for band in bands:
+def _runs(bands: list[_Band], glyph: float) -> list[tuple[int, int]]:
+    """Runs of lines one under another that each split into several pieces (start, end)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, band in enumerate(bands + [_Band(10**9, 10**9, [])]):
         row_like = len(band.pieces) >= MIN_PIECES
-        if row_like and current and band.y0 - current[-1].y1 <= ROW_GAP * glyph:
-            current.append(band)
+        if row_like and start is not None and band.y0 - bands[i - 1].y1 <= ROW_GAP * glyph:
             continue
-        if len(current) >= MIN_BODY_ROWS:
-            runs.append(current)
-        current = [band] if row_like else []
-    if len(current) >= MIN_BODY_ROWS:
-        runs.append(current)
+        if start is not None and i - start >= MIN_BODY_ROWS:
+            runs.append((start, i))
+        start = i if row_like else None
     return runs
+
+
+def _headings(above: list[_Band], top: _Band, glyph: float) -> list[_Band]:
+    """Lines of headings right above a run of table rows that split into fewer pieces (a
+    heading over several columns, headings on two lines): close under one another, no line of
+    prose among them."""
+    left = min(p.x0 for p in top.pieces) - glyph
+    right = max(p.x1 for p in top.pieces) + glyph
+    out: list[_Band] = []
+    for band in reversed(above[-MAX_HEADING_LINES:]):
+        below = out[0] if out else top
+        if (band.y0 >= below.y0 or below.y0 - band.y1 > HEADING_LINE_GAP * glyph
+                or any(p.x0 < left or p.x1 > right or p.x1 - p.x0 > 0.5 * (right - left)
+                       for p in band.pieces)):
+            break
+        out.insert(0, band)
+    return out
 
 
 def _columns(bands: list[_Band], width: int) -> list[tuple[int, int]]:
@@ -191,7 +208,8 @@ def _aligned(body: list[_Band], columns: list[tuple[int, int]], glyph: float) ->
     return count
 
 
-def _table(mask: np.ndarray, run: list[_Band], glyph: float) -> layout.TableBox | None:
+def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
+           glyph: float) -> layout.TableBox | None:
     """A run of lines as a table: body rows below the header, or None (not a table)."""
     columns = _columns(run, mask.shape[1])
     if len(columns) < MIN_COLUMNS:
@@ -199,6 +217,8 @@ def _table(mask: np.ndarray, run: list[_Band], glyph: float) -> layout.TableBox 
     first = next((i for i, band in enumerate(run) if _fits(band, columns)), None)
     if first is None:
         return None
+    run = headings + run
+    first += len(headings)
     body = run[first:]
     while body and not _fits(body[-1], columns):
         body.pop()
@@ -253,7 +273,26 @@ def _header_cells(mask: np.ndarray, bands: list[_Band], columns: list[tuple[int,
             continue
         first, last = _span(piece, columns) or _nearest(piece, cuts)
         cells.append(_HeaderCell(first, last, piece.x0, piece.y0, piece.x1, piece.y1))
+    for cell in cells:
+        _spread(cell, cells, glyph)
     return cells
+
+
+def _spread(cell: _HeaderCell, cells: list[_HeaderCell], glyph: float) -> None:
+    """A heading centred over headings (the nearest on its left and right, any under it)
+    spans their columns."""
+    centre = (cell.x0 + cell.x1) / 2
+    reach = (cell.x1 - cell.x0) / 2 + glyph
+    under = [c for c in cells if 0 < c.y0 - cell.y1 <= HEADING_LINE_GAP * glyph
+             and c.x0 < cell.x1 + reach and c.x1 > cell.x0 - reach]
+    left = [c for c in under if (c.x0 + c.x1) / 2 < centre]
+    right = [c for c in under if (c.x0 + c.x1) / 2 >= centre]
+    if not left or not right:
+        return
+    chosen = [max(left, key=lambda c: c.x1), min(right, key=lambda c: c.x0)]
+    chosen += [c for c in under if cell.x0 <= (c.x0 + c.x1) / 2 <= cell.x1]
+    cell.first = min([cell.first] + [c.first for c in chosen])
+    cell.last = max([cell.last] + [c.last for c in chosen])
 
 
 def _continues(piece: _Piece, cell: _HeaderCell, glyph: float) -> bool:
@@ -296,7 +335,7 @@ def _grid(header: list[_HeaderCell], placed: list[tuple[int, int]] | None, body:
     pad = max(2, round(0.4 * glyph))
     if header and placed is None:  # a header that does not tile: one row, a cell per column
         top, bottom = min(c.y0 for c in header), max(c.y1 for c in header)
-        header = [_HeaderCell(c, c, top, bottom) for c in range(count)]
+        header = [_HeaderCell(c, c, cuts[c], top, cuts[c + 1], bottom) for c in range(count)]
         placed = [(0, 1)] * count
     placed = placed or []
     rows = max((r + s for r, s in placed), default=0)
