@@ -175,7 +175,7 @@ def _columns(bands: list[_Band], width: int) -> list[tuple[int, int]]:
     for band in bands:
         for p in band.pieces:
             cover[p.x0:p.x1] += 1
-    on = cover >= max(2, COLUMN_SHARE * len(bands))
+    on = cover >= max(min(2, len(bands)), COLUMN_SHARE * len(bands))
     edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0]))))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
@@ -211,19 +211,16 @@ def _aligned(body: list[_Band], columns: list[tuple[int, int]], glyph: float) ->
 def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
            glyph: float) -> layout.TableBox | None:
     """A run of lines as a table: body rows below the header, or None (not a table)."""
-    columns = _columns(run, mask.shape[1])
-    if len(columns) < MIN_COLUMNS:
+    found = _body(run, mask.shape[1])
+    if found is None:
         return None
-    first = next((i for i, band in enumerate(run) if _fits(band, columns)), None)
-    if first is None:
-        return None
+    columns, first = found
     run = headings + run
     first += len(headings)
     body = run[first:]
-    while body and not _fits(body[-1], columns):
+    while not _fits(body[-1], columns):
         body.pop()
-    if not body or sum(_fits(b, columns) for b in body) < 0.8 * len(body):
-        return None
+    columns = _outer_columns(columns, run[:first])
     cuts = _cuts(columns, run)
     header = _header_cells(mask, run[:first], columns, cuts, glyph)
     placed = _header_rows(header, len(columns)) if header else None
@@ -232,6 +229,32 @@ def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
         if placed is None or max(r + s for r, s in placed) < 2:
             return None
     return _grid(header, placed, body, columns, cuts, glyph)
+
+
+def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | None:
+    """The columns of the run's body and the line it starts at: the longest tail of the run
+    whose lines (nearly all) stand in the same columns, starting with one that does."""
+    for start in range(len(run)):
+        tail = run[start:]
+        columns = _columns(tail, width)
+        if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
+                and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)):
+            return columns, start
+    return None
+
+
+def _outer_columns(columns: list[tuple[int, int]], header: list[_Band]) -> list[tuple[int, int]]:
+    """A column with a heading but no figures in the rows found (the "TT" column beside a
+    total row alone under a page's repeated header), left or right of the others."""
+    pieces = [p for band in header for p in band.pieces]
+    left = [p for p in pieces if p.x1 < columns[0][0]]
+    right = [p for p in pieces if p.x0 > columns[-1][1]]
+    out = list(columns)
+    if left:
+        out.insert(0, (min(p.x0 for p in left), max(p.x1 for p in left)))
+    if right:
+        out.append((min(p.x0 for p in right), max(p.x1 for p in right)))
+    return out
 
 
 def _cuts(columns: list[tuple[int, int]], run: list[_Band]) -> list[int]:
