@@ -21,7 +21,7 @@ from pipeline import layout
 
 COLUMN_GAP = 1.6  # letter heights: a wider gap between two pieces of a line separates columns
 HEADING_GAP = 1.0  # letter heights: the same in the header (headings stand closer than figures)
-JOIN_GAP = 0.5  # letter heights: a line this close to a table row is part of the row
+JOIN_GAP = 1.0  # letter heights: a line this close to a table row is part of the row
 ROW_GAP = 3.0  # letter heights: a wider gap between two rows ends the table
 MIN_BODY_ROWS = 3
 MIN_COLUMNS = 3
@@ -30,6 +30,7 @@ COLUMN_SHARE = 0.25  # of the body rows: a column is where this share of them ha
 ALIGN_TOLERANCE = 0.6  # letter heights: pieces of a column end (or start, or centre) this close
 MIN_ALIGNED = 2  # columns aligned as figures or names are
 MAX_HEADING_LINES = 6  # lines of headings above the first row of figures
+SUBHEADING_GAP = 3.0  # letter heights: headings under a heading at most this far below it
 HEADING_LINE_GAP = 2.0  # letter heights: the widest gap between two lines of the header
 
 
@@ -122,7 +123,8 @@ def _bands(mask: np.ndarray, glyph: float) -> list[_Band]:
         if len(band.pieces) < MIN_PIECES:
             near = [j for j in (i - 1, i + 1) if 0 <= j < len(bands)
                     and len(bands[j].pieces) >= MIN_PIECES
-                    and _gap(band, bands[j]) <= JOIN_GAP * glyph]
+                    and _gap(band, bands[j]) <= JOIN_GAP * glyph
+                    and _left_aligned(band, bands[j], glyph)]
             if near:
                 j = min(near, key=lambda k: _gap(band, bands[k]))
                 y0, y1 = min(band.y0, bands[j].y0), max(band.y1, bands[j].y1)
@@ -132,6 +134,12 @@ def _bands(mask: np.ndarray, glyph: float) -> list[_Band]:
                 continue
         i += 1
     return bands
+
+
+def _left_aligned(line: _Band, row: _Band, glyph: float) -> bool:
+    """Every piece of the line starts where a piece of the row starts (a name set left and
+    wrapped), unlike a heading centred above the row."""
+    return all(any(abs(p.x0 - q.x0) <= 0.5 * glyph for q in row.pieces) for p in line.pieces)
 
 
 def _gap(a: _Band, b: _Band) -> int:
@@ -232,15 +240,18 @@ def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
 
 
 def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | None:
-    """The columns of the run's body and the line it starts at: the longest tail of the run
-    whose lines (nearly all) stand in the same columns, starting with one that does."""
+    """The columns of the run's body and the line it starts at: the tail of the run whose
+    lines (nearly all) stand in the same columns, starting with one that does; of those, the
+    one with most columns (headings over two columns merge them), then the longest."""
+    best: tuple[list[tuple[int, int]], int] | None = None
     for start in range(len(run)):
         tail = run[start:]
         columns = _columns(tail, width)
         if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
-                and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)):
-            return columns, start
-    return None
+                and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)
+                and (best is None or len(columns) > len(best[0]))):
+            best = columns, start
+    return best
 
 
 def _outer_columns(columns: list[tuple[int, int]], header: list[_Band]) -> list[tuple[int, int]]:
@@ -286,7 +297,8 @@ def _header_cells(mask: np.ndarray, bands: list[_Band], columns: list[tuple[int,
             sub = mask[:, chunk.x0:chunk.x1]
             for a, b in layout.line_runs(sub[band.y0:band.y1], glyph):
                 pieces += [_Piece(p.x0 + chunk.x0, p.y0, p.x1 + chunk.x0, p.y1)
-                           for p in _pieces(sub, HEADING_GAP * glyph, band.y0 + a, band.y0 + b)]
+                           for p in _pieces(sub, HEADING_GAP * glyph, band.y0 + a, band.y0 + b)
+                           if max(p.x1 - p.x0, p.y1 - p.y0) >= 0.5 * glyph]  # not a speck
     cells: list[_HeaderCell] = []
     for piece in sorted(pieces, key=lambda p: p.y0):
         above = next((c for c in reversed(cells) if _continues(piece, c, glyph)), None)
@@ -306,7 +318,7 @@ def _spread(cell: _HeaderCell, cells: list[_HeaderCell], glyph: float) -> None:
     spans their columns."""
     centre = (cell.x0 + cell.x1) / 2
     reach = (cell.x1 - cell.x0) / 2 + glyph
-    under = [c for c in cells if 0 < c.y0 - cell.y1 <= HEADING_LINE_GAP * glyph
+    under = [c for c in cells if 0 < c.y0 - cell.y1 <= SUBHEADING_GAP * glyph
              and c.x0 < cell.x1 + reach and c.x1 > cell.x0 - reach]
     left = [c for c in under if (c.x0 + c.x1) / 2 < centre]
     right = [c for c in under if (c.x0 + c.x1) / 2 >= centre]

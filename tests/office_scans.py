@@ -2,12 +2,13 @@
 
 A plan of a real district (names from vietnamadminunits) with random figures: a two-column
 header block, justified Times 13 pt prose, a ruled per-commune table whose header cells span
-rows and columns, a red round stamp over a blue signature. The HTML is printed to PDF by
+rows and columns (or the same table borderless: no rules, or one rule under the header), a red
+round stamp over a blue signature. The HTML is printed to PDF by
 Debian's Chromium through Playwright, rasterised at 200 dpi and degraded in three looks:
 `scanner` (colour flatbed: slight skew, blur, JPEG), `phone` (a photo on a desk: perspective,
 uneven light, blur, JPEG) and `fax` (binarised, speckled, a TIFF). The same plan as text (its
 table as tab-separated rows) is the reference the scans are measured against. Used by
-tests/test_layout.py and bench/bench_scans.py.
+tests/test_scans.py and bench/bench_scans.py.
 """
 
 from __future__ import annotations

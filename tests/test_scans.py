@@ -2,7 +2,8 @@
 two-column header, a ruled table whose header cells span rows and columns and a red stamp,
 printed to PDF by Debian's Chromium, then scanned, photographed and faxed
 (tests/office_scans.py). The rows of the scanned table must give the records the same plan
-gives as text; so must the PDF's own text layer and a .docx with merged cells."""
+gives as text; so must the same table printed without rules, the PDF's own text layer and a
+.docx with merged cells."""
 
 from __future__ import annotations
 
