@@ -50,6 +50,8 @@ RESULTS = REPO / "bench" / "results" / "scans.md"
 GOALS = {"recall": 0.97, "precision": 0.95, "ratio": 1.3, "phone_body_cer": 0.01}
 STYLES = ("ruled", "borderless", "header")  # the table's rules (tests/office_scans.py)
 STYLE_NAMES = {"ruled": "", "borderless": ", borderless", "header": ", rule under header only"}
+STYLE_LABELS = {"ruled": "ruled", "borderless": "borderless (no rules)",
+                "header": "with a rule under the header only"}
 
 
 def look_name(look: str, style: str) -> str:
@@ -205,7 +207,7 @@ def _goals(tallies: dict[str, Tally], style: str) -> str:
     body = _ratio(phone.body_errors, phone.body_chars)
     communes = all(t.communes_right == t.communes for t in scans)
     return (
-        f"Goals, tables {style}{' (no rules)' if style == 'borderless' else ''}: recall >= "
+        f"Goals, tables {STYLE_LABELS[style]}: recall >= "
         f"{GOALS['recall']} in every look (lowest {recall:.3f}: "
         f"{'met' if recall >= GOALS['recall'] else 'NOT met'}); precision >= "
         f"{GOALS['precision']} (lowest {precision:.3f}: "

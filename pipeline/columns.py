@@ -228,7 +228,7 @@ def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
     body = run[first:]
     while not _fits(body[-1], columns):
         body.pop()
-    columns = _outer_columns(columns, run[:first])
+    columns = _outer_columns(mask, columns, run[:first], glyph)
     cuts = _cuts(columns, run)
     header = _header_cells(mask, run[:first], columns, cuts, glyph)
     placed = _header_rows(header, len(columns)) if header else None
@@ -254,10 +254,12 @@ def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | N
     return best
 
 
-def _outer_columns(columns: list[tuple[int, int]], header: list[_Band]) -> list[tuple[int, int]]:
+def _outer_columns(mask: np.ndarray, columns: list[tuple[int, int]], header: list[_Band],
+                   glyph: float) -> list[tuple[int, int]]:
     """A column with a heading but no figures in the rows found (the "TT" column beside a
     total row alone under a page's repeated header), left or right of the others."""
-    pieces = [p for band in header for p in band.pieces]
+    pieces = [p for band in header for p in _pieces(mask, HEADING_GAP * glyph, band.y0, band.y1)
+              if max(p.x1 - p.x0, p.y1 - p.y0) >= 0.5 * glyph]
     left = [p for p in pieces if p.x1 < columns[0][0]]
     right = [p for p in pieces if p.x0 > columns[-1][1]]
     out = list(columns)
