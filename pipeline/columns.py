@@ -12,6 +12,7 @@ layout.TableBox, so its cells are read exactly as a ruled table's are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -51,7 +52,7 @@ class _Band:
     pieces: list[_Piece]
 
 
-def find_tables(gray: np.ndarray, ruled: list[layout.TableBox] = ()) -> list[layout.TableBox]:
+def find_tables(gray: np.ndarray, ruled: Sequence[layout.TableBox] = ()) -> list[layout.TableBox]:
     """The borderless tables of an upright grayscale page, cells in page pixels (the ruled
     tables' areas left out)."""
     height, width = gray.shape
@@ -73,7 +74,8 @@ def find_tables(gray: np.ndarray, ruled: list[layout.TableBox] = ()) -> list[lay
 
 
 def _scale_box(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
-    return tuple(round(v * factor) for v in box)  # type: ignore[return-value]
+    x0, y0, x1, y1 = box
+    return round(x0 * factor), round(y0 * factor), round(x1 * factor), round(y1 * factor)
 
 
 def _letters(small: np.ndarray, ruled: list[tuple[int, int, int, int]]
