@@ -30,6 +30,7 @@ MIN_PIECES = 3  # pieces of a line that can be a table row
 COLUMN_SHARE = 0.25  # of the body rows: a column is where this share of them has ink
 ALIGN_TOLERANCE = 0.6  # letter heights: pieces of a column end (or start, or centre) this close
 MIN_ALIGNED = 2  # columns aligned as figures or names are
+OUTER_REACH = 6.0  # letter heights: a heading column beside the figures' columns is this near
 MAX_HEADING_LINES = 6  # lines of headings above the first row of figures
 SUBHEADING_GAP = 3.0  # letter heights: headings under a heading at most this far below it
 HEADING_LINE_GAP = 2.0  # letter heights: the widest gap between two lines of the header
@@ -92,8 +93,11 @@ def _letters(small: np.ndarray, ruled: list[tuple[int, int, int, int]]
         return None, 0.0
     glyph = float(np.median(heights))
     keep = np.zeros(count, np.uint8)
+    height, width = ink.shape
     ok = ((stats[:, 4] >= max(4, 0.05 * glyph ** 2)) & (stats[:, 3] <= 3.5 * glyph)
-          & (stats[:, 2] <= 6 * glyph))  # a fax's specks, a stamp, a signature left out
+          & (stats[:, 2] <= 6 * glyph)  # a fax's specks, a stamp, a signature left out
+          & (stats[:, 0] > 0) & (stats[:, 1] > 0)  # and the edges of a photographed page
+          & (stats[:, 0] + stats[:, 2] < width) & (stats[:, 1] + stats[:, 3] < height))
     ok[0] = False
     keep[ok] = 255
     return keep[labels], glyph
@@ -232,6 +236,9 @@ def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
         body.pop()
     columns = _outer_columns(mask, columns, run[:first], glyph)
     cuts = _cuts(columns, run)
+    while first and _index_row(run[first - 1], cuts, glyph):
+        first -= 1
+        body.insert(0, run[first])
     header = _header_cells(mask, run[:first], columns, cuts, glyph)
     placed = _header_rows(header, len(columns)) if header else None
     if len(body) < MIN_BODY_ROWS or _aligned(body, columns, glyph) < MIN_ALIGNED:
@@ -239,6 +246,15 @@ def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
         if placed is None or max(r + s for r, s in placed) < 2:
             return None
     return _grid(header, placed, body, columns, cuts, glyph)
+
+
+def _index_row(band: _Band, cuts: list[int], glyph: float) -> bool:
+    """The row of column numbers under a header ("1 2 3 ... 9"), centred in their columns:
+    short marks, one in each column (it is read as a row, not as headings)."""
+    inside = [next((i for i in range(len(cuts) - 1) if cuts[i] <= p.x0 and p.x1 <= cuts[i + 1]),
+                   None) for p in band.pieces]
+    return (all(p.x1 - p.x0 <= 2.5 * glyph for p in band.pieces) and None not in inside
+            and len(set(inside)) == len(inside) >= 0.8 * (len(cuts) - 1))
 
 
 def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | None:
@@ -260,10 +276,12 @@ def _outer_columns(mask: np.ndarray, columns: list[tuple[int, int]], header: lis
                    glyph: float) -> list[tuple[int, int]]:
     """A column with a heading but no figures in the rows found (the "TT" column beside a
     total row alone under a page's repeated header), left or right of the others."""
+    near = OUTER_REACH * glyph
     pieces = [p for band in header for p in _pieces(mask, HEADING_GAP * glyph, band.y0, band.y1)
-              if max(p.x1 - p.x0, p.y1 - p.y0) >= 0.5 * glyph]
-    left = [p for p in pieces if p.x1 < columns[0][0]]
-    right = [p for p in pieces if p.x0 > columns[-1][1]]
+              if max(p.x1 - p.x0, p.y1 - p.y0) >= 0.5 * glyph and p.y1 - p.y0 <= 2 * glyph
+              and 0 < p.x0 and p.x1 < mask.shape[1]]  # a heading, not a speck or the page edge
+    left = [p for p in pieces if columns[0][0] - near < p.x0 and p.x1 < columns[0][0]]
+    right = [p for p in pieces if p.x0 > columns[-1][1] and p.x1 < columns[-1][1] + near]
     out = list(columns)
     if left:
         out.insert(0, (min(p.x0 for p in left), max(p.x1 for p in left)))
