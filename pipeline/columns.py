@@ -24,6 +24,7 @@ COLUMN_GAP = 1.6  # letter heights: a wider gap between two pieces of a line sep
 HEADING_GAP = 1.0  # letter heights: the same in the header (headings stand closer than figures)
 JOIN_GAP = 1.0  # letter heights: a line this close to a table row is part of the row
 ROW_GAP = 3.0  # letter heights: a wider gap between two rows ends the table
+SPECK = 6  # analysis pixels (about half a letter's height): a smaller mark is no piece of a line
 MIN_BODY_ROWS = 3
 MIN_COLUMNS = 3
 MIN_PIECES = 3  # pieces of a line that can be a table row
@@ -104,7 +105,7 @@ def _letters(small: np.ndarray, ruled: list[tuple[int, int, int, int]]
 
 
 def _pieces(mask: np.ndarray, x_gap: float, y0: int, y1: int) -> list[_Piece]:
-    """The pieces of a strip of ink split at gaps wider than x_gap."""
+    """The pieces of a strip of ink split at gaps wider than x_gap (specks left out)."""
     cols = np.flatnonzero(mask[y0:y1].any(axis=0))
     if cols.size == 0:
         return []
@@ -114,7 +115,8 @@ def _pieces(mask: np.ndarray, x_gap: float, y0: int, y1: int) -> list[_Piece]:
     out = []
     for a, b in zip(starts, ends, strict=True):
         rows = np.flatnonzero(mask[y0:y1, a:b].any(axis=1))
-        out.append(_Piece(int(a), y0 + int(rows[0]), int(b), y0 + int(rows[-1]) + 1))
+        if b - a >= SPECK or rows[-1] - rows[0] + 1 >= SPECK:  # a speck is no piece
+            out.append(_Piece(int(a), y0 + int(rows[0]), int(b), y0 + int(rows[-1]) + 1))
     return out
 
 
@@ -260,14 +262,15 @@ def _index_row(band: _Band, cuts: list[int], glyph: float) -> bool:
 def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | None:
     """The columns of the run's body and the line it starts at: the tail of the run whose
     lines (nearly all) stand in the same columns, starting with one that does; of those, the
-    one with most columns (headings over two columns merge them), then the longest."""
+    one with most columns (headings over two columns merge them), then the longest. A last
+    line alone (its stray marks would make columns) only when no longer tail will do."""
     best: tuple[list[tuple[int, int]], int] | None = None
     for start in range(len(run)):
         tail = run[start:]
         columns = _columns(tail, width)
         if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
                 and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)
-                and (best is None or len(columns) > len(best[0]))):
+                and (best is None or (len(columns) > len(best[0]) and len(tail) > 1))):
             best = columns, start
     return best
 
