@@ -63,16 +63,16 @@ def find_tables(gray: np.ndarray) -> list[TableBox]:
                                                          round(height * factor)),
                                                   interpolation=cv2.INTER_AREA)
     ink = ink_mask(small)
-    horizontal, vertical = _rules(ink)
+    horizontal, vertical = find_rules(ink)
     tables = []
     for region in _regions(horizontal, vertical):
         table = _grid(horizontal, vertical, region)
         if table is not None:
-            tables.append(_scaled(table, 1 / factor, (width, height)))
+            tables.append(scaled(table, 1 / factor, (width, height)))
     return tables
 
 
-def _rules(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def find_rules(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical rules: ink runs far longer than any letter."""
     h, w = ink.shape
     long_h = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 30), 1))
@@ -184,7 +184,7 @@ def _covers_grid(table: TableBox) -> bool:
     return bool((seen == 1).all())
 
 
-def _scaled(table: TableBox, factor: float, size: tuple[int, int]) -> TableBox:
+def scaled(table: TableBox, factor: float, size: tuple[int, int]) -> TableBox:
     width, height = size
 
     def box(b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -325,7 +325,7 @@ def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
     kept_gray = np.where(cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0, gray, 255)
     kept_gray = kept_gray.astype(np.uint8)
     out = []
-    runs = _line_runs(mask, glyph)
+    runs = line_runs(mask, glyph)
     inked = [int(np.count_nonzero(mask[top:bottom])) for top, bottom in runs]
     for (top, bottom), amount in zip(runs, inked, strict=True):
         cols = np.flatnonzero(mask[top:bottom].any(axis=0))
@@ -346,7 +346,7 @@ def _rule_scrap(stat: np.ndarray, width: int, height: int) -> bool:
     return at_edge and (w <= 3 or h <= 3) and max(w, h) >= 6
 
 
-def _line_runs(mask: np.ndarray, glyph: float) -> list[tuple[int, int]]:
+def line_runs(mask: np.ndarray, glyph: float) -> list[tuple[int, int]]:
     """Row ranges of a cell's text lines. Runs of inked rows as tall as a letter are line
     bodies; a short run (a diacritic above, a dot or descender below) joins the nearer body."""
     rows = mask.any(axis=1)

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline import cells, errors, layout, ocr, page_image
+from pipeline import cells, columns, errors, layout, ocr, page_image
 from pipeline import limits as limits_module
 from pipeline.limits import Deadline, Limits
 from pipeline.records import PageTable
@@ -70,7 +70,7 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     prepared = _prepare(image, limits)
     source = prepared.picture if prepared.picture is not None else image
     upright_sample = _upright(Image.fromarray(prepared.sample), prepared.geometry.skew)
-    if not layout.find_tables(np.asarray(upright_sample)):
+    if not _find_tables(np.asarray(upright_sample)):
         result = ocr.ocr_image(source, lang=lang, limits=limits, dpi=prepared.dpi,
                                geometry=prepared.geometry, budget=budget)
         lines = layout.header_columns(result.lines, _page_width(result, prepared))
@@ -78,13 +78,19 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     upright = _upright(_gray(source), prepared.geometry.skew)
     pixels = np.asarray(upright)
     geometry = ocr.PageGeometry(0.0, prepared.geometry.core_height)
-    tables, result = _read_tables(pixels, layout.find_tables(pixels), lang, budget,
+    tables, result = _read_tables(pixels, _find_tables(pixels), lang, budget,
                                   prepared.dpi, geometry)
     lines = layout.header_columns(result.lines, upright.width)
     text, page_tables = _assemble(lines, tables, upright.size)
     scores = [w[1] for w in result.words] + [c for t in tables for c in t.confidences]
     confidence = round(sum(scores) / len(scores), 2) if scores else None
     return ScanRead(text, confidence, page_tables)
+
+
+def _find_tables(gray: np.ndarray) -> list[layout.TableBox]:
+    """The page's ruled tables, then its borderless ones (columns of figures without rules)."""
+    ruled = layout.find_tables(gray)
+    return ruled + columns.find_tables(gray, ruled)
 
 
 # --- preparing the page ------------------------------------------------------------------------

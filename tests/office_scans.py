@@ -2,12 +2,13 @@
 
 A plan of a real district (names from vietnamadminunits) with random figures: a two-column
 header block, justified Times 13 pt prose, a ruled per-commune table whose header cells span
-rows and columns, a red round stamp over a blue signature. The HTML is printed to PDF by
+rows and columns (or the same table borderless: no rules, or one rule under the header), a red
+round stamp over a blue signature. The HTML is printed to PDF by
 Debian's Chromium through Playwright, rasterised at 200 dpi and degraded in three looks:
 `scanner` (colour flatbed: slight skew, blur, JPEG), `phone` (a photo on a desk: perspective,
 uneven light, blur, JPEG) and `fax` (binarised, speckled, a TIFF). The same plan as text (its
 table as tab-separated rows) is the reference the scans are measured against. Used by
-tests/test_layout.py and bench/bench_scans.py.
+tests/test_scans.py and bench/bench_scans.py.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class DistrictPlan:
     seed: int
     index_row: bool = False  # a "1 2 3 ..." row under the header, as some offices print
     prose: list[str] = field(default_factory=list)
+    rules: str = "ruled"  # "ruled" | "borderless" (no rules) | "header" (a rule under the header)
 
     # --- facts the header states ---------------------------------------------------------
     @property
@@ -185,7 +187,9 @@ class DistrictPlan:
                    "</td>"]
             tds += [f"<td class='v'>{e(c)}</td>" for c in cells[2:]]
             body.append(f"<tr{' class=tot' if total else ''}>{''.join(tds)}</tr>")
-        return f"<table class='grid'><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+        style = "" if self.rules == "ruled" else f" {self.rules}"
+        return (f"<table class='grid{style}'><thead>{head}</thead>"
+                f"<tbody>{''.join(body)}</tbody></table>")
 
     def _signature_html(self) -> str:
         rng = random.Random(self.seed)
@@ -229,6 +233,9 @@ table.grid th {{ font-weight: bold; text-align: center; vertical-align: middle; 
 table.grid td.c {{ text-align: center; }} table.grid td.v {{ text-align: right; }}
 table.grid tr.idx td {{ text-align: center; font-style: italic; }}
 table.grid tr {{ page-break-inside: avoid; }}
+table.grid.borderless th, table.grid.borderless td, table.grid.header th,
+table.grid.header td {{ border: none; padding: 2px 8px; }}
+table.grid.header thead {{ border-bottom: 1px solid #111; }}
 table.foot {{ width: 100%; margin-top: 14px; page-break-inside: avoid; }}
 table.foot td {{ vertical-align: top; width: 50%; }}
 p.nr {{ font-size: 11pt; line-height: 1.2; margin: 0; }}
@@ -314,8 +321,9 @@ def gazetteer_districts() -> list[tuple[str, str, str, list[tuple[str, str]]]]:
     return [(p, d, t, wards) for (p, d, t), wards in found.items() if 6 <= len(wards) <= 18]
 
 
-def random_plan(seed: int, *, max_rows: int | None = None) -> DistrictPlan:
-    """A plan of a real district drawn by `seed`, with random figures."""
+def random_plan(seed: int, *, max_rows: int | None = None, rules: str = "ruled") -> DistrictPlan:
+    """A plan of a real district drawn by `seed`, with random figures; its table ruled, or
+    borderless (`rules`: "borderless", or "header": one rule under the header)."""
     rng = random.Random(seed)
     province, district, dtype, wards = rng.choice(gazetteer_districts())
     if max_rows:
@@ -328,7 +336,7 @@ def random_plan(seed: int, *, max_rows: int | None = None) -> DistrictPlan:
     year = rng.choice((2023, 2024, 2025))
     plan = DistrictPlan(province, district, dtype.lower(), rows, year, rng.randint(12, 480),
                         rng.randint(1, 28), rng.randint(1, 4), _signer(rng), seed,
-                        index_row=rng.random() < 0.3)
+                        index_row=rng.random() < 0.3, rules=rules)
     total = plan.total()
     words = dict(ref=rng.randint(10, 300), ref_day=rng.randint(1, 28), ref_month=rng.randint(1, 3),
                  year=year, province=province, level=plan.district_level, district=district,

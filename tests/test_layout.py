@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import cells, layout, ocr, page_image, scan
+from pipeline import cells, columns, layout, ocr, page_image, scan
 from pipeline.ocr import OcrLine, PageGeometry
 from pipeline.structure import GridCell, parse_page, write_table
-from tests.scans import font_file
+from tests.scans import encode, font_file
 
 # A grid of 5 columns and 4 rows: "TT" and "Xã" span the two header rows, "Hộ nghèo" spans
 # two columns over "Số hộ | Tỷ lệ"; then two data rows.
@@ -71,6 +71,75 @@ def test_prose_and_an_underline_are_no_table():
                   "trên địa bàn", font=font, fill=0)
     draw.line((600, 30, 1000, 30), fill=0, width=2)  # the rule under "Độc lập - Tự do"
     assert layout.find_tables(np.asarray(page)) == []
+
+
+BORDERLESS_ROWS = [("1", "Xã An Bình", "1.411", "9,92"), ("2", "Xã Phú Lộc", "250", "4,05"),
+                   ("3", "Thị trấn Tân Hiệp", "38", "0,87"), ("4", "Xã Mỹ Hòa", "2.106", "12,40"),
+                   ("", "Tổng cộng", "3.805", "5,31")]
+
+
+def draw_borderless(scale: int = 2) -> np.ndarray:
+    """A table without rules: "TT" and "Xã" beside "Hộ nghèo" over "Số hộ | Tỷ lệ (%)",
+    names set left, figures right, under a line of prose."""
+    page = Image.new("L", (1000 * scale, 600 * scale), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_file(), 15 * scale)
+
+    def put(text: str, x: float, y: float, align: str) -> None:
+        width = draw.textbbox((0, 0), text, font=font)[2] / scale
+        x = {"left": x, "right": x - width, "centre": x - width / 2}[align]
+        draw.text((x * scale, y * scale), text, font=font, fill=0)
+
+    put("Giao chỉ tiêu giảm nghèo năm 2025 cho các xã, thị trấn như sau:", 100, 40, "left")
+    put("TT", 130, 108, "centre")
+    put("Xã, thị trấn", 190, 108, "left")
+    put("Hộ nghèo đầu năm", 590, 90, "centre")
+    put("Số hộ", 505, 124, "centre")
+    put("Tỷ lệ (%)", 650, 124, "centre")
+    for i, row in enumerate(BORDERLESS_ROWS):
+        y = 160 + 32 * i
+        put(row[0], 130, y, "centre")
+        put(row[1], 190, y, "left")
+        put(row[2], 530, y, "right")
+        put(row[3], 680, y, "right")
+    return np.asarray(page)
+
+
+def test_borderless_table_is_found_with_its_merged_headings():
+    tables = columns.find_tables(draw_borderless())
+    assert len(tables) == 1
+    table = tables[0]
+    assert (table.rows, table.columns) == (2 + len(BORDERLESS_ROWS), 4)
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in table.cells}
+    assert spans[(0, 0)] == spans[(0, 1)] == (2, 1)  # TT, Xã beside the two heading rows
+    assert spans[(0, 2)] == (1, 2) and spans[(1, 2)] == spans[(1, 3)] == (1, 1)
+    assert layout.header_rows(table) == 2
+    # the figures' cell: the row's height, between the name and the rate
+    x0, y0, x1, y1 = next(c.box for c in table.cells if (c.row, c.col) == (2, 2))
+    assert 2 * 190 < x0 < 2 * 470 and 2 * 530 < x1 < 2 * 600 and 2 * 145 < y0 < 2 * 162 < y1
+
+
+def test_borderless_table_reads_as_the_rows_of_a_typed_table():
+    page = Image.fromarray(draw_borderless())
+    page.info["dpi"] = (200, 200)
+    read = scan.read_scan(encode(page))
+    assert [t.status for t in read.tables] == ["rebuilt"]
+    table = read.tables[0]
+    rows = read.text[table.char_start:table.char_end].split("\n")
+    assert rows[0].split("\t")[:3] == ["TT", "Xã, thị trấn", "Hộ nghèo đầu năm"]
+    assert rows[1].split("\t") == ["", "", "Số hộ", "Tỷ lệ (%)"]
+    assert [row.split("\t") for row in rows[2:]] == [list(r) for r in BORDERLESS_ROWS]
+    assert read.text.startswith("Giao chỉ tiêu giảm nghèo")  # the prose above kept
+
+
+def test_prose_and_figures_in_sentences_are_no_borderless_table():
+    page = Image.new("L", (1600, 900), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_file(), 30)
+    for i in range(10):
+        draw.text((120, 80 + 60 * i), f"Xã {i + 1} giảm {30 + 7 * i} hộ nghèo, tỷ lệ còn "
+                  f"{i + 2},{i}5% vào cuối năm 2025", font=font, fill=0)
+    assert columns.find_tables(np.asarray(page)) == []
 
 
 def test_each_cell_is_read_alone_and_figures_stay_exact():
