@@ -53,6 +53,10 @@ def main() -> int:
         "Each section names the command that made it and the goal beside each number.",
         "",
     ]
+    if only:
+        header += [f"Measured in this run: {', '.join(sorted(only))}; every other section is kept "
+                   "from its own last run (`git log bench/results/NAME.md` dates it; `python "
+                   "bench/run.py NAME` re-measures it).", ""]
     if failures:
         header += [f"Scripts that failed in this run: {', '.join(failures)}.", ""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n",
