@@ -49,10 +49,12 @@ def split_level(name: str) -> tuple[str | None, str]:
 
 
 def locality_key(name: str | None) -> str:
-    """Accent- and case-insensitive key of a place name without its level word."""
+    """Accent- and case-insensitive key of a place name without its level word. The apostrophe
+    of names from minority languages (Cư M'gar, Ea H'leo) counts as a space: print and OCR
+    often lose it and keep the gap ("Cư M Lan")."""
     if not name:
         return ""
-    return fold(split_level(name)[1])
+    return " ".join(fold(split_level(name)[1]).replace("'", " ").split())
 
 
 def _dataset() -> Path | None:
