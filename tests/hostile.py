@@ -67,8 +67,9 @@ def tiff_bomb(path: Path, side: int) -> Path:
     return path
 
 
-def _write_pdf(path: Path, objects: list[bytes]) -> Path:
-    """Objects numbered from 1 (1: catalog), with a correct cross-reference table."""
+def pdf_bytes(objects: list[bytes]) -> bytes:
+    """A PDF of these objects, numbered from 1 (1: catalog), with a correct cross-reference
+    table: for files that PyMuPDF refuses to write."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -80,7 +81,11 @@ def _write_pdf(path: Path, objects: list[bytes]) -> Path:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    return bytes(out)
+
+
+def _write_pdf(path: Path, objects: list[bytes]) -> Path:
+    path.write_bytes(pdf_bytes(objects))
     return path
 
 

@@ -17,6 +17,7 @@ from pipeline import errors
 from pipeline.ingest import PageInput, open_document, sniff_type, text_layer_problem
 from pipeline.legacy_encodings import unicode_to_tcvn3
 from pipeline.limits import Limits
+from tests.hostile import pdf_bytes
 from tests.scans import (
     A4,
     PLAN_TEXT,
@@ -322,19 +323,8 @@ def test_mixed_utf8_and_tcvn3_lines_are_each_decoded(tmp_path):
 
 def _zero_page_pdf() -> bytes:
     """A well-formed PDF whose page tree is empty (pymupdf refuses to save one)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_bytes([b"<< /Type /Catalog /Pages 2 0 R >>",
+                      b"<< /Type /Pages /Kids [] /Count 0 >>"])
 
 
 def test_pdf_with_zero_pages(tmp_path):
