@@ -269,8 +269,8 @@ class _Decoder:
     def _costs(self, lw: str) -> np.ndarray:
         m = self.model
         codes = encode_chars(lw, m.char_index)
-        return channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
-                             m.ins_cost, 3 if len(codes) > 3 else 2)
+        return channel_costs(codes, m.vocab_chars, m.vocab_len, m.vocab_order, m.vocab_shared,
+                             m.sub_cost, m.del_cost, m.ins_cost, 3 if len(codes) > 3 else 2)
 
     def decode(self, words: list[tuple[str, bool]], mode: str,
                cases: list[int] | None = None) -> tuple[list[int], list[float]]:
