@@ -292,12 +292,45 @@ def _expand(hyps: tuple, i: int, at_start: bool, cand_start: np.ndarray, cand_id
 @njit(cache=True)
 def _prune(hyps: tuple, i: int, at_start: bool, n_exp: int, expansions: tuple, first: int,
            cand_ids: np.ndarray, use_quad: bool, beam: int) -> None:
-    """The best `beam` expansions of distinct state become the hypotheses of position i + 1."""
+    """The best `beam` expansions of distinct state become the hypotheses of position i + 1.
+
+    OCR positions have a thousand expansions and a beam of 16: the best few are ranked first
+    (_top_order), and all of them only when those few do not settle the beam.
+    """
+    exp_s = expansions[0]
+    if n_exp > TOP_FIRST * beam:
+        top = _top_order(exp_s, n_exp, TOP_FIRST * beam)
+        if _keep(hyps, i, at_start, top, expansions, first, cand_ids, use_quad, beam) == beam:
+            return
+    order = np.argsort(-exp_s[:n_exp])
+    _keep(hyps, i, at_start, order, expansions, first, cand_ids, use_quad, beam)
+
+
+TOP_FIRST = 4  # expansions ranked first per hypothesis kept (recombination drops some)
+
+
+@njit(cache=True)
+def _top_order(exp_s: np.ndarray, n_exp: int, k: int) -> np.ndarray:
+    """The k best expansions, best first, as np.argsort(-exp_s) would begin; empty when two of
+    them score the same (their order would then be argsort's to choose)."""
+    scores = exp_s[:n_exp]
+    kth = np.partition(scores, n_exp - k)[n_exp - k]
+    idx = np.flatnonzero(scores >= kth)
+    order = idx[np.argsort(-scores[idx])]
+    for r in range(1, len(order)):
+        if scores[order[r]] == scores[order[r - 1]]:
+            return order[:0]
+    return order
+
+
+@njit(cache=True)
+def _keep(hyps: tuple, i: int, at_start: bool, order: np.ndarray, expansions: tuple,
+          first: int, cand_ids: np.ndarray, use_quad: bool, beam: int) -> int:
+    """Expansions in `order` of a state not yet kept become hypotheses; returns their number."""
     hyp_a, hyp_b, hyp_c, hyp_s, hyp_back, hyp_cand, n_hyp = hyps
     exp_s, exp_h, exp_c, _ = expansions
-    order = np.argsort(-exp_s[:n_exp])
     kept = 0
-    for r in range(n_exp):
+    for r in range(len(order)):
         e = order[r]
         h = exp_h[e]
         c = exp_c[e]
@@ -317,6 +350,7 @@ def _prune(hyps: tuple, i: int, at_start: bool, n_exp: int, expansions: tuple, f
         if kept == beam:
             break
     n_hyp[i + 1] = kept
+    return kept
 
 
 @njit(cache=True)
