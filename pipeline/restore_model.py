@@ -116,6 +116,8 @@ def case_in_sentence(word: str, after_word: bool, gap: str) -> int:
 
 def apply_case(source: str, word: str) -> str:
     """Give `word` the case pattern of `source` (ALL CAPS, Capitalised or lower)."""
+    if source.islower():
+        return word  # most words: no capital letter at all
     letters = [ch for ch in source if ch.isalpha()]
     if len(letters) >= 2 and all(ch.isupper() for ch in letters):
         return word.upper()
