@@ -419,7 +419,10 @@ def write_report(res: dict, garbled: tuple | None, size: float, load_s: float, n
     lines += ["", "Real text (../shared/real, leave-one-source-out; pyvi on the same stripped"
               " text). Goals are for the blind part:", "", real_table]
     lines += ["", "Command: `.venv/bin/python bench/bench_restore.py` (tuning: `--dev-own`,"
-              " `--dev-real`, `--dev`)", ""]
+              " `--dev-real`, `--dev`; the speed rows and load alone: `--speed`). A change meant"
+              " to make restoration faster must leave its output as it was:"
+              " `.venv/bin/python scripts/check_restore_output.py REV` compares every result"
+              " with those of revision REV's code.", ""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
