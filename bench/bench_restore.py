@@ -125,6 +125,19 @@ def measure(items: list[tuple[str, str, object]], work: Path, with_pyvi: bool) -
     return res
 
 
+def speeds(items: list[tuple[str, str, object]], work: Path) -> dict:
+    """Syllables per CPU second on the stripped plans and on their synthetic OCR (--speed):
+    the speed rows of the report without the accuracy runs."""
+    secs = {"stripped": 0.0, "ocr": 0.0}
+    syls = {"stripped": 0, "ocr": 0}
+    for name, text, model in items:
+        for kind, damaged in (("stripped", strip_text(text)),
+                              ("ocr", synthetic_ocr(name, text, work))):
+            secs[kind] += cold_seconds(damaged, model)
+            syls[kind] += len(syllables(damaged))
+    return {f"speed_{kind}": round(syls[kind] / max(secs[kind], 1e-9)) for kind in secs}
+
+
 def cold_seconds(text: str, model, repeats: int = 3) -> float:
     """Best of a few timings in CPU seconds (the machine is shared), each with empty candidate
     caches."""
@@ -187,6 +200,8 @@ def main() -> None:
                         help="override the stored domain weight (tuning: --dev-own, --dev-real)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/restore_bench"))
     parser.add_argument("--no-pyvi", action="store_true")
+    parser.add_argument("--speed", action="store_true",
+                        help="print speeds and model load only (held-out plans), write nothing")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a decoder parameter (tuning on --dev only)")
     args = parser.parse_args()
@@ -225,6 +240,9 @@ def main() -> None:
         model = load_model_from(MODEL_DIR, domain=build.domain_tables(others, vocab))
         items.append((f"plan{k}", text, model))
     load_s = fresh_load_seconds()
+    if args.speed:
+        print(speeds(items, args.work) | {"load_s": round(load_s, 2)})
+        return
     res = measure(items, args.work, not args.no_pyvi)
     items.clear()
     restore_module._DECODERS.clear()
@@ -401,7 +419,10 @@ def write_report(res: dict, garbled: tuple | None, size: float, load_s: float, n
     lines += ["", "Real text (../shared/real, leave-one-source-out; pyvi on the same stripped"
               " text). Goals are for the blind part:", "", real_table]
     lines += ["", "Command: `.venv/bin/python bench/bench_restore.py` (tuning: `--dev-own`,"
-              " `--dev-real`, `--dev`)", ""]
+              " `--dev-real`, `--dev`; the speed rows and load alone: `--speed`). A change meant"
+              " to make restoration faster must leave its output as it was:"
+              " `.venv/bin/python scripts/check_restore_output.py REV` compares every result"
+              " with those of revision REV's code.", ""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

@@ -3,8 +3,10 @@
 Compiled by numba (cached on disk) when it is installed; without it they run as plain Python,
 slowly, with the same results. `lm` is RestoreModel.lm: (unigram, unigram followers, total,
 bigram keys, bigram counts, bigram followers, trigram keys, trigram counts); n-gram keys pack
-the word ids 16 bits each. A negative `backoff` is stupid back-off with that log10 penalty, a
-positive one Witten-Bell interpolation.
+the word ids 16 bits each, and `lm` ends with hash indexes of the bigram and trigram keys
+(build_index): one probe finds an n-gram where a binary search over a million keys took twenty
+scattered reads, and n-gram lookups are most of decoding. A negative `backoff` is stupid back-off
+with that log10 penalty, a positive one Witten-Bell interpolation.
 """
 
 from __future__ import annotations
@@ -24,8 +26,46 @@ except ImportError:  # pragma: no cover - exercised only without numba
 BOS = 0  # the sentence boundary's word id (restore_model.BOS)
 
 
+_GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads packed ids over the slots
+
+
 @njit(cache=True)
-def _find(keys: np.ndarray, key: np.int64) -> int:
+def _slot(key: np.int64, mask: int) -> int:
+    h = np.uint64(key) * np.uint64(_GOLDEN)
+    return np.int64((h ^ (h >> np.uint64(29))) & np.uint64(mask))
+
+
+@njit(cache=True)
+def build_index(keys: np.ndarray) -> np.ndarray:
+    """Open-addressing hash slots (index into `keys`, -1 empty) at most half full."""
+    size = 1
+    while size < 2 * len(keys):
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int32)
+    mask = size - 1
+    for i in range(len(keys)):
+        s = _slot(keys[i], mask)
+        while slots[s] >= 0:
+            s = (s + 1) & mask
+        slots[s] = i
+    return slots
+
+
+@njit(cache=True)
+def _find(keys: np.ndarray, slots: np.ndarray, key: np.int64) -> int:
+    """Index of `key` in `keys` (-1 when absent) through its hash slots."""
+    mask = len(slots) - 1
+    s = _slot(key, mask)
+    while True:
+        i = slots[s]
+        if i < 0 or keys[i] == key:
+            return i
+        s = (s + 1) & mask
+
+
+@njit(cache=True)
+def _search(keys: np.ndarray, key: np.int64) -> int:
+    """Index of `key` in the sorted `keys` (-1 when absent): the 4-gram table has no index."""
     i = np.searchsorted(keys, key)
     if i < len(keys) and keys[i] == key:
         return i
@@ -37,8 +77,9 @@ def score_words(w1: int, w2: int, words: np.ndarray, lm: tuple, backoff: float,
                 out: np.ndarray) -> None:
     """out[k] = log10 P(words[k] | w1 w2) for every k. The context (w1, w2) is looked up once
     for them all: the beam search scores every candidate of a position after each hypothesis."""
-    unigram, uni_follow, total, bi_keys, bi_counts, bi_follow, tri_keys, tri_counts = lm
-    i12 = _find(bi_keys, (np.int64(w1) << 16) | w2)
+    unigram, uni_follow, total, bi_keys, bi_counts, bi_follow, tri_keys, tri_counts, bi_slots, \
+        tri_slots = lm
+    i12 = _find(bi_keys, bi_slots, (np.int64(w1) << 16) | w2)
     c12 = bi_counts[i12] if i12 >= 0 else 0.0
     n12 = bi_follow[i12] if i12 >= 0 else 0.0
     c2 = unigram[w2]
@@ -47,13 +88,13 @@ def score_words(w1: int, w2: int, words: np.ndarray, lm: tuple, backoff: float,
         w3 = words[k]
         c123 = 0.0
         if i12 >= 0:
-            j = _find(tri_keys, (np.int64(w1) << 32) | (np.int64(w2) << 16) | w3)
+            j = _find(tri_keys, tri_slots, (np.int64(w1) << 32) | (np.int64(w2) << 16) | w3)
             if j >= 0:
                 c123 = tri_counts[j]
         if backoff < 0.0 and c123 > 0.0:  # stupid back-off: the longest n-gram seen
             out[k] = np.log10(c123 / c12)
             continue
-        j = _find(bi_keys, (np.int64(w2) << 16) | w3)
+        j = _find(bi_keys, bi_slots, (np.int64(w2) << 16) | w3)
         c23 = bi_counts[j] if j >= 0 else 0.0
         if backoff < 0.0:
             if c23 > 0.0 and c2 > 0.0:
@@ -84,51 +125,78 @@ def lm4_logprob(w0: int, w1: int, w2: int, w3: int, lm: tuple, quad: tuple,
     """log10 P(w3 | w0 w1 w2): a 4-gram when seen, else the trigram score backed off."""
     quad_keys, quad_counts, quad_backoff = quad
     if len(quad_keys) > 0 and backoff < 0.0:
-        i = _find(quad_keys, (np.int64(w0) << 48) | (np.int64(w1) << 32) | (np.int64(w2) << 16)
+        i = _search(quad_keys, (np.int64(w0) << 48) | (np.int64(w1) << 32) | (np.int64(w2) << 16)
                   | w3)
         if i >= 0:
-            tri_keys, tri_counts = lm[6], lm[7]
-            j = _find(tri_keys, (np.int64(w0) << 32) | (np.int64(w1) << 16) | w2)
+            tri_keys, tri_counts, tri_slots = lm[6], lm[7], lm[9]
+            j = _find(tri_keys, tri_slots, (np.int64(w0) << 32) | (np.int64(w1) << 16) | w2)
             if j >= 0:
                 return np.log10(quad_counts[i] / tri_counts[j])
         return lm_logprob(w1, w2, w3, lm, backoff) + quad_backoff
     return lm_logprob(w1, w2, w3, lm, backoff)
 
 
+MAX_SOURCE_LEN = 20  # longer vocabulary entries (and the specials) are never OCR sources
+
+
+def prefix_order(vocab_chars: np.ndarray, vocab_len: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ids of the syllables channel_costs reads, in character order; the number of leading
+    characters each shares with the one before). Sorted, syllables share the edit-distance rows
+    of their common prefix: "nghi", "nghiem", "nghiep" compute the rows of "ngh" once."""
+    ids = np.flatnonzero(vocab_len <= MAX_SOURCE_LEN)
+    rows = vocab_chars[ids]
+    ids = ids[np.lexsort(rows.T[::-1])]
+    rows = vocab_chars[ids]
+    same = np.cumprod(rows[1:] == rows[:-1], axis=1).sum(axis=1)
+    shared = np.concatenate([[0], np.minimum(same, np.minimum(vocab_len[ids[1:]],
+                                                              vocab_len[ids[:-1]]))])
+    return ids.astype(np.int32), shared.astype(np.int32)
+
+
 @njit(cache=True)
 def channel_costs(token: np.ndarray, vocab_chars: np.ndarray, vocab_len: np.ndarray,
-                  sub_cost: np.ndarray, del_cost: np.ndarray, ins_cost: np.ndarray,
-                  max_len_diff: int) -> np.ndarray:
-    """Weighted edit distance from every vocabulary syllable (source) to an OCR token."""
-    n_vocab = vocab_chars.shape[0]
+                  order: np.ndarray, shared: np.ndarray, sub_cost: np.ndarray,
+                  del_cost: np.ndarray, ins_cost: np.ndarray, max_len_diff: int) -> np.ndarray:
+    """Weighted edit distance from every vocabulary syllable (source) to an OCR token.
+
+    `order`, `shared`: prefix_order's; row d of `rows` holds the distances after the first d
+    characters of the current syllable, valid up to depth `valid` for the next one.
+    """
     m = len(token)
-    out = np.full(n_vocab, np.inf, dtype=np.float32)
-    prev = np.zeros(m + 1, dtype=np.float32)
-    cur = np.zeros(m + 1, dtype=np.float32)
-    for v in range(n_vocab):
+    out = np.full(vocab_chars.shape[0], np.inf, dtype=np.float32)
+    rows = np.zeros((vocab_chars.shape[1] + 1, m + 1), dtype=np.float32)
+    for j in range(1, m + 1):
+        rows[0, j] = rows[0, j - 1] + ins_cost[token[j - 1]]
+    valid = 0
+    for k in range(len(order)):
+        v = order[k]
         n = vocab_len[v]
-        if n > 20 or abs(n - m) > max_len_diff:
+        valid = min(valid, shared[k])
+        if abs(n - m) > max_len_diff:
             continue
-        prev[0] = 0.0
-        for j in range(1, m + 1):
-            prev[j] = prev[j - 1] + ins_cost[token[j - 1]]
-        for i in range(1, n + 1):
-            s = vocab_chars[v, i - 1]
-            cur[0] = prev[0] + del_cost[s]
-            for j in range(1, m + 1):
-                o = token[j - 1]
-                best = prev[j - 1] + sub_cost[s, o]
-                d = prev[j] + del_cost[s]
-                if d < best:
-                    best = d
-                ins = cur[j - 1] + ins_cost[o]
-                if ins < best:
-                    best = ins
-                cur[j] = best
-            for j in range(m + 1):
-                prev[j] = cur[j]
-        out[v] = prev[m]
+        for i in range(valid + 1, n + 1):
+            _edit_row(rows[i - 1], rows[i], vocab_chars[v, i - 1], token, sub_cost, del_cost,
+                      ins_cost)
+        valid = n
+        out[v] = rows[n, m]
     return out
+
+
+@njit(cache=True)
+def _edit_row(prev: np.ndarray, cur: np.ndarray, s: int, token: np.ndarray,
+              sub_cost: np.ndarray, del_cost: np.ndarray, ins_cost: np.ndarray) -> None:
+    """The next row of the edit-distance table once source character `s` is read."""
+    cur[0] = prev[0] + del_cost[s]
+    for j in range(1, len(token) + 1):
+        o = token[j - 1]
+        best = prev[j - 1] + sub_cost[s, o]
+        d = prev[j] + del_cost[s]
+        if d < best:
+            best = d
+        ins = cur[j - 1] + ins_cost[o]
+        if ins < best:
+            best = ins
+        cur[j] = best
 
 
 # ---------------------------------------------------------------- beam search
@@ -224,12 +292,45 @@ def _expand(hyps: tuple, i: int, at_start: bool, cand_start: np.ndarray, cand_id
 @njit(cache=True)
 def _prune(hyps: tuple, i: int, at_start: bool, n_exp: int, expansions: tuple, first: int,
            cand_ids: np.ndarray, use_quad: bool, beam: int) -> None:
-    """The best `beam` expansions of distinct state become the hypotheses of position i + 1."""
+    """The best `beam` expansions of distinct state become the hypotheses of position i + 1.
+
+    OCR positions have a thousand expansions and a beam of 16: the best few are ranked first
+    (_top_order), and all of them only when those few do not settle the beam.
+    """
+    exp_s = expansions[0]
+    if n_exp > TOP_FIRST * beam:
+        top = _top_order(exp_s, n_exp, TOP_FIRST * beam)
+        if _keep(hyps, i, at_start, top, expansions, first, cand_ids, use_quad, beam) == beam:
+            return
+    order = np.argsort(-exp_s[:n_exp])
+    _keep(hyps, i, at_start, order, expansions, first, cand_ids, use_quad, beam)
+
+
+TOP_FIRST = 4  # expansions ranked first per hypothesis kept (recombination drops some)
+
+
+@njit(cache=True)
+def _top_order(exp_s: np.ndarray, n_exp: int, k: int) -> np.ndarray:
+    """The k best expansions, best first, as np.argsort(-exp_s) would begin; empty when two of
+    them score the same (their order would then be argsort's to choose)."""
+    scores = exp_s[:n_exp]
+    kth = np.partition(scores, n_exp - k)[n_exp - k]
+    idx = np.flatnonzero(scores >= kth)
+    order = idx[np.argsort(-scores[idx])]
+    for r in range(1, len(order)):
+        if scores[order[r]] == scores[order[r - 1]]:
+            return order[:0]
+    return order
+
+
+@njit(cache=True)
+def _keep(hyps: tuple, i: int, at_start: bool, order: np.ndarray, expansions: tuple,
+          first: int, cand_ids: np.ndarray, use_quad: bool, beam: int) -> int:
+    """Expansions in `order` of a state not yet kept become hypotheses; returns their number."""
     hyp_a, hyp_b, hyp_c, hyp_s, hyp_back, hyp_cand, n_hyp = hyps
     exp_s, exp_h, exp_c, _ = expansions
-    order = np.argsort(-exp_s[:n_exp])
     kept = 0
-    for r in range(n_exp):
+    for r in range(len(order)):
         e = order[r]
         h = exp_h[e]
         c = exp_c[e]
@@ -249,6 +350,7 @@ def _prune(hyps: tuple, i: int, at_start: bool, n_exp: int, expansions: tuple, f
         if kept == beam:
             break
     n_hyp[i + 1] = kept
+    return kept
 
 
 @njit(cache=True)

@@ -70,7 +70,7 @@ class Restoration:
     confidence: float = 1.0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     start: int
     end: int
@@ -196,6 +196,7 @@ class _Decoder:
         self.stripped_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.best_cost: dict[str, float] = {}
         self.kinds: dict[str, str] = {}  # token -> kind, for mode detection
+        self.case_table = np.stack(model.case_cost) if len(model.case_cost[0]) else None
         self.unk_pair = (np.array([UNK], dtype=np.int64), np.zeros(1, dtype=np.float32))
         self.num_pair = (np.array([NUM], dtype=np.int64), np.zeros(1, dtype=np.float32))
         o_id = model.word_id.get("ở", NUM)
@@ -269,8 +270,37 @@ class _Decoder:
     def _costs(self, lw: str) -> np.ndarray:
         m = self.model
         codes = encode_chars(lw, m.char_index)
-        return channel_costs(codes, m.vocab_chars, m.vocab_len, m.sub_cost, m.del_cost,
-                             m.ins_cost, 3 if len(codes) > 3 else 2)
+        return channel_costs(codes, m.vocab_chars, m.vocab_len, m.vocab_order, m.vocab_shared,
+                             m.sub_cost, m.del_cost, m.ins_cost, 3 if len(codes) > 3 else 2)
+
+    def _word_candidates(self, w: str, mode: str) -> tuple[np.ndarray, np.ndarray]:
+        if w == "<num>":
+            return self.num_pair
+        if w == "<num6>":
+            return self.num6_pair
+        if w.startswith("<loose>"):
+            return self.garble_candidates(w[7:], loose=True)
+        if mode == "ocr_garbled":
+            return self.garble_candidates(w)
+        return self.stripped_candidates(w)
+
+    def _candidates(self, words: list[str], mode: str, cases: list[int] | None,
+                    case_scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(where each word's candidates start, their ids, their costs), the case feature of
+        words with a choice added to all at once: numpy per word cost more than the search."""
+        pairs = [self._word_candidates(w, mode) for w in words]
+        lengths = np.array([len(ids) for ids, _ in pairs], dtype=np.int64)
+        cand_start = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=cand_start[1:])
+        cand_ids = np.concatenate([ids for ids, _ in pairs]).astype(np.int64)
+        cand_cost = np.concatenate([costs for _, costs in pairs]).astype(np.float32)
+        if cases is not None:
+            word_case = np.where(lengths > 1, np.array(cases, dtype=np.int64), 0)
+            cand_case = np.repeat(word_case, lengths)
+            hit = np.flatnonzero(cand_case)
+            cand_cost[hit] = cand_cost[hit] + case_scale * self.case_table[cand_case[hit] - 1,
+                                                                           cand_ids[hit]]
+        return cand_start, cand_ids, cand_cost
 
     def decode(self, words: list[tuple[str, bool]], mode: str,
                cases: list[int] | None = None) -> tuple[list[int], list[float]]:
@@ -279,34 +309,15 @@ class _Decoder:
         `cases`: per word, 1 when written in lower case inside a sentence, 2 in Title case,
         0 otherwise; the case then weighs for the syllables usually written that way.
         """
-        ids_l, cost_l, start = [], [], [0]
-        boundary = np.zeros(len(words), dtype=np.bool_)
+        if not words:
+            return [], []
         ocr = mode == "ocr_garbled"
         cw = float(self.params["channel_weight"]) if ocr else 1.0
         case_weight = float(self.params["case_weight"])
         use_case = case_weight > 0 and cases is not None and len(self.model.case_cost[0]) > 0
-        for i, (w, bnd) in enumerate(words):
-            boundary[i] = bnd
-            if w == "<num>":
-                ids, costs = self.num_pair
-            elif w == "<num6>":
-                ids, costs = self.num6_pair
-            elif w.startswith("<loose>"):
-                ids, costs = self.garble_candidates(w[7:], loose=True)
-            elif mode == "ocr_garbled":
-                ids, costs = self.garble_candidates(w)
-            else:
-                ids, costs = self.stripped_candidates(w)
-            if use_case and cases[i] and len(ids) > 1:
-                costs = costs + (case_weight / cw) * self.model.case_cost[cases[i] - 1][ids]
-            ids_l.append(ids)
-            cost_l.append(costs)
-            start.append(start[-1] + len(ids))
-        if not words:
-            return [], []
-        cand_ids = np.concatenate(ids_l).astype(np.int64)
-        cand_cost = np.concatenate(cost_l).astype(np.float32)
-        cand_start = np.array(start, dtype=np.int64)
+        cand_start, cand_ids, cand_cost = self._candidates(
+            [w for w, _ in words], mode, cases if use_case else None, case_weight / cw)
+        boundary = np.array([bnd for _, bnd in words], dtype=np.bool_)
         if not ocr and not use_case:
             cw = 0.0  # accent-stripped candidates carry no channel cost
         lm = self.lm
@@ -318,8 +329,7 @@ class _Decoder:
                              beam)
         conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, lm, backoff,
                                 cw)
-        chosen = [int(cand_ids[cand_start[i] + choice[i]]) for i in range(len(words))]
-        return chosen, conf.tolist()
+        return cand_ids[cand_start[:-1] + choice].tolist(), conf.tolist()
 
 
 _DECODERS: dict[int, tuple[RestoreModel, _Decoder]] = {}
@@ -357,10 +367,11 @@ def _merge_fragments(tokens: list[_Token], text: str, model: RestoreModel) -> li
             nxt = tokens[i + 1]
             gap = text[t.end: nxt.start]
             joined = t.text + nxt.text
-            if (gap == " " and not _is_code(t.text, model) and not _is_code(nxt.text, model)
+            # the cheap length tests first: almost no pair of words passes them
+            if (gap == " " and len(joined) <= 8 and min(len(t.text), len(nxt.text)) <= 2
+                    and not _is_code(t.text, model) and not _is_code(nxt.text, model)
                     and (not _fits(t.text, model) or not _fits(nxt.text, model))
-                    and len(joined) <= 8 and _fits(joined, model)
-                    and min(len(t.text), len(nxt.text)) <= 2):
+                    and _fits(joined, model)):
                 out.append(_Token(t.start, nxt.end, "word", joined))
                 i += 2
                 continue

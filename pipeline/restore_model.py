@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.decoder import build_index, prefix_order
 from pipeline.text import strip_accents
 
 # models/ ships inside the package (pipeline/models links to it in a checkout), so an installed
@@ -115,6 +116,8 @@ def case_in_sentence(word: str, after_word: bool, gap: str) -> int:
 
 def apply_case(source: str, word: str) -> str:
     """Give `word` the case pattern of `source` (ALL CAPS, Capitalised or lower)."""
+    if source.islower():
+        return word  # most words: no capital letter at all
     letters = [ch for ch in source if ch.isalpha()]
     if len(letters) >= 2 and all(ch.isupper() for ch in letters):
         return word.upper()
@@ -140,12 +143,16 @@ class RestoreModel:
     bigram_followers: np.ndarray  # float32 number of different words seen after each bigram
     trigram_keys: np.ndarray  # int64 sorted
     trigram_counts: np.ndarray  # float32
+    bigram_slots: np.ndarray  # int32 hash index of bigram_keys (decoder.build_index)
+    trigram_slots: np.ndarray  # int32 hash index of trigram_keys
     quad_keys: np.ndarray  # int64 sorted 4-gram keys (empty: trigram model)
     quad_counts: np.ndarray  # float32
     total: float
     stripped: dict[str, np.ndarray]  # stripped lowercase form -> candidate ids (by frequency)
     vocab_chars: np.ndarray  # int32 [V, MAXLEN] character codes of each syllable, -1 padded
     vocab_len: np.ndarray  # int32 [V]
+    vocab_order: np.ndarray  # int32 syllable ids in character order (decoder.prefix_order)
+    vocab_shared: np.ndarray  # int32 leading characters shared with the previous in that order
     char_index: dict[str, int]  # character -> code in the confusion matrices
     sub_cost: np.ndarray  # float32 [C+1, C+1] cost of source char (row) read as OCR char (col)
     del_cost: np.ndarray  # float32 [C+1] cost of a source char lost by the OCR
@@ -159,7 +166,8 @@ class RestoreModel:
     def lm(self) -> tuple:
         """The count arrays in the order the compiled kernels take them."""
         return (self.unigram, self.unigram_followers, self.total, self.bigram_keys,
-                self.bigram_counts, self.bigram_followers, self.trigram_keys, self.trigram_counts)
+                self.bigram_counts, self.bigram_followers, self.trigram_keys, self.trigram_counts,
+                self.bigram_slots, self.trigram_slots)
 
 
 MAXLEN = 8
@@ -257,6 +265,7 @@ def load_model_from(directory: Path, domain: dict | None = None,
         codes = encode_chars(w, char_index)
         vocab_chars[i, : len(codes)] = codes
         vocab_len[i] = len(codes)
+    order, shared = prefix_order(vocab_chars, vocab_len)
     stripped: dict[str, list[int]] = {}
     for i in range(N_SPECIAL, len(vocab)):
         stripped.setdefault(strip_accents(vocab[i]), []).append(i)
@@ -274,12 +283,16 @@ def load_model_from(directory: Path, domain: dict | None = None,
         bigram_followers=bi_follow,
         trigram_keys=tri_keys,
         trigram_counts=tri_counts,
+        bigram_slots=build_index(bi_keys),
+        trigram_slots=build_index(tri_keys),
         quad_keys=quad_keys,
         quad_counts=quad_counts,
         total=float(unigram.sum()),
         stripped=stripped_arr,
         vocab_chars=vocab_chars,
         vocab_len=vocab_len,
+        vocab_order=order,
+        vocab_shared=shared,
         char_index=char_index,
         sub_cost=ch["sub_cost"].astype(np.float32),
         del_cost=ch["del_cost"].astype(np.float32),
