@@ -31,7 +31,11 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 import build_restore_model as build  # noqa: E402
 from rapidfuzz.distance import Levenshtein  # noqa: E402
-from real_split import is_blind_document, is_blind_line  # noqa: E402
+from real_split import (  # noqa: E402
+    RESTORE_BLIND_HISTORY,
+    is_blind_document,
+    is_blind_line,
+)
 
 import pipeline.restore as restore_module  # noqa: E402
 from pipeline.restore import restore_text  # noqa: E402
@@ -301,10 +305,21 @@ def real_measures(real: list[build.RealText], fixed: list[str], vocab: list[str]
     return tally
 
 
+def last_blind(kind: str) -> str:
+    """No blind text left: the last reading of one, before its errors were read."""
+    if not RESTORE_BLIND_HISTORY:
+        return "n/a"
+    date, what, tallies = RESTORE_BLIND_HISTORY[-1]
+    ok, n = tallies[kind]
+    return f"none left (all seen); {what}, {date}: {100 * ok / n:.2f}% ({n - ok} of {n:,} wrong)"
+
+
 def render_real(tally: dict, with_pyvi: bool, parts: tuple[str, ...] = ("seen", "blind")) -> str:
     """The real-text table: one column per part (ours, and pyvi's in brackets)."""
     def cell(part: str, kind: str, measure_name: str) -> str:
         ok, n = tally.get((part, kind, measure_name), (0, 0))
+        if not n and part == "blind":
+            return last_blind(kind if measure_name == "ours" else "kept")
         text = f"{100 * ok / n:.2f}% ({n - ok} of {n:,} wrong)" if n else "n/a"
         if with_pyvi and measure_name == "ours" and n:
             p_ok, _ = tally[(part, kind, "pyvi")]

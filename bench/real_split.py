@@ -50,6 +50,12 @@ BLIND_HISTORY: tuple[tuple[str, str, tuple[int, int], tuple[int, int], tuple[int
     ("2026-12-05", "round 1: 11 documents, 31 lines; measured before any blind error was read",
      (69, 77), (37, 40), (37, 46), (6, 46)),
 )
+# The same for accent restoration of the blind part's text with its accents stripped (and as
+# published, left unchanged): (date, what, {kind: (right, total) syllables}).
+RESTORE_BLIND_HISTORY: tuple[tuple[str, str, dict[str, tuple[int, int]]], ...] = (
+    ("2026-12-05", "round 1", {"sentence": (864, 881), "beginning": (2788, 2828),
+                               "all": (3652, 3709), "kept": (3709, 3709)}),
+)
 # What reading each blind part's errors found, as phenomena of the genre (the rules written for
 # them are tested on sentences and headers written for the tests, never on the real lines)
 BLIND_ROUNDS: tuple[tuple[str, str], ...] = (
