@@ -74,6 +74,20 @@ def with_numbers(words: Lines, figures: Lines) -> Lines:
     return out
 
 
+QUOTE_MARKS = "\"'`´‘’“”„"
+
+
+def stray_quotes_dropped(text: str) -> str:
+    """A word cell's text without the quote mark OCR made of a speck at its start or end
+    ('"Tổng cộng', "'Xã Ia Dom"): a mark with no partner in the cell quotes nothing."""
+    core = text.strip()
+    while core[:1] in QUOTE_MARKS and core and not any(m in core[1:] for m in QUOTE_MARKS):
+        core = core[1:].lstrip()
+    while core[-1:] in QUOTE_MARKS and core and not any(m in core[:-1] for m in QUOTE_MARKS):
+        core = core[:-1].rstrip()
+    return core
+
+
 def capitals_kept(text: str) -> str:
     """A name in title case ("Xã Ia Dom") with the capital I that OCR read as a lower-case l
     given back: in a name every syllable is capitalised, and only "I" looks like "l"."""
@@ -152,11 +166,27 @@ def doubtful(first: Reading, column: Column | None) -> bool:
     return first[1] < LOW_CONFIDENCE or (column is not None and not fits(figure, column))
 
 
+def disagree(first: Reading | None, second: Reading | None, column: Column | None) -> bool:
+    """Two readings of a cell of figures that make different figures (or one makes none),
+    and not one with a doubled digit the other lost: neither settles the cell alone."""
+    if column is None or not (first and first[0]) or not (second and second[0]):
+        return False
+    a, b = figure_text(first[0], column), figure_text(second[0], column)
+    return a != b and not (a and b and (doubled_lost(a, b) or doubled_lost(b, a)))
+
+
+def doubled_lost(long: str, short: str) -> bool:
+    """`short` is `long` with one of two like digits side by side dropped ("711" read "71",
+    "11" read "1"): OCR merges a pair of narrow glyphs far more often than it invents one."""
+    return len(long) == len(short) + 1 and any(
+        long[i] == long[i + 1] and long[:i] + long[i + 1:] == short for i in range(len(long) - 1))
+
+
 def choose(first: Reading | None, second: Reading | None,
            column: Column | None) -> Reading | None:
     """The better of two readings of a cell (figures model first, page language second):
     words as the page language read them; between figures, one that fits its column over one
-    that does not, else the surer one."""
+    that does not, then one that kept a doubled digit the other lost, else the surer one."""
     if not (first and first[0]):
         return as_figure(second, column) if second and second[0] else None
     if not (second and second[0]):
@@ -167,6 +197,8 @@ def choose(first: Reading | None, second: Reading | None,
         return a if fb is None and fa is not None and column is not None else b
     if column is not None and fits(fa, column) != fits(fb, column):
         return a if fits(fa, column) else b
+    if doubled_lost(fa, fb) or doubled_lost(fb, fa):
+        return a if len(fa) > len(fb) else b
     return a if a[1] >= b[1] else b
 
 

@@ -38,9 +38,24 @@ _WORDS = "|".join(sorted(list(LEVELS) + [k for k in ABBREVIATIONS if len(k) > 1]
 _LEVEL_PREFIX = re.compile(rf"^(?:(?P<word>{_WORDS})\.?|(?P<letter>[px])\.)\s*(?<=[\s.])(?=\S)")
 
 
-def split_level(name: str) -> tuple[str | None, str]:
-    """("xã", "Cam Thành") from "xã Cam Thành"; (None, name) when no level word leads it."""
+_LEVEL_WORD = re.compile(rf"(?:{LEVEL_ALTERNATION})(?=\S)")
+
+
+def unglued_level(name: str) -> str:
+    """A level word glued to the capital of the name after it given its space back ("XãAn
+    Phong" -> "Xã An Phong": OCR of a table cell loses narrow gaps). Only where the case shows
+    the seam: a level word not in capitals, then a capital ("XÃAN" cannot be told apart)."""
     stripped = re.sub(r"\s+", " ", name).strip()
+    m = _LEVEL_WORD.match(fold(stripped))
+    if not m or not stripped[m.end()].isupper() or stripped[:m.end()].isupper():
+        return stripped
+    return f"{stripped[:m.end()]} {stripped[m.end():]}"
+
+
+def split_level(name: str) -> tuple[str | None, str]:
+    """("xã", "Cam Thành") from "xã Cam Thành" (or "XãCam Thành", its space lost); (None, name)
+    when no level word leads it."""
+    stripped = unglued_level(name)
     m = _LEVEL_PREFIX.match(fold(stripped))
     if not m:
         return None, stripped

@@ -194,6 +194,42 @@ def test_capital_i_read_as_l_in_a_name_is_given_back(read, expected):
     assert cells.capitals_kept(read) == expected
 
 
+@pytest.mark.parametrize("read, expected", [
+    ('"Tổng cộng', "Tổng cộng"),  # a speck read as a quote mark before the total row's name
+    ("Thị trấn Bắc Sơn'", "Thị trấn Bắc Sơn"),
+    ("Xã Ea H'leo", "Xã Ea H'leo"),  # an apostrophe inside a name is part of it
+    ('Chương trình "Vì người nghèo"', 'Chương trình "Vì người nghèo"'),  # a pair quotes
+])
+def test_stray_quote_mark_around_a_cell_is_dropped(read, expected):
+    assert cells.stray_quotes_dropped(read) == expected
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    (("3", 7.6), ("311", 86.4), True),  # a pair of ones lost by one reading
+    (("vaul", 0.0), ("71", 82.2), True),  # one reading makes no figure at all
+    (("ll", 62.0), ("11", 95.6), False),  # the same figure once its slips are undone
+    (("ll", 62.0), ("1", 79.3), False),  # one of two ones lost: the longer one is right
+    (("1.411", 91.0), None, False),  # read once: nothing disputed
+])
+def test_two_readings_making_different_figures_are_disputed(first, second, expected):
+    assert cells.disagree(first, second, cells.Column(0)) is expected
+    assert not cells.disagree(first, second, None)  # a word cell: words are not weighed so
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    (("311", 60.0), ("31", 90.0), "311"),  # a doubled digit kept beats a surer reading
+    (("71", 90.0), ("711", 60.0), "711"),
+    (("3.215", 95.0), ("3.216", 70.0), "3.215"),  # otherwise the surer reading
+])
+def test_reading_that_kept_a_doubled_digit_is_chosen(first, second, expected):
+    assert cells.choose(first, second, cells.Column(0))[0] == expected
+
+
+def test_name_cell_is_cleaned_as_names_are_written():
+    assert scan._name_cleaned("'XãAn Phong") == "Xã An Phong"
+    assert scan._name_cleaned("Xã, thị trấn") == "Xã, thị trấn"  # a header, not a name
+
+
 def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:
     words, x = [], x0
     for word in text.split():

@@ -243,3 +243,18 @@ def test_an_apostrophe_lost_in_print_keeps_the_place():
     assert written == locality_key("xã Cư M Lan") == locality_key("Cư M’lan") == "cu m lan"
     assert locality_key("Xã Ea H'leo") != locality_key("Xã Ea Kao")
     assert locality_key("Xã Cư M'Lan") != locality_key("Xã Cư Mlan")  # a gap lost too: unsure
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("XãAn Phong", ("xã", "An Phong")),  # OCR lost the space after the level word
+    ("Thị trấnPhú Xuân", ("thị trấn", "Phú Xuân")),
+    ("PhườngĐông Hải", ("phường", "Đông Hải")),
+    ("Xuân Lộc", (None, "Xuân Lộc")),  # a name that starts like a level word
+    ("XÃAN PHONG", (None, "XÃAN PHONG")),  # in capitals the seam cannot be seen
+])
+def test_level_word_glued_to_the_name_is_split(name, expected):
+    from pipeline.places import split_level, unglued_level
+
+    assert split_level(name) == expected
+    if expected[0]:
+        assert unglued_level(name) == f"{name[:len(name) - len(expected[1])]} {expected[1]}"
