@@ -22,6 +22,7 @@ from pipeline import layout
 
 COLUMN_GAP = 1.6  # letter heights: a wider gap between two pieces of a line separates columns
 HEADING_GAP = 1.0  # letter heights: the same in the header (headings stand closer than figures)
+ROW_COLUMN_GAP = 1.2  # letter heights: the same in a found table's rows (a word space is ~0.45)
 JOIN_GAP = 1.0  # letter heights: a line this close to a table row is part of the row
 ROW_GAP = 3.0  # letter heights: a wider gap between two rows ends the table
 SPECK = 6  # analysis pixels (about half a letter's height): a smaller mark is no piece of a line
@@ -226,7 +227,10 @@ def _aligned(body: list[_Band], columns: list[tuple[int, int]], glyph: float) ->
 
 def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
            glyph: float) -> layout.TableBox | None:
-    """A run of lines as a table: body rows below the header, or None (not a table)."""
+    """A run of lines as a table: body rows below the header, or None (not a table). Its
+    rows are cut again at narrower gaps than the page's lines were: a row number set close to
+    the name beside it (a narrow "TT" column) is still a column of its own."""
+    run = [_Band(b.y0, b.y1, _pieces(mask, ROW_COLUMN_GAP * glyph, b.y0, b.y1)) for b in run]
     found = _body(run, mask.shape[1])
     if found is None:
         return None

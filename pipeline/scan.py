@@ -276,7 +276,7 @@ def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage
 def _name_cleaned(text: str) -> str:
     """A word cell as a name is written: no stray quote mark, capitals and the space after
     the level word kept ("XãAn Phong" -> "Xã An Phong")."""
-    return places.unglued_level(cells.capitals_kept(cells.stray_quotes_dropped(text)))
+    return cells.capitals_kept(places.unglued_level(cells.stray_quotes_dropped(text)))
 
 
 def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],

@@ -227,6 +227,7 @@ def test_reading_that_kept_a_doubled_digit_is_chosen(first, second, expected):
 
 def test_name_cell_is_cleaned_as_names_are_written():
     assert scan._name_cleaned("'XãAn Phong") == "Xã An Phong"
+    assert scan._name_cleaned("Xãla Kriêng") == "Xã Ia Kriêng"  # and "Ia" read "la"
     assert scan._name_cleaned("Xã, thị trấn") == "Xã, thị trấn"  # a header, not a name
 
 
