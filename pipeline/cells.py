@@ -137,13 +137,23 @@ def usual_decimals(values: list[str]) -> int | None:
 
 
 def body_rows(rows: int, columns: int, readings: dict[Key, Reading]) -> list[int]:
-    """Rows below the header: from the first row with two figures or more and a name."""
+    """Rows below the header: from the first row with two figures or more and a name that
+    is not the row of column numbers some offices print under the header ("1 2 3 ... 9")."""
     for row in range(rows):
         texts = [readings.get((row, c), ("", 0.0))[0] for c in range(columns)]
         figures = sum(figure_text(t) is not None for t in texts)
-        if figures >= 2 and any(len(t) >= 3 and figure_text(t) is None for t in texts):
+        if (figures >= 2 and any(len(t) >= 3 and figure_text(t) is None for t in texts)
+                and not column_numbers(texts)):
             return list(range(row, rows))
     return []
+
+
+def column_numbers(texts: list[str]) -> bool:
+    """A row whose figures are the numbers of their columns (1, 2, 3 ... in three columns or
+    more, a word cell among them left aside)."""
+    figures = [(c, figure_text(t)) for c, t in enumerate(texts) if figure_text(t) is not None]
+    return (len(figures) >= 3 and all(f.isdigit() for _, f in figures)
+            and len({int(f) - c for c, f in figures}) == 1)
 
 
 def figure_columns(body: list[int], columns: int,
@@ -167,12 +177,17 @@ def doubtful(first: Reading, column: Column | None) -> bool:
 
 
 def disagree(first: Reading | None, second: Reading | None, column: Column | None) -> bool:
-    """Two readings of a cell of figures that make different figures (or one makes none),
-    and not one with a doubled digit the other lost: neither settles the cell alone."""
+    """Two readings of a cell of figures that neither settles: one makes no figure, or both
+    make figures that fit the column but differ in value (not by a doubled digit one lost,
+    nor by a thousands dot: "1411" is "1.411")."""
     if column is None or not (first and first[0]) or not (second and second[0]):
         return False
     a, b = figure_text(first[0], column), figure_text(second[0], column)
-    return a != b and not (a and b and (doubled_lost(a, b) or doubled_lost(b, a)))
+    if a is None or b is None:
+        return True
+    if not (fits(a, column) and fits(b, column)) or parse_value(a) == parse_value(b):
+        return False
+    return not (doubled_lost(a, b) or doubled_lost(b, a))
 
 
 def doubled_lost(long: str, short: str) -> bool:

@@ -294,12 +294,18 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
         if figure is None or not cells.fits(figure, column) or key[1:] in read.disputed:
             left[key] = image
     for key, lines in _read_cells(left, FIGURE_LANG, budget, WHITELIST).items():
-        column = plans[key[0]][1][key[2]]
+        read, column = reads[key[0]], plans[key[0]][1][key[2]]
         text, score = cells.reading(lines)
         figure = cells.figure_text(text, column)
-        current = cells.figure_text(reads[key[0]].texts.get(key[1:], ""), column)
-        if figure is not None and (current is None or cells.fits(figure, column)):
-            reads[key[0]].texts[key[1:]], reads[key[0]].scores[key[1:]] = figure, score
+        current = cells.figure_text(read.texts.get(key[1:], ""), column)
+        if key[1:] in read.disputed and current is not None and cells.fits(current, column):
+            # a fitting figure already chosen: a surer one, or one that kept a doubled digit
+            better = figure is not None and cells.fits(figure, column) and (
+                score >= read.scores.get(key[1:], 0.0) or cells.doubled_lost(figure, current))
+        else:
+            better = figure is not None and (current is None or cells.fits(figure, column))
+        if better:
+            read.texts[key[1:]], read.scores[key[1:]] = figure, score
 
 
 # --- the page text -----------------------------------------------------------------------------

@@ -210,9 +210,12 @@ def test_stray_quote_mark_around_a_cell_is_dropped(read, expected):
     (("ll", 62.0), ("11", 95.6), False),  # the same figure once its slips are undone
     (("ll", 62.0), ("1", 79.3), False),  # one of two ones lost: the longer one is right
     (("1.411", 91.0), None, False),  # read once: nothing disputed
+    (("1.411", 70.0), ("1411", 90.0), False),  # the same value, its thousands dot lost
+    (("5,92", 70.0), ("592", 90.0), False),  # only one fits the column: no dispute
 ])
 def test_two_readings_making_different_figures_are_disputed(first, second, expected):
-    assert cells.disagree(first, second, cells.Column(0)) is expected
+    column = cells.Column(2 if "," in first[0] else 0)
+    assert cells.disagree(first, second, column) is expected
     assert not cells.disagree(first, second, None)  # a word cell: words are not weighed so
 
 
@@ -223,6 +226,17 @@ def test_two_readings_making_different_figures_are_disputed(first, second, expec
 ])
 def test_reading_that_kept_a_doubled_digit_is_chosen(first, second, expected):
     assert cells.choose(first, second, cells.Column(0))[0] == expected
+
+
+def test_row_of_column_numbers_is_no_body_row():
+    """Its figures ("5" in a column of rates) would be read again as doubtful on every page."""
+    header = {(0, c): ("word", 0.0) for c in range(5)}
+    numbers = {(1, c): (str(c + 1), 95.0) for c in range(5)} | {(1, 1): ("word", 0.0)}
+    body = {(2, 0): ("1", 95.0), (2, 1): ("Xã An Bình", 90.0), (2, 2): ("1.411", 95.0),
+            (2, 3): ("116", 95.0), (2, 4): ("8,22", 95.0)}
+    assert cells.body_rows(3, 5, header | numbers | body) == [2]
+    assert cells.body_rows(3, 5, header | body) == [2]
+    assert not cells.column_numbers(["1", "Xã An Bình", "1.411", "116", "8,22"])
 
 
 def test_name_cell_is_cleaned_as_names_are_written():
