@@ -15,6 +15,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.text import fold, strip_accents, tone_key
 
 # Folded level word -> the admin level as records write it (ARCHITECTURE.md).
@@ -253,14 +255,23 @@ def _communes_of(district: str, province: str) -> dict[str, set[str]]:
     return out
 
 
+MIN_FUZZY_KEY = 5  # letters: a shorter name one letter away from a commune may be another
+
+
 def commune_spelling(name: str, district: str | None, province: str | None = None) -> str:
     """A commune named in its district's plan, spelt as the gazetteer does when the name folds
     like exactly one commune of that district but its accents differ ("Chiến Thăng" read for
-    "Chiến Thắng": OCR drops and swaps tone marks); else as written."""
+    "Chiến Thắng": OCR drops and swaps tone marks), or, folding like none, is one letter away
+    from exactly one ("Cốc Đài" read for "Cốc Pài"); else as written."""
     if not district:
         return name
-    spellings = _communes_of(name_key(split_level(district)[1]),
-                             name_key(split_level(province or "")[1])).get(name_key(name), set())
+    communes = _communes_of(name_key(split_level(district)[1]),
+                            name_key(split_level(province or "")[1]))
+    key = name_key(name)
+    spellings = communes.get(key, set())
+    if not spellings and len(key.replace(" ", "")) >= MIN_FUZZY_KEY:
+        near = [k for k in communes if Levenshtein.distance(k, key, score_cutoff=1) <= 1]
+        spellings = communes[near[0]] if len(near) == 1 else set()
     if len(spellings) != 1:
         return name
     official = next(iter(spellings))

@@ -270,6 +270,8 @@ def test_commune_of_the_district_gets_its_gazetteer_accents():
     assert commune_spelling("Chiến Thắng", "Bắc Sơn") == "Chiến Thắng"
     assert commune_spelling("Tân Hoà", "Bắc Sơn") == "Tân Hoà"  # no such commune there
     assert commune_spelling("Chiến Thăng", None) == "Chiến Thăng"
+    assert commune_spelling("Cốc Đài", "Xín Mần", "Hà Giang") == "Cốc Pài"  # one letter misread
+    assert commune_spelling("Cốc Đài Mới", "Xín Mần") == "Cốc Đài Mới"  # too far from any
 
 
 def test_district_table_row_with_a_garbled_accent_names_the_commune():
