@@ -267,16 +267,24 @@ def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | N
     """The columns of the run's body and the line it starts at: the tail of the run whose
     lines (nearly all) stand in the same columns, starting with one that does; of those, the
     one with most columns (headings over two columns merge them), then the longest. A last
-    line alone (its stray marks would make columns) only when no longer tail will do."""
+    line alone (its stray marks would make columns) only when no longer tail will do. A line
+    of column numbers must stand in the columns but does not draw them."""
     best: tuple[list[tuple[int, int]], int] | None = None
     for start in range(len(run)):
         tail = run[start:]
-        columns = _columns(tail, width)
+        columns = _columns([b for b in tail if not _marks_only(b)] or tail, width)
         if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
                 and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)
                 and (best is None or (len(columns) > len(best[0]) and len(tail) > 1))):
             best = columns, start
     return best
+
+
+def _marks_only(band: _Band) -> bool:
+    """A line of short marks only (the column numbers "1 2 3 ... 9" under a header): centred
+    in their columns, they would narrow the figures' columns to where both overlap."""
+    glyph = band.y1 - band.y0
+    return all(p.x1 - p.x0 <= 2.5 * glyph for p in band.pieces)
 
 
 def _outer_columns(mask: np.ndarray, columns: list[tuple[int, int]], header: list[_Band],

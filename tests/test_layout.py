@@ -119,6 +119,23 @@ def test_borderless_table_is_found_with_its_merged_headings():
     assert 2 * 190 < x0 < 2 * 470 and 2 * 530 < x1 < 2 * 600 and 2 * 145 < y0 < 2 * 162 < y1
 
 
+def test_total_row_alone_under_column_numbers_keeps_every_column():
+    """A page break leaves the total row alone under the repeated header and its row of
+    column numbers; a number centred beside a figure set right draws no column with it."""
+    def band(y: int, *xs: tuple[int, int]) -> columns._Band:
+        return columns._Band(y, y + 12, [columns._Piece(a, y, b, y + 12) for a, b in xs])
+
+    # as measured on a photographed page: "1 ... 9", then "Tổng cộng 68.592 6.870 10,02 ..."
+    numbers = band(220, (165, 172), (245, 255), (348, 358), (431, 441), (515, 525), (604, 614),
+                   (698, 708), (786, 796), (872, 881))
+    figures = [(202, 288), (337, 388), (420, 463), (516, 556), (599, 641), (711, 744),
+               (776, 818), (881, 914)]
+    headings = [band(106, (426, 540), (579, 742), (780, 897)),  # "Hộ nghèo đầu năm" ...
+                band(132, (156, 182), (202, 297), (325, 381), (414, 540), (587, 741), (769, 896))]
+    found = columns._body([*headings, numbers, band(249, *figures)], 1000)
+    assert found is not None and found[0] == figures
+
+
 def test_borderless_table_reads_as_the_rows_of_a_typed_table():
     page = Image.fromarray(draw_borderless())
     page.info["dpi"] = (200, 200)
