@@ -125,6 +125,17 @@ def fits(figure: str, column: Column) -> bool:
     return column.decimals is None or decimals(figure) == column.decimals
 
 
+def comma_restored(figure: str, column: Column) -> str | None:
+    """A figure of a column printed with k decimals, read with none ("211" for "2,11": a fax
+    or a photo loses a thin comma, and no rate is over 100): the comma put back before its
+    last k digits. None when the figure is not such a reading."""
+    digits = figure.rstrip("%")
+    if not column.decimals or not digits.isdigit() or len(digits) <= column.decimals:
+        return None
+    k = column.decimals
+    return f"{digits[:-k]},{digits[-k:]}" + ("%" if figure.endswith("%") else "")
+
+
 def usual_decimals(values: list[str]) -> int | None:
     """The number of decimals most figures of a column have, when most agree."""
     if not values:

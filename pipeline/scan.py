@@ -282,7 +282,8 @@ def _name_cleaned(text: str) -> str:
 def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
               plans: dict[int, tuple[set[int], dict[int, cells.Column]]], budget: ocr.Budget) -> None:
     """A cell of a column of figures that no reading made a fitting figure, or that its two
-    readings disputed: read again with digits only, and that reading kept if it fits."""
+    readings disputed: read again with digits only, and that reading kept if it fits; a
+    figure still without the column's decimals gets its comma back (cells.comma_restored)."""
     left = {}
     for key, image in images.items():
         read = reads[key[0]]
@@ -306,6 +307,11 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
             better = figure is not None and (current is None or cells.fits(figure, column))
         if better:
             read.texts[key[1:]], read.scores[key[1:]] = figure, score
+        final = cells.figure_text(read.texts.get(key[1:], ""), column)
+        restored = cells.comma_restored(final, column) if final and not cells.fits(
+            final, column) else None
+        if restored:  # every reading lost the decimal comma the column's figures all have
+            read.texts[key[1:]] = restored
 
 
 # --- the page text -----------------------------------------------------------------------------

@@ -256,6 +256,19 @@ def test_row_of_column_numbers_is_no_body_row():
     assert not cells.column_numbers(["1", "Xã An Bình", "1.411", "116", "8,22"])
 
 
+@pytest.mark.parametrize("figure, decimals, expected", [
+    ("211", 2, "2,11"),  # a rate over 100 in a column of "9,92"-style rates
+    ("1178", 2, "11,78"),
+    ("45%", 1, "4,5%"),
+    ("2,1", 2, None),  # a comma read: not this slip
+    ("7", 2, None),  # too short to have lost a comma
+    ("211", 0, None),  # a column of whole numbers
+    ("211", None, None),  # mixed decimals: nothing to go by
+])
+def test_decimal_comma_lost_in_a_column_of_rates_is_put_back(figure, decimals, expected):
+    assert cells.comma_restored(figure, cells.Column(decimals)) == expected
+
+
 def test_name_cell_is_cleaned_as_names_are_written():
     assert scan._name_cleaned("'XãAn Phong") == "Xã An Phong"
     assert scan._name_cleaned("Xãla Kriêng") == "Xã Ia Kriêng"  # and "Ia" read "la"
