@@ -78,6 +78,8 @@ class Tally:
     scan_seconds: float = 0.0
     plain_seconds: float = 0.0
     misses: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)  # found targets the plan does not state
+    cells: list[str] = field(default_factory=list)  # cells read unlike the typeset ones
 
     def add_records(self, plan: office.DistrictPlan, pages: list, extraction,
                     plain_extraction=None) -> None:
@@ -86,7 +88,8 @@ class Tally:
         self.expected += len(expected)
         self.found += len(got)
         self.right += len(expected & got)
-        self.misses += [str(m) for m in sorted(expected - got, key=str)[:3]]
+        self.misses += [str(m) for m in sorted(expected - got, key=str)]
+        self.wrong += [str(m) for m in sorted(got - expected, key=str)]
         if plain_extraction is not None:
             self.plain_right += len(expected & office.table_targets(*plain_extraction))
         names = office.commune_names(extraction.targets)
@@ -149,9 +152,38 @@ def _measure(plan: office.DistrictPlan, path: Path, tally: Tally, first_scan: bo
     cells = office.table_cells_text(pages)
     tally.cell_errors += round(character_error_rate(truth_cells, cells) * len(truth_cells))
     tally.cell_chars += len(truth_cells)
+    tally.cells += _cell_differences(plan.grid(), cells)
     body = office.body_cer(plan.body_paragraphs(), "\n".join(p.text for p in pages))
     tally.body_errors += body[0]
     tally.body_chars += body[1]
+
+
+def _cell_differences(truth: list[list[str]], read: str) -> list[str]:
+    """Each typeset row's cells that its best-matching read row gives otherwise (a row not
+    found at all is listed whole)."""
+    from rapidfuzz import fuzz
+
+    rows = [line.split("\t") for line in read.split("\n") if line.strip()]
+    out = []
+    for cells in truth:
+        best = max(rows, key=lambda r: fuzz.ratio("\t".join(cells), "\t".join(r)), default=[])
+        if fuzz.ratio("\t".join(cells), "\t".join(best)) < 60:
+            out.append(f"row lost: {cells}")
+            continue
+        padded = best + [""] * (len(cells) - len(best))
+        out += [f"{a!r} read {b!r}" for a, b in zip(cells, padded[:len(cells)], strict=True)
+                if a != b]
+    return out
+
+
+def verbose(tallies: dict[str, Tally]) -> str:
+    """Every look's missed and wrong targets and misread cells, to see which failures cost."""
+    lines = []
+    for name, t in tallies.items():
+        lines.append(f"### {name}: {len(t.misses)} missed, {len(t.wrong)} wrong")
+        lines += [f"  missed {m}" for m in t.misses] + [f"  wrong  {m}" for m in t.wrong]
+        lines += [f"  cell   {c}" for c in t.cells]
+    return "\n".join(lines)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -222,6 +254,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=5, help="district plans to draw")
     parser.add_argument("--seed", type=int, action="append", help="replay these plans")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list every look's missed and wrong targets and misread cells")
     args = parser.parse_args()
     seeds = args.seed or [random.SystemRandom().randrange(10**9) for _ in range(args.plans)]
     started = time.monotonic()
@@ -231,6 +265,8 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")
     print(text)
+    if args.verbose:
+        print(verbose(tallies))
     return 0
 
 

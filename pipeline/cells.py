@@ -74,6 +74,20 @@ def with_numbers(words: Lines, figures: Lines) -> Lines:
     return out
 
 
+QUOTE_MARKS = "\"'`´‘’“”„"
+
+
+def stray_quotes_dropped(text: str) -> str:
+    """A word cell's text without the quote mark OCR made of a speck at its start or end
+    ('"Tổng cộng', "'Xã Ia Dom"): a mark with no partner in the cell quotes nothing."""
+    core = text.strip()
+    while core[:1] in QUOTE_MARKS and core and not any(m in core[1:] for m in QUOTE_MARKS):
+        core = core[1:].lstrip()
+    while core[-1:] in QUOTE_MARKS and core and not any(m in core[:-1] for m in QUOTE_MARKS):
+        core = core[:-1].rstrip()
+    return core
+
+
 def capitals_kept(text: str) -> str:
     """A name in title case ("Xã Ia Dom") with the capital I that OCR read as a lower-case l
     given back: in a name every syllable is capitalised, and only "I" looks like "l"."""
@@ -111,6 +125,17 @@ def fits(figure: str, column: Column) -> bool:
     return column.decimals is None or decimals(figure) == column.decimals
 
 
+def comma_restored(figure: str, column: Column) -> str | None:
+    """A figure of a column printed with k decimals, read with none ("211" for "2,11": a fax
+    or a photo loses a thin comma, and no rate is over 100): the comma put back before its
+    last k digits. None when the figure is not such a reading."""
+    digits = figure.rstrip("%")
+    if not column.decimals or not digits.isdigit() or len(digits) <= column.decimals:
+        return None
+    k = column.decimals
+    return f"{digits[:-k]},{digits[-k:]}" + ("%" if figure.endswith("%") else "")
+
+
 def usual_decimals(values: list[str]) -> int | None:
     """The number of decimals most figures of a column have, when most agree."""
     if not values:
@@ -123,13 +148,23 @@ def usual_decimals(values: list[str]) -> int | None:
 
 
 def body_rows(rows: int, columns: int, readings: dict[Key, Reading]) -> list[int]:
-    """Rows below the header: from the first row with two figures or more and a name."""
+    """Rows below the header: from the first row with two figures or more and a name that
+    is not the row of column numbers some offices print under the header ("1 2 3 ... 9")."""
     for row in range(rows):
         texts = [readings.get((row, c), ("", 0.0))[0] for c in range(columns)]
         figures = sum(figure_text(t) is not None for t in texts)
-        if figures >= 2 and any(len(t) >= 3 and figure_text(t) is None for t in texts):
+        if (figures >= 2 and any(len(t) >= 3 and figure_text(t) is None for t in texts)
+                and not column_numbers(texts)):
             return list(range(row, rows))
     return []
+
+
+def column_numbers(texts: list[str]) -> bool:
+    """A row whose figures are the numbers of their columns (1, 2, 3 ... in three columns or
+    more, a word cell among them left aside)."""
+    figures = [(c, figure_text(t)) for c, t in enumerate(texts) if figure_text(t) is not None]
+    return (len(figures) >= 3 and all(f.isdigit() for _, f in figures)
+            and len({int(f) - c for c, f in figures}) == 1)
 
 
 def figure_columns(body: list[int], columns: int,
@@ -152,11 +187,32 @@ def doubtful(first: Reading, column: Column | None) -> bool:
     return first[1] < LOW_CONFIDENCE or (column is not None and not fits(figure, column))
 
 
+def disagree(first: Reading | None, second: Reading | None, column: Column | None) -> bool:
+    """Two readings of a cell of figures that neither settles: one makes no figure, or both
+    make figures that fit the column but differ in value (not by a doubled digit one lost,
+    nor by a thousands dot: "1411" is "1.411")."""
+    if column is None or not (first and first[0]) or not (second and second[0]):
+        return False
+    a, b = figure_text(first[0], column), figure_text(second[0], column)
+    if a is None or b is None:
+        return True
+    if not (fits(a, column) and fits(b, column)) or parse_value(a) == parse_value(b):
+        return False
+    return not (doubled_lost(a, b) or doubled_lost(b, a))
+
+
+def doubled_lost(long: str, short: str) -> bool:
+    """`short` is `long` with one of two like digits side by side dropped ("711" read "71",
+    "11" read "1"): OCR merges a pair of narrow glyphs far more often than it invents one."""
+    return len(long) == len(short) + 1 and any(
+        long[i] == long[i + 1] and long[:i] + long[i + 1:] == short for i in range(len(long) - 1))
+
+
 def choose(first: Reading | None, second: Reading | None,
            column: Column | None) -> Reading | None:
     """The better of two readings of a cell (figures model first, page language second):
     words as the page language read them; between figures, one that fits its column over one
-    that does not, else the surer one."""
+    that does not, then one that kept a doubled digit the other lost, else the surer one."""
     if not (first and first[0]):
         return as_figure(second, column) if second and second[0] else None
     if not (second and second[0]):
@@ -167,6 +223,8 @@ def choose(first: Reading | None, second: Reading | None,
         return a if fb is None and fa is not None and column is not None else b
     if column is not None and fits(fa, column) != fits(fb, column):
         return a if fits(fa, column) else b
+    if doubled_lost(fa, fb) or doubled_lost(fb, fa):
+        return a if len(fa) > len(fb) else b
     return a if a[1] >= b[1] else b
 
 

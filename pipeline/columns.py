@@ -22,6 +22,7 @@ from pipeline import layout
 
 COLUMN_GAP = 1.6  # letter heights: a wider gap between two pieces of a line separates columns
 HEADING_GAP = 1.0  # letter heights: the same in the header (headings stand closer than figures)
+ROW_COLUMN_GAP = 1.2  # letter heights: the same in a found table's rows (a word space is ~0.45)
 JOIN_GAP = 1.0  # letter heights: a line this close to a table row is part of the row
 ROW_GAP = 3.0  # letter heights: a wider gap between two rows ends the table
 SPECK = 6  # analysis pixels (about half a letter's height): a smaller mark is no piece of a line
@@ -226,7 +227,10 @@ def _aligned(body: list[_Band], columns: list[tuple[int, int]], glyph: float) ->
 
 def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
            glyph: float) -> layout.TableBox | None:
-    """A run of lines as a table: body rows below the header, or None (not a table)."""
+    """A run of lines as a table: body rows below the header, or None (not a table). Its
+    rows are cut again at narrower gaps than the page's lines were: a row number set close to
+    the name beside it (a narrow "TT" column) is still a column of its own."""
+    run = [_Band(b.y0, b.y1, _pieces(mask, ROW_COLUMN_GAP * glyph, b.y0, b.y1)) for b in run]
     found = _body(run, mask.shape[1])
     if found is None:
         return None
@@ -263,16 +267,24 @@ def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | N
     """The columns of the run's body and the line it starts at: the tail of the run whose
     lines (nearly all) stand in the same columns, starting with one that does; of those, the
     one with most columns (headings over two columns merge them), then the longest. A last
-    line alone (its stray marks would make columns) only when no longer tail will do."""
+    line alone (its stray marks would make columns) only when no longer tail will do. A line
+    of column numbers must stand in the columns but does not draw them."""
     best: tuple[list[tuple[int, int]], int] | None = None
     for start in range(len(run)):
         tail = run[start:]
-        columns = _columns(tail, width)
+        columns = _columns([b for b in tail if not _marks_only(b)] or tail, width)
         if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
                 and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)
                 and (best is None or (len(columns) > len(best[0]) and len(tail) > 1))):
             best = columns, start
     return best
+
+
+def _marks_only(band: _Band) -> bool:
+    """A line of short marks only (the column numbers "1 2 3 ... 9" under a header): centred
+    in their columns, they would narrow the figures' columns to where both overlap."""
+    glyph = band.y1 - band.y0
+    return all(p.x1 - p.x0 <= 2.5 * glyph for p in band.pieces)
 
 
 def _outer_columns(mask: np.ndarray, columns: list[tuple[int, int]], header: list[_Band],

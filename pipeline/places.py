@@ -15,6 +15,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.text import fold, strip_accents, tone_key
 
 # Folded level word -> the admin level as records write it (ARCHITECTURE.md).
@@ -38,9 +40,28 @@ _WORDS = "|".join(sorted(list(LEVELS) + [k for k in ABBREVIATIONS if len(k) > 1]
 _LEVEL_PREFIX = re.compile(rf"^(?:(?P<word>{_WORDS})\.?|(?P<letter>[px])\.)\s*(?<=[\s.])(?=\S)")
 
 
-def split_level(name: str) -> tuple[str | None, str]:
-    """("xã", "Cam Thành") from "xã Cam Thành"; (None, name) when no level word leads it."""
+_LEVEL_WORD = re.compile(rf"(?:{LEVEL_ALTERNATION})(?=\S)")
+
+
+def unglued_level(name: str) -> str:
+    """A level word glued to the capital of the name after it given its space back ("XãAn
+    Phong" -> "Xã An Phong": OCR of a table cell loses narrow gaps). Only where the case shows
+    the seam: a level word not in capitals, then a capital ("XÃAN" cannot be told apart) or
+    the "l" OCR makes of a capital I after a level word with its accents ("Xãla Kriêng": no
+    Vietnamese syllable goes on so)."""
     stripped = re.sub(r"\s+", " ", name).strip()
+    m = _LEVEL_WORD.match(fold(stripped))
+    word, rest = (stripped[:m.end()], stripped[m.end():]) if m else ("", "")
+    ell = re.match(r"l[^\W\d_]", rest) and rest[1].islower() and strip_accents(word) != word
+    if not m or word.isupper() or not (rest[:1].isupper() or ell):
+        return stripped
+    return f"{stripped[:m.end()]} {stripped[m.end():]}"
+
+
+def split_level(name: str) -> tuple[str | None, str]:
+    """("xã", "Cam Thành") from "xã Cam Thành" (or "XãCam Thành", its space lost); (None, name)
+    when no level word leads it."""
+    stripped = unglued_level(name)
     m = _LEVEL_PREFIX.match(fold(stripped))
     if not m:
         return None, stripped
@@ -221,6 +242,40 @@ def unit_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | No
     if found is None:
         return None
     return re.sub(r"\s+", " ", text[pos:found[1]]), found[1]
+
+
+@lru_cache(maxsize=32)
+def _communes_of(district: str, province: str) -> dict[str, set[str]]:
+    """name_key -> official spellings of the communes of a district (before 2025, when plans
+    still had districts), of any district so named when the province is not known."""
+    out: dict[str, set[str]] = {}
+    for prov, dist, ward, *_ in _gazetteer() or []:
+        if name_key(official_name(dist)) == district and province in ("", name_key(prov)):
+            out.setdefault(name_key(official_name(ward)), set()).add(official_name(ward))
+    return out
+
+
+MIN_FUZZY_KEY = 5  # letters: a shorter name one letter away from a commune may be another
+
+
+def commune_spelling(name: str, district: str | None, province: str | None = None) -> str:
+    """A commune named in its district's plan, spelt as the gazetteer does when the name folds
+    like exactly one commune of that district but its accents differ ("Chiến Thăng" read for
+    "Chiến Thắng": OCR drops and swaps tone marks), or, folding like none, is one letter away
+    from exactly one ("Cốc Đài" read for "Cốc Pài"); else as written."""
+    if not district:
+        return name
+    communes = _communes_of(name_key(split_level(district)[1]),
+                            name_key(split_level(province or "")[1]))
+    key = name_key(name)
+    spellings = communes.get(key, set())
+    if not spellings and len(key.replace(" ", "")) >= MIN_FUZZY_KEY:
+        near = [k for k in communes if Levenshtein.distance(k, key, score_cutoff=1) <= 1]
+        spellings = communes[near[0]] if len(near) == 1 else set()
+    if len(spellings) != 1:
+        return name
+    official = next(iter(spellings))
+    return name if tone_key(official) == tone_key(name_key_spaced(name)) else official
 
 
 def localities_of(names: list[str]) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline import cells, columns, errors, layout, ocr, page_image
+from pipeline import cells, columns, errors, layout, ocr, page_image, places
 from pipeline import limits as limits_module
 from pipeline.limits import Deadline, Limits
 from pipeline.records import PageTable
@@ -55,6 +55,7 @@ class _ReadTable:
     texts: dict[tuple[int, int], str] = field(default_factory=dict)
     scores: dict[tuple[int, int], float] = field(default_factory=dict)  # lowest word confidence
     confidences: list[float] = field(default_factory=list)
+    disputed: set[tuple[int, int]] = field(default_factory=set)  # figures read two ways
 
     @property
     def readable(self) -> bool:
@@ -194,7 +195,10 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
     again = [key for key in images if key in words
              or key[1] not in plans[key[0]][0]
              or cells.doubtful(first[key], plans[key[0]][1].get(key[2]))]
-    second_lines = {key: cells.with_numbers(lines, first_lines.get(key) or numbers.get(key, []))
+    # a lone number the figures model read stands in for a word cell's or a header's line;
+    # in a column of figures the two readings are weighed instead (cells.choose)
+    lone = {**{k: v for k, v in first_lines.items() if k[1] not in plans[k[0]][0]}, **numbers}
+    second_lines = {key: cells.with_numbers(lines, lone.get(key, []))
                     for key, lines in
                     _read_cells({key: images[key] for key in again}, lang, budget).items()}
     for i, read in enumerate(reads):
@@ -258,8 +262,10 @@ def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage
         column = columns.get(key[2]) if key[1] in body else None
         second = cells.reading(second_lines[key]) if key in second_lines else None
         choice = cells.choose(first.get(key), second, column)
+        if cells.disagree(first.get(key), second, column):
+            read.disputed.add(key[1:])
         if choice is not None and choice[0]:
-            text = choice[0] if column is not None else cells.capitals_kept(choice[0])
+            text = choice[0] if column is not None else _name_cleaned(choice[0])
             read.texts[key[1:]], read.scores[key[1:]] = text, choice[1]
         read.confidences += [r[1] for r in (first.get(key), second) if r and r[1]]
     inked = sum(1 for k in images if k[0] == index)
@@ -267,9 +273,17 @@ def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage
         read.table.problem = UNREAD
 
 
+def _name_cleaned(text: str) -> str:
+    """A word cell as a name is written: no stray quote mark, capitals and the space after
+    the level word kept ("XãAn Phong" -> "Xã An Phong")."""
+    return cells.capitals_kept(places.unglued_level(cells.stray_quotes_dropped(text)))
+
+
 def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
               plans: dict[int, tuple[set[int], dict[int, cells.Column]]], budget: ocr.Budget) -> None:
-    """A cell of a column of figures that no reading made a fitting figure: digits only."""
+    """A cell of a column of figures that no reading made a fitting figure, or that its two
+    readings disputed: read again with digits only, and that reading kept if it fits; a
+    figure still without the column's decimals gets its comma back (cells.comma_restored)."""
     left = {}
     for key, image in images.items():
         read = reads[key[0]]
@@ -278,15 +292,26 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
         if not read.readable or column is None or key[1] not in body:
             continue
         figure = cells.figure_text(read.texts.get(key[1:], ""), column)
-        if figure is None or not cells.fits(figure, column):
+        if figure is None or not cells.fits(figure, column) or key[1:] in read.disputed:
             left[key] = image
     for key, lines in _read_cells(left, FIGURE_LANG, budget, WHITELIST).items():
-        column = plans[key[0]][1][key[2]]
+        read, column = reads[key[0]], plans[key[0]][1][key[2]]
         text, score = cells.reading(lines)
         figure = cells.figure_text(text, column)
-        current = cells.figure_text(reads[key[0]].texts.get(key[1:], ""), column)
-        if figure is not None and (current is None or cells.fits(figure, column)):
-            reads[key[0]].texts[key[1:]], reads[key[0]].scores[key[1:]] = figure, score
+        current = cells.figure_text(read.texts.get(key[1:], ""), column)
+        if key[1:] in read.disputed and current is not None and cells.fits(current, column):
+            # a fitting figure already chosen: a surer one, or one that kept a doubled digit
+            better = figure is not None and cells.fits(figure, column) and (
+                score >= read.scores.get(key[1:], 0.0) or cells.doubled_lost(figure, current))
+        else:
+            better = figure is not None and (current is None or cells.fits(figure, column))
+        if better:
+            read.texts[key[1:]], read.scores[key[1:]] = figure, score
+        final = cells.figure_text(read.texts.get(key[1:], ""), column)
+        restored = cells.comma_restored(final, column) if final and not cells.fits(
+            final, column) else None
+        if restored:  # every reading lost the decimal comma the column's figures all have
+            read.texts[key[1:]] = restored
 
 
 # --- the page text -----------------------------------------------------------------------------

@@ -119,6 +119,23 @@ def test_borderless_table_is_found_with_its_merged_headings():
     assert 2 * 190 < x0 < 2 * 470 and 2 * 530 < x1 < 2 * 600 and 2 * 145 < y0 < 2 * 162 < y1
 
 
+def test_total_row_alone_under_column_numbers_keeps_every_column():
+    """A page break leaves the total row alone under the repeated header and its row of
+    column numbers; a number centred beside a figure set right draws no column with it."""
+    def band(y: int, *xs: tuple[int, int]) -> columns._Band:
+        return columns._Band(y, y + 12, [columns._Piece(a, y, b, y + 12) for a, b in xs])
+
+    # as measured on a photographed page: "1 ... 9", then "Tổng cộng 68.592 6.870 10,02 ..."
+    numbers = band(220, (165, 172), (245, 255), (348, 358), (431, 441), (515, 525), (604, 614),
+                   (698, 708), (786, 796), (872, 881))
+    figures = [(202, 288), (337, 388), (420, 463), (516, 556), (599, 641), (711, 744),
+               (776, 818), (881, 914)]
+    headings = [band(106, (426, 540), (579, 742), (780, 897)),  # "Hộ nghèo đầu năm" ...
+                band(132, (156, 182), (202, 297), (325, 381), (414, 540), (587, 741), (769, 896))]
+    found = columns._body([*headings, numbers, band(249, *figures)], 1000)
+    assert found is not None and found[0] == figures
+
+
 def test_borderless_table_reads_as_the_rows_of_a_typed_table():
     page = Image.fromarray(draw_borderless())
     page.info["dpi"] = (200, 200)
@@ -192,6 +209,70 @@ def test_figures_read_by_ocr_are_cleaned(read, column, expected):
 ])
 def test_capital_i_read_as_l_in_a_name_is_given_back(read, expected):
     assert cells.capitals_kept(read) == expected
+
+
+@pytest.mark.parametrize("read, expected", [
+    ('"Tổng cộng', "Tổng cộng"),  # a speck read as a quote mark before the total row's name
+    ("Thị trấn Bắc Sơn'", "Thị trấn Bắc Sơn"),
+    ("Xã Ea H'leo", "Xã Ea H'leo"),  # an apostrophe inside a name is part of it
+    ('Chương trình "Vì người nghèo"', 'Chương trình "Vì người nghèo"'),  # a pair quotes
+])
+def test_stray_quote_mark_around_a_cell_is_dropped(read, expected):
+    assert cells.stray_quotes_dropped(read) == expected
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    (("3", 7.6), ("311", 86.4), True),  # a pair of ones lost by one reading
+    (("vaul", 0.0), ("71", 82.2), True),  # one reading makes no figure at all
+    (("ll", 62.0), ("11", 95.6), False),  # the same figure once its slips are undone
+    (("ll", 62.0), ("1", 79.3), False),  # one of two ones lost: the longer one is right
+    (("1.411", 91.0), None, False),  # read once: nothing disputed
+    (("1.411", 70.0), ("1411", 90.0), False),  # the same value, its thousands dot lost
+    (("5,92", 70.0), ("592", 90.0), False),  # only one fits the column: no dispute
+])
+def test_two_readings_making_different_figures_are_disputed(first, second, expected):
+    column = cells.Column(2 if "," in first[0] else 0)
+    assert cells.disagree(first, second, column) is expected
+    assert not cells.disagree(first, second, None)  # a word cell: words are not weighed so
+
+
+@pytest.mark.parametrize("first, second, expected", [
+    (("311", 60.0), ("31", 90.0), "311"),  # a doubled digit kept beats a surer reading
+    (("71", 90.0), ("711", 60.0), "711"),
+    (("3.215", 95.0), ("3.216", 70.0), "3.215"),  # otherwise the surer reading
+])
+def test_reading_that_kept_a_doubled_digit_is_chosen(first, second, expected):
+    assert cells.choose(first, second, cells.Column(0))[0] == expected
+
+
+def test_row_of_column_numbers_is_no_body_row():
+    """Its figures ("5" in a column of rates) would be read again as doubtful on every page."""
+    header = {(0, c): ("word", 0.0) for c in range(5)}
+    numbers = {(1, c): (str(c + 1), 95.0) for c in range(5)} | {(1, 1): ("word", 0.0)}
+    body = {(2, 0): ("1", 95.0), (2, 1): ("Xã An Bình", 90.0), (2, 2): ("1.411", 95.0),
+            (2, 3): ("116", 95.0), (2, 4): ("8,22", 95.0)}
+    assert cells.body_rows(3, 5, header | numbers | body) == [2]
+    assert cells.body_rows(3, 5, header | body) == [2]
+    assert not cells.column_numbers(["1", "Xã An Bình", "1.411", "116", "8,22"])
+
+
+@pytest.mark.parametrize("figure, decimals, expected", [
+    ("211", 2, "2,11"),  # a rate over 100 in a column of "9,92"-style rates
+    ("1178", 2, "11,78"),
+    ("45%", 1, "4,5%"),
+    ("2,1", 2, None),  # a comma read: not this slip
+    ("7", 2, None),  # too short to have lost a comma
+    ("211", 0, None),  # a column of whole numbers
+    ("211", None, None),  # mixed decimals: nothing to go by
+])
+def test_decimal_comma_lost_in_a_column_of_rates_is_put_back(figure, decimals, expected):
+    assert cells.comma_restored(figure, cells.Column(decimals)) == expected
+
+
+def test_name_cell_is_cleaned_as_names_are_written():
+    assert scan._name_cleaned("'XãAn Phong") == "Xã An Phong"
+    assert scan._name_cleaned("Xãla Kriêng") == "Xã Ia Kriêng"  # and "Ia" read "la"
+    assert scan._name_cleaned("Xã, thị trấn") == "Xã, thị trấn"  # a header, not a name
 
 
 def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:

@@ -243,3 +243,46 @@ def test_an_apostrophe_lost_in_print_keeps_the_place():
     assert written == locality_key("xã Cư M Lan") == locality_key("Cư M’lan") == "cu m lan"
     assert locality_key("Xã Ea H'leo") != locality_key("Xã Ea Kao")
     assert locality_key("Xã Cư M'Lan") != locality_key("Xã Cư Mlan")  # a gap lost too: unsure
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("XãAn Phong", ("xã", "An Phong")),  # OCR lost the space after the level word
+    ("Thị trấnPhú Xuân", ("thị trấn", "Phú Xuân")),
+    ("PhườngĐông Hải", ("phường", "Đông Hải")),
+    ("Xãla Kriêng", ("xã", "la Kriêng")),  # "Ia" read "la", glued
+    ("Xuân Lộc", (None, "Xuân Lộc")),  # a name that starts like a level word
+    ("Xalong", (None, "Xalong")),
+    ("XÃAN PHONG", (None, "XÃAN PHONG")),  # in capitals the seam cannot be seen
+])
+def test_level_word_glued_to_the_name_is_split(name, expected):
+    from pipeline.places import split_level, unglued_level
+
+    assert split_level(name) == expected
+    if expected[0]:
+        assert unglued_level(name) == f"{name[:len(name) - len(expected[1])]} {expected[1]}"
+
+
+def test_commune_of_the_district_gets_its_gazetteer_accents():
+    from pipeline.places import commune_spelling
+
+    assert commune_spelling("Chiến Thăng", "huyện Bắc Sơn", "Lạng Sơn") == "Chiến Thắng"
+    assert commune_spelling("Chien Thang", "Bắc Sơn") == "Chiến Thắng"  # province unknown
+    assert commune_spelling("Chiến Thắng", "Bắc Sơn") == "Chiến Thắng"
+    assert commune_spelling("Tân Hoà", "Bắc Sơn") == "Tân Hoà"  # no such commune there
+    assert commune_spelling("Chiến Thăng", None) == "Chiến Thăng"
+    assert commune_spelling("Cốc Đài", "Xín Mần", "Hà Giang") == "Cốc Pài"  # one letter misread
+    assert commune_spelling("Cốc Đài Mới", "Xín Mần") == "Cốc Đài Mới"  # too far from any
+
+
+def test_district_table_row_with_a_garbled_accent_names_the_commune():
+    from pipeline.extract import extract_document
+    from pipeline.pages import make_page
+    from tests.office_scans import CommuneRow, DistrictPlan
+
+    rows = [CommuneRow("Xã", "Chiến Thăng", 1200, 150, 30),  # OCR read "Thắng" so
+            CommuneRow("Xã", "Vũ Lễ", 3217, 411, 70), CommuneRow("Xã", "Tân Tri", 2336, 430, 106)]
+    plan = DistrictPlan("Lạng Sơn", "Bắc Sơn", "huyện", rows, 2024, 12, 4, 3, "Nguyễn Văn A", 1)
+    targets = extract_document([make_page(1, plan.text(), "plain")]).targets
+    names = {t.locality for t in targets}
+    assert names >= {"xã Chiến Thắng", "xã Vũ Lễ", "xã Tân Tri"}
+    assert "xã Chiến Thăng" not in names

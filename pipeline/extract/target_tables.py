@@ -25,7 +25,7 @@ from pipeline.extract.target_rules import (
     subject_of,
 )
 from pipeline.numbers import parse_value
-from pipeline.places import split_level
+from pipeline.places import DISTRICT_LEVELS, commune_spelling, split_level
 from pipeline.records import Page, TargetRecord
 from pipeline.spans import ground
 from pipeline.structure import Block, Table, is_total_label
@@ -256,10 +256,13 @@ def _table_unit(text: str) -> str | None:
 
 
 def _row_locality(name: str, ctx: TargetContext) -> str | None:
-    """The locality a table row is about; the total row is the plan's own locality."""
+    """The locality a table row is about; the total row is the plan's own locality. In a
+    district's plan a commune whose accents OCR garbled gets its gazetteer spelling."""
     if not name.strip() or is_total_label(name):
         return ctx.facts.locality
     level, rest = split_level(name)
     if rest.isupper():
         rest = " ".join(w[:1] + w[1:].lower() for w in rest.split())
+    if ctx.facts.admin_level in DISTRICT_LEVELS:  # a district's table: its communes' rows
+        rest = commune_spelling(rest, ctx.facts.locality, ctx.facts.province)
     return f"{level} {rest}" if level else rest
