@@ -128,9 +128,12 @@ def fits(figure: str, column: Column) -> bool:
 def comma_restored(figure: str, column: Column) -> str | None:
     """A figure of a column printed with k decimals, read with none ("211" for "2,11": a fax
     or a photo loses a thin comma, and no rate is over 100): the comma put back before its
-    last k digits. None when the figure is not such a reading."""
+    last k digits. None when the figure is not such a reading; a figure of 100 or less may be
+    a whole rate printed so ("100", "45%") and is kept as read."""
     digits = figure.rstrip("%")
     if not column.decimals or not digits.isdigit() or len(digits) <= column.decimals:
+        return None
+    if int(digits) <= 100:
         return None
     k = column.decimals
     return f"{digits[:-k]},{digits[-k:]}" + ("%" if figure.endswith("%") else "")

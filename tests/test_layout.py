@@ -259,7 +259,9 @@ def test_row_of_column_numbers_is_no_body_row():
 @pytest.mark.parametrize("figure, decimals, expected", [
     ("211", 2, "2,11"),  # a rate over 100 in a column of "9,92"-style rates
     ("1178", 2, "11,78"),
-    ("45%", 1, "4,5%"),
+    ("455%", 1, "45,5%"),
+    ("45%", 1, None),  # a whole rate may be printed without decimals: kept as read
+    ("100", 2, None),
     ("2,1", 2, None),  # a comma read: not this slip
     ("7", 2, None),  # too short to have lost a comma
     ("211", 0, None),  # a column of whole numbers
