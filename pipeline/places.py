@@ -46,14 +46,17 @@ _LEVEL_WORD = re.compile(rf"(?:{LEVEL_ALTERNATION})(?=\S)")
 def unglued_level(name: str) -> str:
     """A level word glued to the capital of the name after it given its space back ("XãAn
     Phong" -> "Xã An Phong": OCR of a table cell loses narrow gaps). Only where the case shows
-    the seam: a level word not in capitals, then a capital ("XÃAN" cannot be told apart) or
-    the "l" OCR makes of a capital I after a level word with its accents ("Xãla Kriêng": no
-    Vietnamese syllable goes on so)."""
+    the seam: a level word not in capitals, then a capital; a level word in capitals, then a
+    capital alone or a capitalised word ("XÃA Nông", "XÃAn Phong"; "XÃAN" cannot be told
+    apart); or the "l" OCR makes of a capital I after a level word with its accents ("Xãla
+    Kriêng": no Vietnamese syllable goes on so)."""
     stripped = re.sub(r"\s+", " ", name).strip()
     m = _LEVEL_WORD.match(fold(stripped))
     word, rest = (stripped[:m.end()], stripped[m.end():]) if m else ("", "")
     ell = re.match(r"l[^\W\d_]", rest) and rest[1].islower() and strip_accents(word) != word
-    if not m or word.isupper() or not (rest[:1].isupper() or ell):
+    glued = rest.split(" ")[0]
+    capitalised = glued[:1].isupper() and (len(glued) == 1 or glued[1:].islower())
+    if not m or not (ell or (capitalised if word.isupper() else rest[:1].isupper())):
         return stripped
     return f"{stripped[:m.end()]} {stripped[m.end():]}"
 
@@ -258,6 +261,10 @@ def _communes_of(district: str, province: str) -> dict[str, set[str]]:
 MIN_FUZZY_KEY = 5  # letters: a shorter name one letter away from a commune may be another
 
 
+def _without_marks(key: str) -> str:
+    return key.replace(" ", "").replace("'", "")
+
+
 def commune_spelling(name: str, district: str | None, province: str | None = None) -> str:
     """A commune named in its district's plan, spelt as the gazetteer does when the name folds
     like exactly one commune of that district but its accents differ ("Chiến Thăng" read for
@@ -269,6 +276,9 @@ def commune_spelling(name: str, district: str | None, province: str | None = Non
                             name_key(split_level(province or "")[1]))
     key = name_key(name)
     spellings = communes.get(key, set())
+    if not spellings:  # the apostrophe of a minority-language name lost ("Chơm" for "Ch'ơm")
+        same = [k for k in communes if _without_marks(k) == _without_marks(key)]
+        spellings = communes[same[0]] if len(same) == 1 else set()
     if not spellings and len(key.replace(" ", "")) >= MIN_FUZZY_KEY:
         near = [k for k in communes if Levenshtein.distance(k, key, score_cutoff=1) <= 1]
         spellings = communes[near[0]] if len(near) == 1 else set()

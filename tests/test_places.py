@@ -253,6 +253,9 @@ def test_an_apostrophe_lost_in_print_keeps_the_place():
     ("Xuân Lộc", (None, "Xuân Lộc")),  # a name that starts like a level word
     ("Xalong", (None, "Xalong")),
     ("XÃAN PHONG", (None, "XÃAN PHONG")),  # in capitals the seam cannot be seen
+    ("XÃA Nông", ("xã", "A Nông")),  # a level word in capitals, then a name's one letter
+    ("XÃAn Phong", ("xã", "An Phong")),
+    ("XANH Hà", (None, "XANH Hà")),  # no capitalised word after the letters of a level word
 ])
 def test_level_word_glued_to_the_name_is_split(name, expected):
     from pipeline.places import split_level, unglued_level
@@ -272,6 +275,9 @@ def test_commune_of_the_district_gets_its_gazetteer_accents():
     assert commune_spelling("Chiến Thăng", None) == "Chiến Thăng"
     assert commune_spelling("Cốc Đài", "Xín Mần", "Hà Giang") == "Cốc Pài"  # one letter misread
     assert commune_spelling("Cốc Đài Mới", "Xín Mần") == "Cốc Đài Mới"  # too far from any
+    assert commune_spelling("Chơm", "Tây Giang", "Quảng Nam") == "Ch'ơm"  # apostrophe lost
+    assert commune_spelling("Tr Hy", "Tây Giang") == "Tr'Hy"
+    assert commune_spelling("Chơm", "Xín Mần") == "Chơm"  # no such commune there
 
 
 def test_district_table_row_with_a_garbled_accent_names_the_commune():
