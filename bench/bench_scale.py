@@ -105,7 +105,10 @@ def deployed(pdfs: list[Path], base: Path, workers: int, warm: bool = True) -> d
         started.append(_start(plans_command("serve", "--deploy", "--inbox", str(inbox),
                                             "--settle", "0.3"), watcher,
                               process_env(watcher, **shared)))
-        time.sleep(15)  # workers and watcher up and idle
+        homes = [folder / f"worker{n}" for n in range(workers)]
+        _wait(lambda: all("waiting for work" in _read(h / "err.log") for h in homes)
+              and "watching" in _read(watcher / "err.log"), 300)
+        time.sleep(2)  # workers (warmed up) and watcher up and idle
         ready = time.monotonic() - begun
         drop = time.time()
         for pdf in pdfs:

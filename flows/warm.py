@@ -27,6 +27,7 @@ import runpy
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -83,6 +84,18 @@ def forkserver() -> multiprocessing.context.ForkServerContext:
 
     server.ensure_running()
     return context
+
+
+def _nothing() -> None:
+    """A process that only proves the forkserver forks (it does so once warm)."""
+
+
+def wait_until_warm() -> None:
+    """Start the forkserver and wait for its warm-up (a first fork waits for it), so that a
+    worker asks for work only once it can start a run at once."""
+    process = forkserver().Process(target=_nothing, name="warm-up")
+    process.start()
+    process.join()
 
 
 def run_flow_run(flow_run_id: str, env: dict[str, str], remove: list[str], cwd: str) -> None:
@@ -194,12 +207,15 @@ def warm_workers() -> bool:
         and "forkserver" in multiprocessing.get_all_start_methods()
 
 
-def run_worker(pool: str | None = None, limit: int = 1, name: str | None = None) -> None:
+def run_worker(pool: str | None = None, limit: int = 1, name: str | None = None,
+               on_ready: Callable[[], None] | None = None) -> None:
     """A process worker of the pool, in the foreground, until stopped (SIGTERM, Ctrl+C); a warm
-    one warms its forkserver before it asks for the first run."""
+    one is warmed up before it asks for the first run (then `on_ready` is called)."""
     kind = WarmProcessWorker if warm_workers() else ProcessWorker
     if kind is WarmProcessWorker:
-        forkserver()
+        wait_until_warm()
+    if on_ready is not None:
+        on_ready()
 
     async def work() -> None:
         async with kind(work_pool_name=pool or work_pool(), limit=limit, name=name) as worker:

@@ -92,10 +92,13 @@ def worker(
     url = deploy.api_url()
     store.get_engine()  # this machine reaches the store (and its schema is current)
     deploy.check_deployment()
-    err_console.print(f"Đang chờ việc / waiting for work: {url}, work pool "
-                      f"'{pool or deploy.work_pool()}' (Ctrl+C to stop)", highlight=False)
+
+    def ready() -> None:
+        err_console.print(f"Đang chờ việc / waiting for work: {url}, work pool "
+                          f"'{pool or deploy.work_pool()}' (Ctrl+C to stop)", highlight=False)
+
     try:
         with _stop_on_sigterm():
-            warm.run_worker(pool, max(1, limit), name)
+            warm.run_worker(pool, max(1, limit), name, on_ready=ready)
     except KeyboardInterrupt:
         err_console.print("Đã dừng / stopped.")
