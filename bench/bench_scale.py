@@ -1,27 +1,35 @@
 """Scale-out: the same batch of scanned pages through plain Tesseract, a one-shot `plans ingest`,
-one and two `plans worker`s behind `plans server` + `plans serve --deploy`, and `plans ingest`
-over a Dask scheduler with two workers. Writes bench/results/scale.md.
+one `plans worker` (cold: a new Python per file, as Prefect's process worker starts them; and
+warm: forked from a process that loaded everything once), two warm workers, all behind
+`plans server` + `plans serve --deploy`, and `plans ingest` over a Dask scheduler with two
+workers; then `plans serve` (one machine) on a bigger drop against plain Tesseract on its pages.
+Writes bench/results/scale.md, with where a file's time goes on one worker (from the states and
+task runs the Prefect server recorded).
 
 Every process runs on this machine on 127.0.0.1 (free ports, tmp folders), as
-tests/test_scale.py starts them. The workers are started and idle before the files are
-dropped: their start-up is paid once per worker, not per file, and is not counted; what is
-counted is the time from the drop until every file is in processed/. On a 2-core machine two
-workers cannot be more than twice one, and each flow run of a process worker is a process of
-its own (imports and model load per file), which the numbers include.
+tests/test_scale.py starts them, with the settings `plans worker` and `plans serve --deploy`
+take by default. The workers are started and idle before the files are dropped: their start-up
+is paid once per worker, not per file, and is not counted; what is counted is the time from the
+drop until every file is in processed/. On a 2-core machine two workers cannot be more than
+twice one.
 
-    .venv/bin/python bench/bench_scale.py [--pages 20]
+    .venv/bin/python bench/bench_scale.py [--pages 20] [--serve-pages 60]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,13 +79,14 @@ def one_shot(pdfs: list[Path], base: Path, name: str, **extra: str) -> tuple[flo
     return _timed(plans_command("ingest", *map(str, pdfs)), env, base)
 
 
-def deployed(pdfs: list[Path], base: Path, workers: int) -> tuple[float, int, float]:
-    """(seconds from the drop until every file is in processed/, files processed, seconds the
-    server and idle workers took to start)."""
-    folder = base / f"deploy-{workers}"
+def deployed(pdfs: list[Path], base: Path, workers: int, warm: bool = True) -> dict:
+    """Seconds from the drop until every file is in processed/, files processed, seconds the
+    server and idle workers took to start, and where a file's time went (see `phases`)."""
+    folder = base / f"deploy-{workers}-{'warm' if warm else 'cold'}"
     api = f"http://127.0.0.1:{free_port()}/api"
     store = f"sqlite:///{folder / 'plans.db'}"
-    shared = {"PLANS_DB_URL": store, "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    shared = {"PLANS_DB_URL": store, "PREFECT_API_URL": api,
+              "PLANS_WARM_WORKER": "1" if warm else "0"}
     inbox = folder / "shared" / "inbox"
     inbox.mkdir(parents=True)
     started: list[subprocess.Popen] = []
@@ -87,26 +96,117 @@ def deployed(pdfs: list[Path], base: Path, workers: int) -> tuple[float, int, fl
         started.append(_start(plans_command("server", "--port", api.split(":")[2].split("/")[0]),
                               server, process_env(server, PLANS_DB_URL=store)))
         if not _wait(lambda: "ready" in _read(server / "err.log"), 180):
-            return 0.0, 0, 0.0
+            return {"seconds": 0.0, "done": 0, "ready": 0.0}
         for n in range(workers):
             home = folder / f"worker{n}"
             started.append(_start(plans_command("worker", "--name", f"w{n}"), home,
                                   process_env(home, **shared)))
         watcher = folder / "watcher"
-        started.append(_start(plans_command("serve", "--deploy", "--inbox", str(inbox), "--interval",
-                                     "0.5", "--settle", "0.3"), watcher, process_env(watcher, **shared)))
-        time.sleep(15)  # workers and watcher up and idle
+        started.append(_start(plans_command("serve", "--deploy", "--inbox", str(inbox),
+                                            "--settle", "0.3"), watcher,
+                              process_env(watcher, **shared)))
+        homes = [folder / f"worker{n}" for n in range(workers)]
+        _wait(lambda: all("waiting for work" in _read(h / "err.log") for h in homes)
+              and "watching" in _read(watcher / "err.log"), 300)
+        time.sleep(2)  # workers (warmed up) and watcher up and idle
         ready = time.monotonic() - begun
-        drop = time.monotonic()
+        drop = time.time()
         for pdf in pdfs:
             shutil.copy(pdf, inbox / pdf.name)
-        processed = watcher / "processed"
-        _wait(lambda: processed.is_dir() and len(list(processed.iterdir())) == len(pdfs), 1800)
-        seconds = time.monotonic() - drop
-        done = len(list(processed.iterdir())) if processed.is_dir() else 0
-        return seconds, done, ready
+        processed, appeared = watcher / "processed", {}
+
+        def all_in() -> bool:
+            for path in processed.iterdir() if processed.is_dir() else []:
+                appeared.setdefault(path.name, time.time())
+            return len(appeared) == len(pdfs)
+
+        _wait(all_in, 1800)
+        seconds = time.time() - drop
+        return {"seconds": seconds, "done": len(appeared), "ready": ready,
+                "phases": phases(api, appeared, serial=workers == 1)}
     finally:
         stop(started[::-1])
+
+
+def _api(api: str, path: str, body: dict | None = None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{api}{path}", data=data,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _at(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+PHASES = {
+    "start": "worker took the run -> flow running (Pending -> Running: process, imports, "
+             "Prefect's run set-up)",
+    "flow": "flow running -> its process-documents subflow running, and its end -> the flow "
+            "Completed",
+    "subflow": "subflow, apart from its tasks (checks, task set-up, cross-document findings)",
+    "read": "task read-pages (OCR and accent restoration)",
+    "store": "task finish-document (extraction, audit, storing)",
+    "turnaround": "flow Completed -> the worker takes the next run (process exit, next poll)",
+    "noticed": "flow Completed -> file in processed/ (the watcher's round)",
+}
+
+
+def phases(api: str, appeared: dict[str, float], serial: bool) -> dict[str, float]:
+    """Mean seconds per file in each phase (PHASES) of the deployment's flow runs, from the
+    states and task runs the server recorded; turnaround only when runs are `serial`."""
+    runs = _api(api, "/flow_runs/filter", {})
+    tasks = _api(api, "/task_runs/filter", {})
+    spans: dict[str, list[float]] = {name: [] for name in PHASES}
+    ends: list[tuple[float, float]] = []  # (pending, completed) of each run
+    for run in (r for r in runs if r["deployment_id"]):
+        states = {s["type"]: _at(s["timestamp"])
+                  for s in _api(api, f"/flow_run_states/?flow_run_id={run['id']}")}
+        parents = {t["id"] for t in tasks if t["flow_run_id"] == run["id"]}
+        subflows = [r for r in runs if r["parent_task_run_id"] in parents and r["end_time"]]
+        if not subflows or not {"PENDING", "RUNNING", "COMPLETED"} <= set(states):
+            continue
+        sub = subflows[0]
+        mine = [t for t in tasks if t["flow_run_id"] == sub["id"] and t["end_time"]]
+        task_seconds = {name: sum(_at(t["end_time"]) - _at(t["start_time"]) for t in mine
+                                  if t["name"].startswith(name))
+                        for name in ("read-pages", "finish-document")}
+        spans["start"].append(states["RUNNING"] - states["PENDING"])
+        spans["flow"].append(_at(sub["start_time"]) - states["RUNNING"]
+                             + states["COMPLETED"] - _at(sub["end_time"]))
+        spans["subflow"].append(_at(sub["end_time"]) - _at(sub["start_time"])
+                                - sum(task_seconds.values()))
+        spans["read"].append(task_seconds["read-pages"])
+        spans["store"].append(task_seconds["finish-document"])
+        if run["name"] in appeared:
+            spans["noticed"].append(appeared[run["name"]] - states["COMPLETED"])
+        ends.append((states["PENDING"], states["COMPLETED"]))
+    ends.sort()
+    if serial:  # one worker, one run at a time: the gap between one run and the next
+        spans["turnaround"] = [b[0] - a[1] for a, b in itertools.pairwise(ends)]
+    return {name: statistics.mean(values) for name, values in spans.items() if values}
+
+
+def serve_local(pdfs: list[Path], base: Path) -> tuple[float, int]:
+    """`plans serve` on one machine (its own temporary Prefect server), up and idle before the
+    drop: seconds from the drop until every file is in processed/."""
+    home = base / "serve"
+    started = [_start(plans_command("serve", "--interval", "0.5", "--settle", "0.3"), home,
+                      process_env(home))]
+    try:
+        if not _wait(lambda: "watching" in _read(home / "err.log"), 180):
+            return 0.0, 0
+        time.sleep(3)
+        drop = time.monotonic()
+        for pdf in pdfs:
+            shutil.copy(pdf, home / "inbox" / pdf.name)
+        processed = home / "processed"
+        _wait(lambda: processed.is_dir() and len(list(processed.iterdir())) == len(pdfs), 1800)
+        done = len(list(processed.iterdir())) if processed.is_dir() else 0
+        return time.monotonic() - drop, done
+    finally:
+        stop(started)
 
 
 def dask_ingest(pdfs: list[Path], base: Path) -> tuple[float, int]:
@@ -133,19 +233,21 @@ def _read(path: Path) -> str:
         return ""
 
 
-def report(rows: list[dict], pages: int, files: int) -> str:
+def report(rows: list[dict], pages: int, files: int, serve_rows: list[dict],
+           serve_pages: int) -> str:
     tess = rows[0]["seconds"]
-    one = next((r["seconds"] for r in rows if r["name"].startswith("1 ")), 0)
+    one = next((r["seconds"] for r in rows if r["name"].startswith("1 plans worker (warm")), 0)
+    command = f"`.venv/bin/python bench/bench_scale.py --pages {pages} --serve-pages {serve_pages}`"
     lines = [
         "## Scale-out (bench/bench_scale.py)",
         "",
-        f"`.venv/bin/python bench/bench_scale.py --pages {pages}` on "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {pages} scanned pages in "
-        f"{files} PDFs (300 dpi JPEG, as bench_ocr makes them), every process on 127.0.0.1 of "
-        f"this {os.cpu_count()}-core machine, one round each. The machine is shared with other "
-        "work: the times carry its noise; the ratios, measured minutes apart, hold up better.",
+        f"{command} on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {pages} scanned "
+        f"pages in {files} PDFs (300 dpi JPEG, as bench_ocr makes them), every process on "
+        f"127.0.0.1 of this {os.cpu_count()}-core machine, one round each. The machine is shared "
+        "with other work: the times carry its noise; the ratios, measured minutes apart, hold "
+        "up better.",
         "",
-        "| how | wall s | pages/s | vs plain Tesseract | vs 1 worker | files done |",
+        "| how | wall s | pages/s | vs plain Tesseract | vs 1 warm worker | files done |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -160,21 +262,40 @@ def report(rows: list[dict], pages: int, files: int) -> str:
         "Goals (issue 15): 2 workers >= 1.8x one worker's throughput on a machine with the cores "
         "for it. On this machine the ceiling is 2x, and one worker's flow run already reads "
         "a file's pages with an OCR thread per core (PLANS_WORKERS), so a second worker can "
-        "only overlap start-up and extraction with OCR, not add cores. Worker rows count "
-        "from the drop into the inbox until the last file is in processed/, with the server, "
-        "workers and watcher already up"
+        "only fill the cores while the first is between pages (start, extraction, storing, "
+        "the tail of a file), not add cores. Worker rows count from the drop into the inbox "
+        "until the last file is in processed/, with the server, workers and watcher already up"
         + " (" + ", ".join(f"{r['name'].split(' (')[0]}: {r['ready']:.0f} s to start"
-                             for r in rows if "ready" in r)
-        + "). Each file a process worker runs is a process of its own (Prefect's process "
-        "worker starts one per flow run): imports, the model load and Prefect's run set-up are "
-        "paid per file there, where the one-shot `plans ingest` pays them once.",
+                             for r in rows if "ready" in r) + ").",
     ]
+    measured = [r for r in rows if r.get("phases")]
+    if measured:
+        lines += ["", "Where a file's time goes, mean seconds per file (from the states and task "
+                  "runs the Prefect server recorded):", "",
+                  "| phase | " + " | ".join(r["name"].split(" (server")[0] for r in measured)
+                  + " |", "|---|" + "---|" * len(measured)]
+        for key, what in PHASES.items():
+            cells = [f"{r['phases'][key]:.2f}" if key in r["phases"] else "-" for r in measured]
+            lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    if serve_rows:
+        tess = serve_rows[0]["seconds"]
+        lines += ["", f"`plans serve` on one machine, {serve_pages} scanned pages dropped at once "
+                  "into its inbox (watcher up and idle; counted from the drop until the last file "
+                  "is in processed/), against plain Tesseract on the same pages (goal >= 0.97x):",
+                  "", "| how | wall s | pages/s | vs plain Tesseract | files done |",
+                  "|---|---|---|---|---|"]
+        for row in serve_rows:
+            seconds = row["seconds"]
+            lines.append(f"| {row['name']} | {seconds:.1f} | "
+                         f"{serve_pages / seconds if seconds else 0:.2f} | "
+                         f"{tess / seconds if seconds else 0:.2f}x | {row['done']} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--serve-pages", type=int, default=60, help="0: no `plans serve` run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         base = Path(tmp)
@@ -186,11 +307,10 @@ def main() -> int:
         seconds, code = one_shot(pdfs, base, "one-shot")
         rows.append({"name": "plans ingest (one shot, warm data folder)", "seconds": seconds,
                      "done": len(pdfs) if code == 0 else 0})
-        for workers in (1, 2):
-            seconds, done, ready = deployed(pdfs, base, workers)
-            rows.append({"name": f"{workers} plans worker{'s' if workers > 1 else ''} "
-                                 "(server + serve --deploy)", "seconds": seconds, "done": done,
-                         "ready": ready})
+        for workers, warm in ((1, False), (1, True), (2, True)):
+            kind = "warm" if warm else "cold: PLANS_WARM_WORKER=0"
+            rows.append({"name": f"{workers} plans worker{'s' if workers > 1 else ''} ({kind}; "
+                                 "server + serve --deploy)", **deployed(pdfs, base, workers, warm)})
         try:
             import prefect_dask  # noqa: F401
 
@@ -200,10 +320,22 @@ def main() -> int:
                          "done": len(pdfs) if code == 0 else 0})
         except ImportError:
             pass
+        serve_rows = []
+        if args.serve_pages:
+            big = base / "big"
+            big.mkdir()
+            big_pdfs, big_images = make_batch(big, args.serve_pages)
+            seconds, code = tesseract(big_images, big)
+            serve_rows.append({"name": f"tesseract -l vie, xargs -P {WORKERS}",
+                               "seconds": seconds, "done": len(big_images) if code == 0 else 0})
+            seconds, done = serve_local(big_pdfs, big)
+            serve_rows.append({"name": "plans serve (one machine)", "seconds": seconds,
+                               "done": done})
     RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(report(rows, args.pages, len(pdfs)), encoding="utf-8")
-    print(json.dumps(rows, indent=1))  # what the report was made from
-    return 0 if all(r["done"] for r in rows) else 1
+    RESULT.write_text(report(rows, args.pages, len(pdfs), serve_rows, args.serve_pages),
+                      encoding="utf-8")
+    print(json.dumps(rows + serve_rows, indent=1))  # what the report was made from
+    return 0 if all(r["done"] for r in rows + serve_rows) else 1
 
 
 if __name__ == "__main__":

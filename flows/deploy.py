@@ -227,22 +227,6 @@ def wait_until_up(process: subprocess.Popen, url: str, timeout: float = 180.0) -
     raise errors.ServerUnreachable(f"{url}: no answer after {timeout:g} s")
 
 
-# --- a worker ---------------------------------------------------------------------------------
-
-
-def run_worker(pool: str | None = None, limit: int = 1, name: str | None = None) -> None:
-    """A Prefect process worker of the pool, in the foreground, until stopped (SIGTERM, Ctrl+C):
-    each flow run (one file) runs in a child process of its own."""
-    from prefect.workers.process import ProcessWorker
-
-    async def work() -> None:
-        async with ProcessWorker(work_pool_name=pool or work_pool(), limit=limit,
-                                 name=name) as worker:
-            await worker.start()
-
-    asyncio.run(work())
-
-
 # --- the inbox submitting to the deployment ---------------------------------------------------
 
 
@@ -270,11 +254,15 @@ class Dispatcher:
 
     def finished(self) -> list[tuple[Claim, Outcome | None]]:
         """Claims whose run is over: with the outcome its worker wrote, or None when the run
-        ended without one (failed, crashed, cancelled: the file goes back to the inbox)."""
+        ended without one (failed, crashed, cancelled: the file goes back to the inbox). The
+        runs without an outcome yet are asked about in one request, not one each."""
+        outcomes = {folder: read_outcome(folder) for folder in self.running}
+        waiting = [s.flow_run_id for f, s in self.running.items() if outcomes[f] is None]
+        ended = _ended(waiting) if waiting else set()
         done: list[tuple[Claim, Outcome | None]] = []
         for folder, submitted in list(self.running.items()):
-            outcome = read_outcome(folder)
-            if outcome is None and not self._ended(submitted.flow_run_id):
+            outcome = outcomes[folder]
+            if outcome is None and submitted.flow_run_id not in ended:
                 continue
             if outcome is None:  # a worker may have written it just as its run ended
                 outcome = read_outcome(folder)
@@ -282,10 +270,17 @@ class Dispatcher:
             done.append((submitted.claim, outcome))
         return done
 
-    @staticmethod
-    def _ended(flow_run_id: UUID) -> bool:
-        from prefect.client.orchestration import get_client
 
-        with get_client(sync_client=True) as client:
-            state = client.read_flow_run(flow_run_id).state
-        return state is not None and state.is_final()
+def _ended(flow_run_ids: list[UUID]) -> set[UUID]:
+    """Those of the flow runs that are over (completed, failed, crashed, cancelled)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    ended: set[UUID] = set()
+    with get_client(sync_client=True) as client:
+        for start in range(0, len(flow_run_ids), 200):  # the server's largest page
+            ids = flow_run_ids[start:start + 200]
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids))
+            ended |= {r.id for r in runs if r.state is not None and r.state.is_final()}
+    return ended

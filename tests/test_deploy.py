@@ -23,6 +23,7 @@ def _closed_port() -> int:
 def test_without_a_server_the_commands_say_how_to_start_one(command, data_home, monkeypatch):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "180")  # `plans worker` sets one
+    monkeypatch.setenv("PREFECT_WORKER_QUERY_SECONDS", "5")  # and this
     result = CliRunner().invoke(app, command)
     assert result.exit_code == errors.ServerNotConfigured.exit_code, result.output
     assert "plans server" in result.output and "PREFECT_API_URL" in result.output
@@ -34,6 +35,7 @@ def test_an_unreachable_server_is_named(command, data_home, monkeypatch):
     url = f"http://127.0.0.1:{_closed_port()}/api"
     monkeypatch.setenv("PREFECT_API_URL", url)
     monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "180")
+    monkeypatch.setenv("PREFECT_WORKER_QUERY_SECONDS", "5")
     result = CliRunner().invoke(app, command)
     assert result.exit_code == errors.ServerUnreachable.exit_code, result.output
     assert url in result.output and "Không kết nối được máy chủ Prefect" in result.output

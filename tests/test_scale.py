@@ -209,8 +209,7 @@ def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
     store_url = _database(postgres_server, f"plans_scale_{tag}")
     prefect_db = _database(postgres_server, f"prefect_scale_{tag}").replace("+psycopg", "+asyncpg")
     api = f"http://127.0.0.1:{free_port()}/api"
-    shared = {"PLANS_DB_URL": store_url, "PREFECT_API_URL": api,
-              "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    shared = {"PLANS_DB_URL": store_url, "PREFECT_API_URL": api}
     inbox = tmp_path / "shared" / "inbox"  # the folder every machine mounts at one path
     inbox.mkdir(parents=True)
     names = ["server", "doomed", "worker1", "worker2", "watcher"]
@@ -228,8 +227,8 @@ def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
                         process_env(tmp_path / "doomed", **shared))
         shutil.copy(SAMPLES / "kh-xa-scan-12.pdf", inbox / "kh-xa-scan-12.pdf")
         watcher_home = tmp_path / "watcher"
-        started.append(_start(["serve", "--deploy", "--inbox", str(inbox), "--interval", "1",
-                               "--settle", "0.5"], watcher_home, process_env(watcher_home, **shared)))
+        started.append(_start(["serve", "--deploy", "--inbox", str(inbox), "--settle", "0.5"],
+                              watcher_home, process_env(watcher_home, **shared)))
         _kill_tree_while_reading(doomed, 180, logs)
         for n in (1, 2):
             started.append(_start(["worker", "--name", f"worker{n}"], tmp_path / f"worker{n}",
@@ -263,3 +262,65 @@ def test_workers_drain_one_inbox_through_a_prefect_server_on_postgresql(
     assert all(read_by.values()), read_by  # both workers took files
     assert not list(inbox.iterdir())  # no claim left behind either
     assert not list((watcher_home / "failed").iterdir())
+
+
+def test_a_warm_worker_forks_each_run_and_a_run_killed_alone_is_crashed_and_retried(tmp_path):
+    """`plans worker` runs each flow run in a process of its own forked from its warm
+    forkserver (no fresh interpreter per file). That process killed alone mid-scan (SIGKILL):
+    the worker marks its run Crashed from the exit code, the watcher puts the scan back, and
+    the same worker, still up, stores it once; then every process stops on SIGTERM."""
+    import psutil
+
+    api = f"http://127.0.0.1:{free_port()}/api"
+    store_url = f"sqlite:///{tmp_path / 'plans.db'}"
+    shared = {"PLANS_DB_URL": store_url, "PREFECT_API_URL": api}
+    inbox = tmp_path / "shared" / "inbox"
+    inbox.mkdir(parents=True)
+    logs = [tmp_path / n / "err.log" for n in ("server", "worker", "watcher")]
+    started: list[subprocess.Popen] = []
+    try:
+        started.append(_start(["server", "--port", api.rsplit(":", 1)[1].split("/")[0]],
+                              tmp_path / "server",
+                              process_env(tmp_path / "server", PLANS_DB_URL=store_url)))
+        _wait_for(lambda: "ready" in logs[0].read_text(errors="replace") if logs[0].exists()
+                  else False, 180, "no server", logs)
+        worker = _start(["worker", "--name", "warm"], tmp_path / "worker",
+                        process_env(tmp_path / "worker", **shared))
+        started.append(worker)
+        watcher_home = tmp_path / "watcher"
+        started.append(_start(["serve", "--deploy", "--inbox", str(inbox), "--settle", "0.5"],
+                              watcher_home, process_env(watcher_home, **shared)))
+        shutil.copy(SAMPLES / "kh-xa-scan-12.pdf", inbox / "kh-xa-scan-12.pdf")
+
+        def tesseracts() -> list:
+            return [c for c in _children(psutil.Process(worker.pid)) if c.name() == "tesseract"]
+
+        _wait_for(tesseracts, 180, "the worker never started reading", logs)
+        run = tesseracts()[0].parent()  # the flow run's process
+        forkserver = run.parent()
+        assert forkserver.parent().pid == worker.pid  # worker -> forkserver -> run -> tesseract
+        assert "multiprocessing.forkserver" in " ".join(run.cmdline()), run.cmdline()
+        for process in [run, *_children(run)]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        processed = watcher_home / "processed"
+        _wait_for(lambda: processed.is_dir() and any(processed.iterdir()), 300,
+                  "the scan was not stored after its run was killed", logs)
+        assert worker.poll() is None  # the worker outlived its run
+        runs = _flow_runs(api)
+    finally:
+        stop(started[::-1])
+    assert [p.returncode for p in started] == [0] * len(started), [p.returncode for p in started]
+    scan_runs = [r for r in runs if r["name"] == "kh-xa-scan-12.pdf"]
+    crashed = [r for r in scan_runs if r["state_type"] == "CRASHED"]
+    assert len(crashed) == 1 and "-9" in crashed[0]["state"]["message"], scan_runs
+    assert [r["state_type"] for r in scan_runs].count("COMPLETED") == 1, scan_runs
+    listed = subprocess.run([sys.executable, "-m", "pipeline.cli", "documents", "--format",
+                             "json"], cwd=tmp_path, env=process_env(tmp_path / "reader",
+                                                                    PLANS_DB_URL=store_url),
+                            capture_output=True, text=True, timeout=120)
+    documents = json.loads(listed.stdout)
+    assert [(d["document"], d["page_count"]) for d in documents] == [("kh-xa-scan-12.pdf", 2)]
+    assert not list(inbox.iterdir())

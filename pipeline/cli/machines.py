@@ -79,21 +79,26 @@ def worker(
     the server at PREFECT_API_URL and stores into PLANS_DB_URL."""
     # each flow run says it is alive; silence means crashed (flows/deploy.py, crash detection)
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
+    # a worker asks for work every second (Prefect's default: 10): a file waits less for it
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "1")
     # flow runs start in a folder of Prefect's: they get this data folder by its full path
     os.environ["PLANS_HOME"] = str(store.data_home())
     if not os.environ.get("PLANS_DB_URL"):
         err_console.print("Chú ý / Note: PLANS_DB_URL chưa đặt / not set: máy này lưu vào tệp "
                           "SQLite của riêng nó / this machine stores into its own SQLite file "
                           f"({store.database_url()})", highlight=False)
-    from flows import deploy
+    from flows import deploy, warm
 
     url = deploy.api_url()
     store.get_engine()  # this machine reaches the store (and its schema is current)
     deploy.check_deployment()
-    err_console.print(f"Đang chờ việc / waiting for work: {url}, work pool "
-                      f"'{pool or deploy.work_pool()}' (Ctrl+C to stop)", highlight=False)
+
+    def ready() -> None:
+        err_console.print(f"Đang chờ việc / waiting for work: {url}, work pool "
+                          f"'{pool or deploy.work_pool()}' (Ctrl+C to stop)", highlight=False)
+
     try:
         with _stop_on_sigterm():
-            deploy.run_worker(pool, max(1, limit), name)
+            warm.run_worker(pool, max(1, limit), name, on_ready=ready)
     except KeyboardInterrupt:
         err_console.print("Đã dừng / stopped.")

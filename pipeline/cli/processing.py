@@ -224,7 +224,9 @@ def _report_reprocess(outcomes: list, missing: list) -> None:
 @handles_errors
 def serve(
     inbox_dir: Annotated[Path | None, typer.Option("--inbox", help="Folder to watch.")] = None,
-    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 10.0,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between rounds (default: 10; 1 with --deploy, whose rounds only claim "
+             "files and read the outcomes workers wrote).")] = None,
     once: Annotated[bool, typer.Option(help="One round, then exit.")] = False,
     settle: Annotated[float | None, typer.Option(
         help="Seconds a file must stay unchanged before it is taken "
@@ -242,12 +244,14 @@ def serve(
         deployment.api_url()
         deployment.check_deployment()
         dispatcher = deployment.Dispatcher()
+        interval = 1.0 if interval is None else interval
         # workers on other machines get absolute paths inside the shared inbox
         inbox_dir = (inbox_dir or store.data_home() / "inbox").resolve()
     else:
         from flows.server import start_temporary_server
 
         server = start_temporary_server()
+        interval = 10.0 if interval is None else interval
     from flows.watch import serve as serve_loop
 
 
