@@ -1,4 +1,7 @@
-"""`make bench`: run every bench/bench_*.py and join their sections into BENCHMARKS.md."""
+"""`make bench`: run every bench/bench_*.py and join their sections into BENCHMARKS.md.
+
+`python bench/run.py NAME...` re-runs those benches only; `--assemble` runs none and only joins
+the sections each bench last wrote (each names its own date and command)."""
 
 from __future__ import annotations
 
@@ -33,10 +36,11 @@ def machine() -> str:
 def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     scripts = sorted((ROOT / "bench").glob("bench_*.py"))
-    only = set(sys.argv[1:])
+    assemble = "--assemble" in sys.argv[1:]
+    only = set(sys.argv[1:]) - {"--assemble"}
     failures = []
     for script in scripts:
-        if only and script.stem.removeprefix("bench_") not in only:
+        if assemble or (only and script.stem.removeprefix("bench_") not in only):
             continue
         print(f"== {script.name}", flush=True)
         started = time.monotonic()
@@ -48,12 +52,16 @@ def main() -> int:
     header = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Written by `bench/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         f"Machine: {machine()}.",
         "Each section names the command that made it and the goal beside each number.",
         "",
     ]
-    if only:
+    if assemble:
+        header += ["Assembled from bench/results without measuring: each section gives the date "
+                   "and command of its own last run (`python bench/run.py NAME` re-measures it).",
+                   ""]
+    elif only:
         header += [f"Measured in this run: {', '.join(sorted(only))}; every other section is kept "
                    "from its own last run (`git log bench/results/NAME.md` dates it; `python "
                    "bench/run.py NAME` re-measures it).", ""]

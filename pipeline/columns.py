@@ -231,7 +231,7 @@ def _table(mask: np.ndarray, run: list[_Band], headings: list[_Band],
     rows are cut again at narrower gaps than the page's lines were: a row number set close to
     the name beside it (a narrow "TT" column) is still a column of its own."""
     run = [_Band(b.y0, b.y1, _pieces(mask, ROW_COLUMN_GAP * glyph, b.y0, b.y1)) for b in run]
-    found = _body(run, mask.shape[1])
+    found = _body(run, mask.shape[1], glyph)
     if found is None:
         return None
     columns, first = found
@@ -263,7 +263,8 @@ def _index_row(band: _Band, cuts: list[int], glyph: float) -> bool:
             and len(set(inside)) == len(inside) >= 0.8 * (len(cuts) - 1))
 
 
-def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | None:
+def _body(run: list[_Band], width: int,
+          glyph: float) -> tuple[list[tuple[int, int]], int] | None:
     """The columns of the run's body and the line it starts at: the tail of the run whose
     lines (nearly all) stand in the same columns, starting with one that does; of those, the
     one with most columns (headings over two columns merge them), then the longest. A last
@@ -272,7 +273,7 @@ def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | N
     best: tuple[list[tuple[int, int]], int] | None = None
     for start in range(len(run)):
         tail = run[start:]
-        columns = _columns([b for b in tail if not _marks_only(b)] or tail, width)
+        columns = _columns([b for b in tail if not _marks_only(b, glyph)] or tail, width)
         if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
                 and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)
                 and (best is None or (len(columns) > len(best[0]) and len(tail) > 1))):
@@ -280,10 +281,10 @@ def _body(run: list[_Band], width: int) -> tuple[list[tuple[int, int]], int] | N
     return best
 
 
-def _marks_only(band: _Band) -> bool:
+def _marks_only(band: _Band, glyph: float) -> bool:
     """A line of short marks only (the column numbers "1 2 3 ... 9" under a header): centred
-    in their columns, they would narrow the figures' columns to where both overlap."""
-    glyph = band.y1 - band.y0
+    in their columns, they would narrow the figures' columns to where both overlap. Short by
+    the page's letter height: a row whose names wrap on two lines is twice as tall."""
     return all(p.x1 - p.x0 <= 2.5 * glyph for p in band.pieces)
 
 

@@ -132,8 +132,24 @@ def test_total_row_alone_under_column_numbers_keeps_every_column():
                (776, 818), (881, 914)]
     headings = [band(106, (426, 540), (579, 742), (780, 897)),  # "Hộ nghèo đầu năm" ...
                 band(132, (156, 182), (202, 297), (325, 381), (414, 540), (587, 741), (769, 896))]
-    found = columns._body([*headings, numbers, band(249, *figures)], 1000)
+    found = columns._body([*headings, numbers, band(249, *figures)], 1000, 12.0)
     assert found is not None and found[0] == figures
+
+
+def test_rows_whose_names_wrap_on_two_lines_are_no_column_numbers():
+    """A continuation page: rows of a name on two lines beside one line of figures are twice
+    a letter tall; their narrow pieces are still a row's, and keep the row-number column."""
+    def band(y: int, height: int, *xs: tuple[int, int]) -> columns._Band:
+        return columns._Band(y, y + height, [columns._Piece(a, y, b, y + height) for a, b in xs])
+
+    # as measured on a scanned page (letter height 13): "12 Xã Thanh / Hòa 2.884 593 20,56 ..."
+    row = [(164, 182), (205, 282), (350, 392), (439, 467), (530, 563), (620, 648), (721, 753),
+           (800, 828), (892, 925)]
+    rows = [band(214 + 57 * i, 40, *row) for i in range(5)]
+    total = band(499, 28, (201, 288), (336, 389), (421, 464), (518, 560), (602, 643),
+                 (716, 749), (782, 825), (888, 921))
+    found = columns._body([*rows, total], 1000, 13.0)
+    assert found is not None and found[1] == 0 and found[0][0] == (164, 182)
 
 
 def test_borderless_table_reads_as_the_rows_of_a_typed_table():
