@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
+from pipeline.restore_hints import place_hints
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -302,12 +303,13 @@ class _Decoder:
                                                                            cand_ids[hit]]
         return cand_start, cand_ids, cand_cost
 
-    def decode(self, words: list[tuple[str, bool]], mode: str,
-               cases: list[int] | None = None) -> tuple[list[int], list[float]]:
+    def decode(self, words: list[tuple[str, bool]], mode: str, cases: list[int] | None = None,
+               hints: dict[int, np.ndarray] | None = None) -> tuple[list[int], list[float]]:
         """Chosen vocabulary id per word (UNK keeps the source) and a confidence for each.
 
         `cases`: per word, 1 when written in lower case inside a sentence, 2 in Title case,
         0 otherwise; the case then weighs for the syllables usually written that way.
+        `hints`: per position, the ids preferred there (restore_hints); the others cost more.
         """
         if not words:
             return [], []
@@ -318,7 +320,9 @@ class _Decoder:
         cand_start, cand_ids, cand_cost = self._candidates(
             [w for w, _ in words], mode, cases if use_case else None, case_weight / cw)
         boundary = np.array([bnd for _, bnd in words], dtype=np.bool_)
-        if not ocr and not use_case:
+        if hints:
+            self._apply_hints(hints, cand_start, cand_ids, cand_cost, cw)
+        if not ocr and not use_case and not hints:
             cw = 0.0  # accent-stripped candidates carry no channel cost
         lm = self.lm
         backoff = float(self.params["backoff_ocr" if mode == "ocr_garbled" else "backoff"])
@@ -330,6 +334,16 @@ class _Decoder:
         conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, lm, backoff,
                                 cw)
         return cand_ids[cand_start[:-1] + choice].tolist(), conf.tolist()
+
+
+    def _apply_hints(self, hints: dict[int, np.ndarray], cand_start: np.ndarray,
+                     cand_ids: np.ndarray, cand_cost: np.ndarray, cw: float) -> None:
+        """Candidates a hint does not name cost `hint_cost` more (log10 units)."""
+        extra = float(self.params["hint_cost"]) / cw
+        for pos, preferred in hints.items():
+            lo, hi = cand_start[pos], cand_start[pos + 1]
+            if hi - lo > 1 and np.isin(cand_ids[lo:hi], preferred).any():
+                cand_cost[lo:hi] += np.where(np.isin(cand_ids[lo:hi], preferred), 0.0, extra)
 
 
 _DECODERS: dict[int, tuple[RestoreModel, _Decoder]] = {}
@@ -442,6 +456,7 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
     """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
     tokens = _merge_fragments(tokens, text, model)
     words: list[tuple[str, bool]] = []
+    texts: list[str] = []  # each word as written, for the hints
     cases: list[int] = []
     pending_boundary = False
     for k, t in enumerate(tokens):
@@ -461,9 +476,13 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
               and not _names_a_letter(tokens, k)):
             word = "<loose>" + word  # a syllable whose vowel the OCR lost ("b tri")
         words.append((word, pending_boundary))
+        texts.append(t.text)
         pending_boundary = False
     kept = [k for k, t in enumerate(tokens) if t.kind != "punct"]
-    chosen, conf = _decoder(model).decode(words, mode, cases)
+    hints = None
+    if mode == "accent_stripped":
+        hints = place_hints(texts, [b for _, b in words], model.word_id)
+    chosen, conf = _decoder(model).decode(words, mode, cases, hints)
     for k, wid, c in zip(kept, chosen, conf, strict=True):
         t = tokens[k]
         fixed = _fixed_reading(tokens, k, text)

@@ -187,6 +187,7 @@ DECODER_PARAMS = {
     "quad_backoff": -0.3,  # log10 penalty when the 4-gram is unseen
     "case_weight": 1.0,  # weight of log10 P(case | syllable) for words inside a sentence
     "case_prior": 2.0,  # pseudo-count of the overall case rate in that estimate
+    "hint_cost": 3.0,  # log10 cost of a candidate a hint (restore_hints) does not name
 }
 
 
