@@ -3,8 +3,14 @@
 A place named after its level word ("xa Pa Vi", "huyen Ba To") is a unit of the gazetteer, and
 its spelling there ("xã Pả Vi", "huyện Ba Tơ") is a far better guess than the commonest syllables
 with the same letters: the n-grams have seen few of the ten thousand communes. A hint is a set
-of vocabulary ids per word position; the decoder makes every other candidate of that position
-costlier (a soft preference: the n-grams can still overrule it).
+of vocabulary ids per word position with their extra costs, and the extra cost of every other
+candidate there (a soft preference: the n-grams can still overrule it).
+
+A plan also repeats itself: its communes, programmes and phrases ("hộ cận nghèo", "hằng quý")
+come back page after page. A second pass weighs, at each word, how the first pass restored the
+same two stripped words elsewhere in the document (a cache model of the document's own
+bigrams, each occurrence weighted by its confidence), so that a phrase restored confidently in
+one place is restored the same way where its context was weak.
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ LEVELS: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {
     ("thi", "xa"): (("thị", "xã"), ("district",)),
     ("thanh", "pho"): (("thành", "phố"), ("district", "province")),
     ("tinh",): (("tỉnh",), ("province",)),
+    ("ubnd",): ((), ("commune", "district", "province")),  # "UBND Ba Chẽ", "UBND Hải Hậu"
 }
 LEVEL_FIRST = {words[0] for words in LEVELS}
 MAX_NAME = 4  # syllables of the longest unit name looked up
+Hint = tuple[np.ndarray, np.ndarray, float]  # (sorted ids, their extra costs, others' cost)
 
 
 def _bare(word: str) -> str:
@@ -71,11 +79,11 @@ def _name_after(words: list[str], bare: list[str], boundary: list[bool], start: 
     return None
 
 
-def place_hints(words: list[str], boundary: list[bool],
-                word_id: dict[str, int]) -> dict[int, np.ndarray]:
+def place_hints(words: list[str], boundary: list[bool], word_id: dict[str, int],
+                cost: float) -> dict[int, Hint]:
     """Position -> the ids the gazetteer allows there, for every unit named after its level
     word; the level word itself then reads as the level ("xa" -> "xã", "tinh" -> "tỉnh")."""
-    hints: dict[int, np.ndarray] = {}
+    hints: dict[int, Hint] = {}
     # only short words (level words) and capitalised ones (names) are read without accents
     bare = [_bare(w) if len(w) <= 6 or w[:1].isupper() else "" for w in words]
     for i, b in enumerate(bare):
@@ -87,10 +95,73 @@ def place_hints(words: list[str], boundary: list[bool],
         if name is None:
             continue
         for k, syllable in enumerate(accented):
-            hints[i + k] = np.array([word_id.get(syllable, -1)], dtype=np.int64)
+            hints[i + k] = _prefer({word_id.get(syllable, -1)}, cost)
         n, spellings = name
         for k in range(n):
             ids = {word_id[s[k]] for s in spellings if s[k] in word_id}
             if ids:
-                hints[i + length + k] = np.array(sorted(ids), dtype=np.int64)
+                hints[i + length + k] = _prefer(ids, cost)
     return hints
+
+
+def _prefer(ids: set[int], cost: float) -> Hint:
+    return np.array(sorted(ids), dtype=np.int64), np.zeros(len(ids), dtype=np.float32), cost
+
+
+# ---------------------------------------------------------------- the document's own cache
+# A first-pass paragraph as the cache reads it: (decoder tokens, sentence boundary before each,
+# chosen id of each, confidence of each).
+FirstPass = tuple[list[str], list[bool], list[int], list[float]]
+
+
+def _bigram_keys(bare: list[str], boundary: list[bool], i: int) -> list[tuple[str, str, int]]:
+    """The stripped bigrams position i belongs to, and which side of each it is."""
+    keys = []
+    if i > 0 and not boundary[i]:
+        keys.append((bare[i - 1], bare[i], 1))
+    if i + 1 < len(bare) and not boundary[i + 1]:
+        keys.append((bare[i], bare[i + 1], 0))
+    return keys
+
+
+def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int, Hint] | None]:
+    """Per paragraph, hints from the rest of the document where some word was restored unlike
+    the same stripped bigram elsewhere (None: the paragraph agrees with the document)."""
+    bare = [[_bare(w) for w in words] for words, _, _, _ in paragraphs]
+    counts: dict[tuple[str, str, int], dict[int, float]] = {}
+    for b, (_, boundary, chosen, conf) in zip(bare, paragraphs, strict=True):
+        for i in range(len(b)):
+            for key in _bigram_keys(b, boundary, i):
+                seen = counts.setdefault(key, {})
+                seen[chosen[i]] = seen.get(chosen[i], 0.0) + conf[i]
+    out: list[dict[int, Hint] | None] = []
+    for b, (_, boundary, chosen, conf) in zip(bare, paragraphs, strict=True):
+        hints: dict[int, Hint] = {}
+        differs = False
+        for i in range(len(b)):
+            elsewhere = _elsewhere(counts, _bigram_keys(b, boundary, i), chosen[i], conf[i])
+            if elsewhere:
+                hints[i] = _cache_hint(elsewhere, weight)
+                differs |= max(elsewhere.values()) > elsewhere.get(chosen[i], 0.0)
+        out.append(hints if differs else None)
+    return out
+
+
+def _elsewhere(counts: dict, keys: list, own: int, own_conf: float) -> dict[int, float]:
+    """Weighted restorations of the same stripped bigrams at the document's other places."""
+    total: dict[int, float] = {}
+    for key in keys:
+        for wid, c in counts[key].items():
+            c -= own_conf if wid == own else 0.0
+            if c > 1e-6:
+                total[wid] = total.get(wid, 0.0) + c
+    return total
+
+
+def _cache_hint(elsewhere: dict[int, float], weight: float) -> Hint:
+    """Extra cost weight * log10((N + 1) / (n_w + 1)): none for the document's usual reading."""
+    ids = np.array(sorted(elsewhere), dtype=np.int64)
+    n = np.array([elsewhere[int(i)] for i in ids], dtype=np.float32)
+    total = float(n.sum()) + 1.0
+    costs = (weight * np.log10(total / (n + 1.0))).astype(np.float32)
+    return ids, costs, weight * float(np.log10(total))
