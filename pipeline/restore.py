@@ -20,7 +20,7 @@ import numpy as np
 
 from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
-from pipeline.restore_hints import FirstPass, Hint, agreement_hints, place_hints
+from pipeline.restore_hints import Hint, agreement_hints, disagreeing_sentences, place_hints
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -508,17 +508,19 @@ def _read_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreMo
 
 def _agree_with_document(paragraphs: list[_Paragraph], model: RestoreModel) -> None:
     """Decode again, with the document's cache of its own first-pass bigrams, the accent-
-    stripped paragraphs that restored some stripped bigram unlike the rest of the document."""
+    stripped sentences that restored some stripped bigram unlike the rest of the document."""
     stripped = [p for p in paragraphs if p.mode == "accent_stripped"]
     weight = float(model.params["cache_weight"])
     if not stripped or weight <= 0:
         return
-    first: list[FirstPass] = [([w for w, _ in p.words], [b for _, b in p.words], p.chosen, p.conf)
-                              for p in stripped]
-    for para, hints in zip(stripped, agreement_hints(first, weight), strict=True):
-        if hints is not None:
-            para.chosen, para.conf = _decoder(model).decode(para.words, para.mode, para.cases,
-                                                            hints | para.hints)
+    first = [([w for w, _ in p.words], [b for _, b in p.words], p.chosen, p.conf) for p in stripped]
+    for para, (_, bounds, _, _), hints in zip(stripped, first, agreement_hints(first, weight),
+                                              strict=True):
+        for start, end in disagreeing_sentences(hints, bounds, para.chosen):
+            span = {k - start: h for k, h in (hints | para.hints).items() if start <= k < end}
+            chosen, conf = _decoder(model).decode(para.words[start:end], para.mode,
+                                                  para.cases[start:end], span)
+            para.chosen[start:end], para.conf[start:end] = chosen, conf
 
 
 def _emit_paragraph(text: str, para: _Paragraph, model: RestoreModel,

@@ -15,6 +15,7 @@ one place is restored the same way where its context was weak.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
@@ -124,27 +125,47 @@ def _bigram_keys(bare: list[str], boundary: list[bool], i: int) -> list[tuple[st
     return keys
 
 
-def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int, Hint] | None]:
-    """Per paragraph, hints from the rest of the document where some word was restored unlike
-    the same stripped bigram elsewhere (None: the paragraph agrees with the document)."""
-    bare = [[_bare(w) for w in words] for words, _, _, _ in paragraphs]
+def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int, Hint]]:
+    """Per paragraph, hints where some word was restored unlike the same stripped bigram
+    elsewhere in the document. Only positions whose bigrams were read more than one way get a
+    hint: the rest agree already."""
+    memo: dict[str, str] = {}
+    keys = []
     counts: dict[tuple[str, str, int], dict[int, float]] = {}
-    for b, (_, boundary, chosen, conf) in zip(bare, paragraphs, strict=True):
-        for i in range(len(b)):
-            for key in _bigram_keys(b, boundary, i):
+    for words, boundary, chosen, conf in paragraphs:
+        b = [memo.get(w) or memo.setdefault(w, _bare(w)) for w in words]
+        keys.append([_bigram_keys(b, boundary, i) for i in range(len(b))])
+        for i, position_keys in enumerate(keys[-1]):
+            for key in position_keys:
                 seen = counts.setdefault(key, {})
                 seen[chosen[i]] = seen.get(chosen[i], 0.0) + conf[i]
-    out: list[dict[int, Hint] | None] = []
-    for b, (_, boundary, chosen, conf) in zip(bare, paragraphs, strict=True):
+    out: list[dict[int, Hint]] = []
+    for paragraph_keys, (_, _, chosen, conf) in zip(keys, paragraphs, strict=True):
         hints: dict[int, Hint] = {}
-        differs = False
-        for i in range(len(b)):
-            elsewhere = _elsewhere(counts, _bigram_keys(b, boundary, i), chosen[i], conf[i])
+        for i, position_keys in enumerate(paragraph_keys):
+            if all(len(counts[key]) == 1 for key in position_keys):
+                continue  # every occurrence of its bigrams was read alike
+            elsewhere = _elsewhere(counts, position_keys, chosen[i], conf[i])
             if elsewhere:
                 hints[i] = _cache_hint(elsewhere, weight)
-                differs |= max(elsewhere.values()) > elsewhere.get(chosen[i], 0.0)
-        out.append(hints if differs else None)
+        out.append(hints)
     return out
+
+
+def disagreeing_sentences(hints: dict[int, Hint], boundary: list[bool],
+                          chosen: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the sentences where a hint prefers another reading than the chosen one:
+    sentences decode independently, so only these need decoding again."""
+    starts = [i for i, b in enumerate(boundary) if b or i == 0] + [len(boundary)]
+    spans: list[tuple[int, int]] = []
+    for i, (ids, costs, other) in sorted(hints.items()):
+        own = costs[ids == chosen[i]]
+        if (own[0] if len(own) else other) <= costs.min():
+            continue  # the chosen reading is the document's usual one already
+        k = bisect_right(starts, i) - 1
+        if not spans or spans[-1][0] != starts[k]:
+            spans.append((starts[k], starts[k + 1]))
+    return spans
 
 
 def _elsewhere(counts: dict, keys: list, own: int, own_conf: float) -> dict[int, float]:

@@ -15,7 +15,11 @@ if not (MODEL_DIR / "meta.json").is_file():
                 allow_module_level=True)
 
 from pipeline.restore import load_model, restore_text  # noqa: E402
-from pipeline.restore_hints import agreement_hints, place_hints  # noqa: E402
+from pipeline.restore_hints import (  # noqa: E402
+    agreement_hints,
+    disagreeing_sentences,
+    place_hints,
+)
 
 # A made-up plan of a made-up village whose name recurs.
 PLAN = """KẾ HOẠCH
@@ -61,17 +65,21 @@ def test_level_word_and_name_restored_together(model):
 
 
 def test_agreement_prefers_the_documents_usual_reading(model):
-    """Three confident "Bản Lầu" and one doubtful "Bản Lẩu": only the doubtful paragraph is
+    """Three confident "Bản Lầu" and one doubtful "Bản Lẩu": only the doubtful sentence is
     decoded again, and there the usual reading costs nothing while the other costs more."""
     ban, lau, lau_wrong = (model.word_id[w] for w in ("bản", "lầu", "lẩu"))
-    words = ["thon", "Ban", "Lau"]
-    good = (words, [False] * 3, [0, ban, lau], [1.0, 0.9, 0.9])
-    doubtful = (words, [False] * 3, [0, ban, lau_wrong], [1.0, 0.9, 0.4])
-    hints = agreement_hints([good, good, doubtful, good], weight=2.0)
-    assert hints[:2] == [None, None] and hints[3] is None
+    words = ["thon", "Ban", "Lau", "giam", "ngheo"]
+    bounds = [False, False, False, True, False]  # "thôn Bản Lầu. Giảm nghèo"
+    good = (words, bounds, [0, ban, lau, 0, 0], [1.0, 0.9, 0.9, 1.0, 1.0])
+    doubtful = (words, bounds, [0, ban, lau_wrong, 0, 0], [1.0, 0.9, 0.4, 1.0, 1.0])
+    paragraphs = [good, good, doubtful, good]
+    hints = agreement_hints(paragraphs, weight=2.0)
+    again = [disagreeing_sentences(h, p[1], p[2]) for h, p in zip(hints, paragraphs, strict=True)]
+    assert again == [[], [], [(0, 3)], []]
     ids, costs, other = hints[2][2]
     cost = dict(zip(ids.tolist(), costs.tolist(), strict=True))
-    assert cost[lau] < cost.get(lau_wrong, other)
+    assert cost[lau] == 0.0 < cost.get(lau_wrong, other)
+    assert 3 not in hints[2] and 4 not in hints[2]  # read alike everywhere: no hint
 
 
 def test_recurring_name_restored_the_same_everywhere(model, monkeypatch):
