@@ -139,11 +139,13 @@ def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int
             for key in position_keys:
                 seen = counts.setdefault(key, {})
                 seen[chosen[i]] = seen.get(chosen[i], 0.0) + conf[i]
+    read_two_ways = {key for key, seen in counts.items() if len(seen) > 1}
     out: list[dict[int, Hint]] = []
     for paragraph_keys, (_, _, chosen, conf) in zip(keys, paragraphs, strict=True):
         hints: dict[int, Hint] = {}
         for i, position_keys in enumerate(paragraph_keys):
-            if all(len(counts[key]) == 1 for key in position_keys):
+            if not position_keys or (position_keys[0] not in read_two_ways
+                                     and position_keys[-1] not in read_two_ways):
                 continue  # every occurrence of its bigrams was read alike
             elsewhere = _elsewhere(counts, position_keys, chosen[i], conf[i])
             if elsewhere:
