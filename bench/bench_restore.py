@@ -425,7 +425,21 @@ def write_report(res: dict, garbled: tuple | None, size: float, load_s: float, n
         " more genre text was written, no parameter being changed after it; and the OCR garble"
         " back-off above. The blind real numbers were read three times (after Witten-Bell, after"
         " documents 47-61, at the end): no parameter was chosen on them, but the second reading"
-        " is why no more genre text was written.",
+        " is why no more genre text was written. Document-level hints (pipeline/restore_hints.py),"
+        " chosen on `--dev-own` and checked on `--dev-real` without reading the plans: a place"
+        " named after its level word (xã, phường, thị trấn, huyện, quận, thị xã, thành phố, tỉnh,"
+        " UBND) prefers the gazetteer's spelling of a unit of that level, a soft cost of 3 log10"
+        " units on the other candidates (dev-own 753 -> 713 errors of 70,377 syllables, seen"
+        " real 101 -> 98; costs 1.5 and 6 gave 648 and 636 with the cache below, 3 kept as the"
+        " safer); then the document's own cache: where the first pass read a stripped bigram one"
+        " way in one place and another way elsewhere, the sentence is decoded again with the"
+        " document's other readings of its bigrams (weighted by their confidence) as an extra"
+        " cost, weight 2 (dev-own 713 -> 641; weights 0.5, 1, 4: 685, 666, 643; seen real"
+        " stays 98: its texts are short). Tried there and rejected: a cache of each word's"
+        " readings anywhere in the document beside the bigram one (weight 0.3: 633, a net 8"
+        " syllables for 79 changed; 1: 649). The cache makes a document consistent, not always"
+        " right: a name the first pass reads wrongly in most places is then wrong everywhere."
+        " (a) was read once for this change, after it was chosen, in this run.",
         "",
         "| measure | ours | pyvi ViDiac | goal | note |",
         "|---|---|---|---|---|",

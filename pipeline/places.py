@@ -173,6 +173,11 @@ def _names(kind: str) -> dict[str, tuple[tuple[str, str], ...]]:
             for k, v in by_first.items()}
 
 
+def official_names(kind: str) -> list[str]:
+    """Every official name of one kind of unit (province | district | commune), both eras."""
+    return [name for names in _names(kind).values() for _, name in names]
+
+
 KIND_OF_LEVEL = {"tỉnh": "province", **{lvl: "district" for lvl in DISTRICT_LEVELS},
                  **{lvl: "commune" for lvl in COMMUNE_LEVELS}}
 

@@ -3,7 +3,9 @@
 A noisy-channel decoder: candidate syllables per token (same letters without accents, or learned
 OCR confusions), a syllable trigram language model, beam search. Each paragraph is first
 classified as clean, accent-stripped or OCR-garbled; clean text is never touched, and every
-changed token keeps a map back to its raw span (pipeline/spans.py reads it).
+changed token keeps a map back to its raw span (pipeline/spans.py reads it). Accent-stripped
+text also weighs hints (pipeline/restore_hints.py): the gazetteer's places, and a second pass
+with the document's own first-pass bigrams where the document disagrees with itself.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
+from pipeline.restore_hints import Hint, agreement_hints, disagreeing_sentences, place_hints
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -302,12 +305,13 @@ class _Decoder:
                                                                            cand_ids[hit]]
         return cand_start, cand_ids, cand_cost
 
-    def decode(self, words: list[tuple[str, bool]], mode: str,
-               cases: list[int] | None = None) -> tuple[list[int], list[float]]:
+    def decode(self, words: list[tuple[str, bool]], mode: str, cases: list[int] | None = None,
+               hints: dict[int, Hint] | None = None) -> tuple[list[int], list[float]]:
         """Chosen vocabulary id per word (UNK keeps the source) and a confidence for each.
 
         `cases`: per word, 1 when written in lower case inside a sentence, 2 in Title case,
         0 otherwise; the case then weighs for the syllables usually written that way.
+        `hints`: per position, the ids preferred there (restore_hints); the others cost more.
         """
         if not words:
             return [], []
@@ -318,7 +322,9 @@ class _Decoder:
         cand_start, cand_ids, cand_cost = self._candidates(
             [w for w, _ in words], mode, cases if use_case else None, case_weight / cw)
         boundary = np.array([bnd for _, bnd in words], dtype=np.bool_)
-        if not ocr and not use_case:
+        if hints:
+            self._apply_hints(hints, cand_start, cand_ids, cand_cost, cw)
+        if not ocr and not use_case and not hints:
             cw = 0.0  # accent-stripped candidates carry no channel cost
         lm = self.lm
         backoff = float(self.params["backoff_ocr" if mode == "ocr_garbled" else "backoff"])
@@ -330,6 +336,21 @@ class _Decoder:
         conf = local_confidence(cand_start, cand_ids, cand_cost, boundary, choice, lm, backoff,
                                 cw)
         return cand_ids[cand_start[:-1] + choice].tolist(), conf.tolist()
+
+    @staticmethod
+    def _apply_hints(hints: dict[int, Hint], cand_start: np.ndarray, cand_ids: np.ndarray,
+                     cand_cost: np.ndarray, cw: float) -> None:
+        """Each hinted position's candidates cost the hint's extra (log10 units), when the hint
+        names one of them at least."""
+        for pos, (ids, costs, other) in hints.items():
+            lo, hi = cand_start[pos], cand_start[pos + 1]
+            if hi - lo <= 1:
+                continue
+            here = cand_ids[lo:hi]
+            at = np.minimum(np.searchsorted(ids, here), len(ids) - 1)
+            named = ids[at] == here
+            if named.any():
+                cand_cost[lo:hi] += np.where(named, costs[at], other) / cw
 
 
 _DECODERS: dict[int, tuple[RestoreModel, _Decoder]] = {}
@@ -437,11 +458,24 @@ def _fixed_reading(tokens: list[_Token], k: int, text: str) -> str | None:
     return "đ" if after_amount or after_million else None
 
 
-def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel,
-                       pieces: list[tuple[int, int, str, float]]) -> None:
-    """Decode one paragraph's tokens; append (start, end, replacement, confidence) of changes."""
+@dataclass
+class _Paragraph:
+    """One paragraph to restore: its tokens, what the decoder reads and what it chose."""
+
+    tokens: list[_Token]
+    mode: str
+    words: list[tuple[str, bool]]  # decoder token, sentence boundary before it
+    cases: list[int]
+    hints: dict[int, Hint]
+    chosen: list[int] = field(default_factory=list)
+    conf: list[float] = field(default_factory=list)
+
+
+def _read_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreModel) -> _Paragraph:
+    """Decode one paragraph's tokens (its place names hinted by the gazetteer)."""
     tokens = _merge_fragments(tokens, text, model)
     words: list[tuple[str, bool]] = []
+    texts: list[str] = []  # each word as written, for the hints
     cases: list[int] = []
     pending_boundary = False
     for k, t in enumerate(tokens):
@@ -461,10 +495,40 @@ def _restore_paragraph(text: str, tokens: list[_Token], mode: str, model: Restor
               and not _names_a_letter(tokens, k)):
             word = "<loose>" + word  # a syllable whose vowel the OCR lost ("b tri")
         words.append((word, pending_boundary))
+        texts.append(t.text)
         pending_boundary = False
+    hints = {}
+    if mode == "accent_stripped":
+        hints = place_hints(texts, [b for _, b in words], model.word_id,
+                            float(model.params["hint_cost"]))
+    para = _Paragraph(tokens, mode, words, cases, hints)
+    para.chosen, para.conf = _decoder(model).decode(words, mode, cases, hints)
+    return para
+
+
+def _agree_with_document(paragraphs: list[_Paragraph], model: RestoreModel) -> None:
+    """Decode again, with the document's cache of its own first-pass bigrams, the accent-
+    stripped sentences that restored some stripped bigram unlike the rest of the document."""
+    stripped = [p for p in paragraphs if p.mode == "accent_stripped"]
+    weight = float(model.params["cache_weight"])
+    if not stripped or weight <= 0:
+        return
+    first = [([w for w, _ in p.words], [b for _, b in p.words], p.chosen, p.conf) for p in stripped]
+    for para, (_, bounds, _, _), hints in zip(stripped, first, agreement_hints(first, weight),
+                                              strict=True):
+        for start, end in disagreeing_sentences(hints, bounds, para.chosen):
+            span = {k - start: h for k, h in (hints | para.hints).items() if start <= k < end}
+            chosen, conf = _decoder(model).decode(para.words[start:end], para.mode,
+                                                  para.cases[start:end], span)
+            para.chosen[start:end], para.conf[start:end] = chosen, conf
+
+
+def _emit_paragraph(text: str, para: _Paragraph, model: RestoreModel,
+                    pieces: list[tuple[int, int, str, float]]) -> None:
+    """Append (start, end, replacement, confidence) of the paragraph's changed tokens."""
+    tokens = para.tokens
     kept = [k for k, t in enumerate(tokens) if t.kind != "punct"]
-    chosen, conf = _decoder(model).decode(words, mode, cases)
-    for k, wid, c in zip(kept, chosen, conf, strict=True):
+    for k, wid, c in zip(kept, para.chosen, para.conf, strict=True):
         t = tokens[k]
         fixed = _fixed_reading(tokens, k, text)
         if fixed is not None:
@@ -545,6 +609,7 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
     doc_mode = _classify(*_shares(tuple(map(sum, zip(*counts, strict=True)))))
     pieces: list[tuple[int, int, str, float]] = []
     restored_groups: list[list[_Token]] = []
+    paragraphs: list[_Paragraph] = []
     mode_weight = {m: 0 for m in MODES}
     for group, count in zip(groups, counts, strict=True):
         n, dia, garble, viet = _shares(count)
@@ -556,8 +621,11 @@ def restore_text(raw: str, model: RestoreModel | None = None) -> Restoration:
             mode = doc_mode  # the OCR decoder also reads stripped and intact words
         mode_weight[mode] += n
         if mode != "clean":
-            _restore_paragraph(norm, group, mode, model, pieces)
+            paragraphs.append(_read_paragraph(norm, group, mode, model))
             restored_groups.append(group)
+    _agree_with_document(paragraphs, model)
+    for para in paragraphs:
+        _emit_paragraph(norm, para, model, pieces)
     pieces.extend(_list_letter_d(norm, restored_groups))
     pieces.sort()
     if not pieces:

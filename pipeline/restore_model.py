@@ -187,6 +187,10 @@ DECODER_PARAMS = {
     "quad_backoff": -0.3,  # log10 penalty when the 4-gram is unseen
     "case_weight": 1.0,  # weight of log10 P(case | syllable) for words inside a sentence
     "case_prior": 2.0,  # pseudo-count of the overall case rate in that estimate
+    # restore_hints, chosen on --dev-own: the extra log10 cost of a candidate that a place hint
+    # does not name, and the weight of the document's own bigram cache (0: no second pass)
+    "hint_cost": 3.0,
+    "cache_weight": 2.0,
 }
 
 

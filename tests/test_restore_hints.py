@@ -1,0 +1,96 @@
+"""Restoration hints: the gazetteer's spelling of a place after its level word, and a document
+that restores a recurring stripped phrase the same way everywhere (its own cache)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.restore_model import MODEL_DIR
+from pipeline.text import strip_accents
+
+if not (MODEL_DIR / "meta.json").is_file():
+    pytest.skip("models/restore is missing: run scripts/build_restore_model.py",
+                allow_module_level=True)
+
+from pipeline.restore import load_model, restore_text  # noqa: E402
+from pipeline.restore_hints import (  # noqa: E402
+    agreement_hints,
+    disagreeing_sentences,
+    place_hints,
+)
+
+# A made-up plan of a made-up village whose name recurs.
+PLAN = """KẾ HOẠCH
+Giảm nghèo bền vững thôn Bản Lầu năm 2025
+
+Ban phát triển thôn Bản Lầu do ông Hoàng Văn Kiên làm trưởng ban.
+
+Ông Hoàng Văn Kiên chủ trì rà soát hộ nghèo, hộ cận nghèo của thôn Bản Lầu.
+
+Hằng tháng, ông Kiên báo cáo Ủy ban nhân dân xã kết quả thực hiện.
+
+Chi hội Phụ nữ thôn Bản Lầu phối hợp với ông Kiên vận động các hộ tham gia mô hình nuôi dê.
+"""
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def _preferred(hint, model) -> set[str]:
+    ids, costs, other = hint
+    return {model.vocab[i] for i, c in zip(ids, costs, strict=True) if c < other}
+
+
+def test_place_after_level_word_prefers_the_gazetteer(model):
+    words = "Uy ban nhan dan xa Pa Vi ban hanh ke hoach".split()
+    hints = place_hints(words, [False] * len(words), model.word_id, 3.0)
+    assert sorted(hints) == [4, 5, 6]
+    assert [_preferred(hints[k], model) for k in (4, 5, 6)] == [{"xã"}, {"pả"}, {"vi"}]
+
+
+def test_no_place_hint_without_a_capitalised_name_or_across_a_sentence(model):
+    lower = "o xa ha noi".split()
+    assert place_hints(lower, [False] * 4, model.word_id, 3.0) == {}
+    split = "ve xa . Pa Vi".replace(" .", "").split()  # "về xã. Pả Vi": a boundary before Pa
+    assert place_hints(split, [False, False, True, False], model.word_id, 3.0) == {}
+
+
+def test_level_word_and_name_restored_together(model):
+    out = restore_text("UBND xa Pa Vi va huyen Ba To bao cao ket qua giam ngheo.").text
+    assert "xã Pả Vi" in out and "huyện Ba Tơ" in out
+
+
+def test_agreement_prefers_the_documents_usual_reading(model):
+    """Three confident "Bản Lầu" and one doubtful "Bản Lẩu": only the doubtful sentence is
+    decoded again, and there the usual reading costs nothing while the other costs more."""
+    ban, lau, lau_wrong = (model.word_id[w] for w in ("bản", "lầu", "lẩu"))
+    words = ["thon", "Ban", "Lau", "giam", "ngheo"]
+    bounds = [False, False, False, True, False]  # "thôn Bản Lầu. Giảm nghèo"
+    good = (words, bounds, [0, ban, lau, 0, 0], [1.0, 0.9, 0.9, 1.0, 1.0])
+    doubtful = (words, bounds, [0, ban, lau_wrong, 0, 0], [1.0, 0.9, 0.4, 1.0, 1.0])
+    paragraphs = [good, good, doubtful, good]
+    hints = agreement_hints(paragraphs, weight=2.0)
+    again = [disagreeing_sentences(h, p[1], p[2]) for h, p in zip(hints, paragraphs, strict=True)]
+    assert again == [[], [], [(0, 3)], []]
+    ids, costs, other = hints[2][2]
+    cost = dict(zip(ids.tolist(), costs.tolist(), strict=True))
+    assert cost[lau] == 0.0 < cost.get(lau_wrong, other)
+    assert 3 not in hints[2] and 4 not in hints[2]  # read alike everywhere: no hint
+
+
+def test_recurring_name_restored_the_same_everywhere(model, monkeypatch):
+    stripped = strip_accents(PLAN)
+    found = re.compile(r"thôn (Bản \w+)")
+    with_cache = found.findall(restore_text(stripped, model=model).text)
+    assert with_cache == ["Bản Lầu"] * 4
+    monkeypatch.setitem(model.params, "cache_weight", 0.0)
+    without = found.findall(restore_text(stripped, model=model).text)
+    assert len(without) == 4 and len(set(without)) > 1  # the first pass alone disagrees
+
+
+def test_clean_text_is_untouched_by_the_hints(model):
+    assert restore_text(PLAN, model=model).text == PLAN
