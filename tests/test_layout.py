@@ -377,3 +377,21 @@ def test_uneven_light_is_flattened():
     flat = page_image.flatten_light(page)
     paper = flat[flat > 150]
     assert paper.std() < 12
+
+
+def test_specks_around_a_figure_are_left_out_of_its_line_and_its_comma_kept():
+    """A fax strews specks around a cell's figure: they neither widen its line image nor add
+    a line of their own, while the figure's decimal comma stays."""
+    page = Image.new("L", (400, 120), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((150, 45), "11,26", font=ImageFont.truetype(font_file(), 30), fill=0)
+    gray = np.asarray(page).copy()
+    clean_ink = layout.ink_mask(gray)
+    for x, y in [(20, 20), (360, 30), (40, 100), (300, 105), (200, 10)]:
+        gray[y:y + 2, x:x + 3] = 0  # specks of 6 pixels, far from the figure
+    ink = layout.ink_mask(gray)
+    glyph = layout._glyph_height(clean_ink)
+    clean, _ = layout._cell_lines(np.asarray(page), clean_ink, 4, glyph)
+    specked, _ = layout._cell_lines(gray, ink, 4, glyph)
+    assert len(specked) == len(clean) == 1
+    assert np.array_equal(specked[0], clean[0])  # the comma in both, no speck in either
