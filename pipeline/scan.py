@@ -71,7 +71,8 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     prepared = _prepare(image, limits)
     source = prepared.picture if prepared.picture is not None else image
     upright_sample = _upright(Image.fromarray(prepared.sample), prepared.geometry.skew)
-    if not _find_tables(np.asarray(upright_sample)):
+    found = _find_tables(np.asarray(upright_sample))
+    if not found:
         result = ocr.ocr_image(source, lang=lang, limits=limits, dpi=prepared.dpi,
                                geometry=prepared.geometry, budget=budget)
         lines = layout.header_columns(result.lines, _page_width(result, prepared))
@@ -79,8 +80,9 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     upright = _upright(_gray(source), prepared.geometry.skew)
     pixels = np.asarray(upright)
     geometry = ocr.PageGeometry(0.0, prepared.geometry.core_height)
-    tables, result = _read_tables(pixels, _find_tables(pixels), lang, budget,
-                                  prepared.dpi, geometry)
+    factor = upright.width / upright_sample.width  # the tables are found on the small copy
+    found = [layout.scaled(table, factor, upright.size) for table in found]
+    tables, result = _read_tables(pixels, found, lang, budget, prepared.dpi, geometry)
     lines = layout.header_columns(result.lines, upright.width)
     text, page_tables = _assemble(lines, tables, upright.size)
     scores = [w[1] for w in result.words] + [c for t in tables for c in t.confidences]
@@ -89,7 +91,8 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
 
 
 def _find_tables(gray: np.ndarray) -> list[layout.TableBox]:
-    """The page's ruled tables, then its borderless ones (columns of figures without rules)."""
+    """The page's ruled tables, then its borderless ones (columns of figures without rules);
+    found on the page's small copy (both finders work at that size), once."""
     ruled = layout.find_tables(gray)
     return ruled + columns.find_tables(gray, ruled)
 
