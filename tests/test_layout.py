@@ -136,6 +136,28 @@ def test_total_row_alone_under_column_numbers_keeps_every_column():
     assert found is not None and found[0] == figures
 
 
+def test_one_commune_and_the_total_row_under_column_numbers_keep_every_column():
+    """A page break leaves one commune and the total row under the repeated header: the
+    total row has no number in the "TT" column, and the columns of the two rows are not
+    merged under their headings ("527 | 9,27" read as one cell)."""
+    def band(y: int, *xs: tuple[int, int]) -> columns._Band:
+        return columns._Band(y, y + 18, [columns._Piece(a, y, b, y + 18) for a, b in xs])
+
+    # as measured on a faxed page (letter height 13): "15 Xã An Thọ 5.682 527 9,27 ..."
+    numbers = band(217, (161, 168), (242, 253), (347, 358), (431, 442), (516, 527), (606, 616),
+                   (701, 711), (789, 800), (875, 885))
+    row = [(156, 175), (198, 283), (346, 388), (435, 464), (525, 559), (624, 643), (715, 747),
+           (793, 822), (885, 918)]
+    total = [(197, 285), (336, 389), (420, 464), (517, 559), (601, 643), (712, 747),
+             (779, 822), (884, 919)]
+    headings = [band(102, (426, 541), (579, 745), (783, 901)),  # "Hộ nghèo đầu" ...
+                band(129, (151, 178), (199, 295), (325, 381), (414, 542), (588, 744),
+                     (772, 901))]
+    found = columns._body([*headings, numbers, band(248, *row), band(279, *total)], 1000, 13.0)
+    assert found is not None and found[1] == 3 and found[0][0] == (156, 175)
+    assert len(found[0]) == 9
+
+
 def test_rows_whose_names_wrap_on_two_lines_are_no_column_numbers():
     """A continuation page: rows of a name on two lines beside one line of figures are twice
     a letter tall; their narrow pieces are still a row's, and keep the row-number column."""
