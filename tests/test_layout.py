@@ -283,6 +283,45 @@ def test_reading_that_kept_a_doubled_digit_is_chosen(first, second, expected):
     assert cells.choose(first, second, cells.Column(0))[0] == expected
 
 
+# households at the start, the reduction, at the end; rates the same: start - reduction = end
+_ARITHMETIC_ROWS = [("1.036", "223", "21,53", "44", "4,25", "179", "17,28"),
+                    ("1.532", "248", "16,19", "45", "2,94", "203", "13,25"),
+                    ("6.652", "974", "14,64", "190", "2,86", "784", "11,78"),
+                    ("740", "73", "9,86", "12", "1,62", "61", "8,24")]
+_ARITHMETIC_COLUMNS = {c: cells.Column(0 if c % 2 else 2) for c in range(1, 7)} | {
+    0: cells.Column(0)}
+
+
+def _arithmetic_readings(rows: list[tuple[str, ...]]) -> dict:
+    return {(r, c): (text, 90.0) for r, row in enumerate(rows) for c, text in enumerate(row)}
+
+
+def test_row_arithmetic_of_a_table_is_found_from_its_rows():
+    relations = cells.row_relations([0, 1, 2, 3], _ARITHMETIC_COLUMNS,
+                                    _arithmetic_readings(_ARITHMETIC_ROWS))
+    assert {(1, 3, 5), (2, 4, 6)} <= set(relations)
+    assert all(0 not in relation for relation in relations)  # the population: in none
+    ends = ("179", "311", "85", "60")
+    unrelated = [row[:5] + (end, row[6]) for row, end in zip(_ARITHMETIC_ROWS, ends, strict=True)]
+    assert (1, 3, 5) not in cells.row_relations([0, 1, 2, 3], _ARITHMETIC_COLUMNS,
+                                                _arithmetic_readings(unrelated))  # 1 row of 4
+
+
+@pytest.mark.parametrize("column, read, others, expected", [
+    (5, "71", [], "711"),  # a doubled digit lost by every reading: the arithmetic gives it
+    (3, "48", ["43"], "43"),  # the other reading that makes the row hold
+    (3, "48", [], None),  # no reading of it holds: left as read
+    (5, "718", [], None),  # not a lost doubled digit either
+])
+def test_row_whose_arithmetic_fails_is_mended_from_its_readings(column, read, others, expected):
+    texts = dict(enumerate(("2.000", "754", "20,00", "43", "2,15", "711", "17,85")))
+    relations = [(1, 3, 5), (1, 5, 3), (2, 4, 6), (2, 6, 4)]
+    mended = cells.repaired(texts | {column: read}, {column: [read, *others]}, relations,
+                            _ARITHMETIC_COLUMNS)
+    assert mended == ({column: expected} if expected else {})
+    assert cells.repaired(texts, {}, relations, _ARITHMETIC_COLUMNS) == {}  # it holds
+
+
 def test_row_of_column_numbers_is_no_body_row():
     """Its figures ("5" in a column of rates) would be read again as doubtful on every page."""
     header = {(0, c): ("word", 0.0) for c in range(5)}
@@ -313,6 +352,9 @@ def test_name_cell_is_cleaned_as_names_are_written():
     assert scan._name_cleaned("'XãAn Phong") == "Xã An Phong"
     assert scan._name_cleaned("Xãla Kriêng") == "Xã Ia Kriêng"  # and "Ia" read "la"
     assert scan._name_cleaned("Xã, thị trấn") == "Xã, thị trấn"  # a header, not a name
+    assert scan._name_cleaned('"Tống cộng') == "Tổng cộng"  # the total row's label
+    assert scan._name_cleaned("TỐNG CỘNG") == "TỔNG CỘNG"
+    assert scan._name_cleaned("Xã Tông") == "Xã Tông"  # a name, not the label
 
 
 def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:
