@@ -301,7 +301,8 @@ def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: l
              columns: dict[int, Column]) -> dict[int, str]:
     """A row's figures whose arithmetic fails, mended where exactly one figure can be read so
     that it holds: by another reading of its cell, or by the value the others imply when that
-    is the reading with a doubled digit put back ("71" read for "711" by every reading). The
+    is the reading with a doubled digit put back ("71" read for "711" by every reading) or a
+    "1" the slash stood for ("1/78" for "11,78": "/" is read as a comma first). The
     changed cells (column -> text); none when the row holds or no single mend fits."""
     values = {c: _value((t, 0.0), columns[c]) for c, t in texts.items() if c in columns}
     broken = [r for r in relations if None not in (values.get(k) for k in r)
@@ -320,7 +321,8 @@ def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: l
             figure = figure_text(text, columns[col])
             if figure is not None and fits(figure, columns[col]) and (
                     abs((parse_value(figure) or 0.0) - value) < 1e-6
-                    or doubled_lost(digits, re.sub(r"\D", "", figure))):
+                    or doubled_lost(digits, re.sub(r"\D", "", figure))
+                    or digits == re.sub(r"\D", "", text.replace("/", "1"))):
                 mends[col] = _figure_of(value, columns[col])
                 break
     return mends if len(mends) == 1 else {}

@@ -312,9 +312,11 @@ def test_row_arithmetic_of_a_table_is_found_from_its_rows():
     (3, "48", ["43"], "43"),  # the other reading that makes the row hold
     (3, "48", [], None),  # no reading of it holds: left as read
     (5, "718", [], None),  # not a lost doubled digit either
+    (6, "1/78", [], "11,78"),  # a "1" read as a slash beside the comma
+    (6, "1/87", [], None),  # nor a slash for a "1"
 ])
 def test_row_whose_arithmetic_fails_is_mended_from_its_readings(column, read, others, expected):
-    texts = dict(enumerate(("2.000", "754", "20,00", "43", "2,15", "711", "17,85")))
+    texts = dict(enumerate(("2.000", "754", "20,00", "43", "8,22", "711", "11,78")))
     relations = [(1, 3, 5), (1, 5, 3), (2, 4, 6), (2, 6, 4)]
     mended = cells.repaired(texts | {column: read}, {column: [read, *others]}, relations,
                             _ARITHMETIC_COLUMNS)
