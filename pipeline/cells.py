@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.numbers import parse_value
+from pipeline.text import fold
 
 NUMERIC_COLUMN_SHARE = 0.6  # of a column's body cells: figures make it a column of figures
 LOW_CONFIDENCE = 85.0  # a figure read with less confidence is read again
@@ -86,6 +87,18 @@ def stray_quotes_dropped(text: str) -> str:
     while core[-1:] in QUOTE_MARKS and core and not any(m in core[:-1] for m in QUOTE_MARKS):
         core = core[:-1].rstrip()
     return core
+
+
+TOTAL_LABELS = {"tong cong": "Tổng cộng", "tong so": "Tổng số", "tong": "Tổng", "cong": "Cộng"}
+
+
+def total_label(text: str) -> str:
+    """The total row's label as it is written, whatever tone marks OCR gave it ("Tống cộng"
+    for "Tổng cộng"): these words are the label of every total row, and of nothing else."""
+    label = TOTAL_LABELS.get(fold(text.strip()))
+    if label is None:
+        return text
+    return label.upper() if text.isupper() else label
 
 
 def capitals_kept(text: str) -> str:
@@ -237,3 +250,79 @@ def as_figure(reading: Reading, column: Column | None) -> Reading:
         return reading
     figure = figure_text(reading[0], column)
     return (figure, reading[1]) if figure is not None else reading
+
+
+MIN_RELATION_SHARE = 0.6  # of the body rows with the three figures: a relation of the table
+
+Relation = tuple[int, int, int]  # columns a, b, c with a - b = c in the table's rows
+
+
+def _value(reading: Reading | None, column: Column) -> float | None:
+    figure = figure_text(reading[0], column) if reading and reading[0] else None
+    return parse_value(figure) if figure is not None and fits(figure, column) else None
+
+
+def row_relations(body: list[int], columns: dict[int, Column],
+                  readings: dict[Key, Reading]) -> list[Relation]:
+    """The columns of figures one row's arithmetic ties together (start - reduction = end:
+    households at the start of the year, the target, at the end), found from the table's own
+    rows: exact in most rows where the three figures were read."""
+    values = {(r, c): _value(readings.get((r, c)), column) for r in body
+              for c, column in columns.items()}
+    out = []
+    for a in columns:
+        for b in columns:
+            for c in columns:
+                if len({a, b, c}) < 3:
+                    continue
+                rows = [(values[(r, a)], values[(r, b)], values[(r, c)]) for r in body]
+                rows = [t for t in rows if None not in t and t[1]]
+                held = sum(abs(x - y - z) < 1e-6 for x, y, z in rows)
+                if len(rows) >= 2 and held >= 2 and held >= MIN_RELATION_SHARE * len(rows):
+                    out.append((a, b, c))
+    return out
+
+
+def _figure_of(value: float, column: Column) -> str:
+    """A value written as the column writes its figures ("1.411", "9,27")."""
+    places = column.decimals or 0
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _implied(relation: Relation, column: int, values: dict[int, float]) -> float:
+    a, b, c = relation
+    if column == a:
+        return values[b] + values[c]
+    return values[a] - (values[c] if column == b else values[b])
+
+
+def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: list[Relation],
+             columns: dict[int, Column]) -> dict[int, str]:
+    """A row's figures whose arithmetic fails, mended where exactly one figure can be read so
+    that it holds: by another reading of its cell, or by the value the others imply when that
+    is the reading with a doubled digit put back ("71" read for "711" by every reading) or a
+    "1" the slash stood for ("1/78" for "11,78": "/" is read as a comma first). The
+    changed cells (column -> text); none when the row holds or no single mend fits."""
+    values = {c: _value((t, 0.0), columns[c]) for c, t in texts.items() if c in columns}
+    broken = [r for r in relations if None not in (values.get(k) for k in r)
+              and abs(values[r[0]] - values[r[1]] - values[r[2]]) >= 1e-6]
+    if not broken:
+        return {}
+    mends: dict[int, str] = {}
+    for col in {k for r in broken for k in r}:
+        ties = [r for r in relations if col in r and None not in (values.get(k) for k in r)]
+        wanted = {round(_implied(r, col, values), 6) for r in ties}
+        if len(wanted) != 1:
+            continue
+        value = wanted.pop()
+        digits = re.sub(r"\D", "", _figure_of(value, columns[col]))
+        for text in [*readings.get(col, []), texts[col]]:
+            figure = figure_text(text, columns[col])
+            if figure is not None and fits(figure, columns[col]) and (
+                    abs((parse_value(figure) or 0.0) - value) < 1e-6
+                    or doubled_lost(digits, re.sub(r"\D", "", figure))
+                    or digits == re.sub(r"\D", "", text.replace("/", "1"))):
+                mends[col] = _figure_of(value, columns[col])
+                break
+    return mends if len(mends) == 1 else {}

@@ -273,12 +273,27 @@ def _body(run: list[_Band], width: int,
     best: tuple[list[tuple[int, int]], int] | None = None
     for start in range(len(run)):
         tail = run[start:]
-        columns = _columns([b for b in tail if not _marks_only(b, glyph)] or tail, width)
+        lines = [b for b in tail if not _marks_only(b, glyph)] or tail
+        columns = _columns(lines, width)
+        if len(lines) == 2:  # where a column needs ink in both
+            columns = _first_line_outer(columns, tail[0])
         if (len(columns) >= MIN_COLUMNS and _fits(tail[0], columns)
                 and sum(_fits(b, columns) for b in tail) >= 0.8 * len(tail)
                 and (best is None or (len(columns) > len(best[0]) and len(tail) > 1))):
             best = columns, start
     return best
+
+
+def _first_line_outer(columns: list[tuple[int, int]], first: _Band) -> list[tuple[int, int]]:
+    """The columns with one more on either side where the first line has a piece alone
+    outside them: under a page break, one commune beside the total row, which has no number
+    in the "TT" column (two lines draw a column only where both have ink, _columns)."""
+    if not columns:
+        return columns
+    left = [p for p in first.pieces if p.x1 <= columns[0][0]]
+    right = [p for p in first.pieces if p.x0 >= columns[-1][1]]
+    return ([(left[0].x0, left[0].x1)] if len(left) == 1 else []) + columns + (
+        [(right[0].x0, right[0].x1)] if len(right) == 1 else [])
 
 
 def _marks_only(band: _Band, glyph: float) -> bool:

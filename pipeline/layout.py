@@ -312,6 +312,7 @@ def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
             and not _rule_scrap(stats[i], w, h)]
     if not keep or sum(int(stats[i, 4]) for i in keep) < 4 * min_area:
         return [], (0, 0)
+    keep = _near_letters(keep, stats, labels, table_glyph)
     gaps = (min(int(stats[i, 0]) for i in keep),
             w - max(int(stats[i, 0] + stats[i, 2]) for i in keep))
     heights = [int(stats[i, 3]) for i in keep]
@@ -337,6 +338,27 @@ def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
         out.append(cv2.copyMakeBorder(crop, CELL_PAD, CELL_PAD, CELL_PAD, CELL_PAD,
                                       cv2.BORDER_CONSTANT, value=255))
     return out, gaps
+
+
+LETTER_AREA = 0.1  # of a letter's height squared: a smaller mark is a dot, a comma, a speck
+SPECK_REACH = 0.6  # letter heights: a small mark farther than this from any letter is a speck
+
+
+def _near_letters(keep: list[int], stats: np.ndarray, labels: np.ndarray,
+                  glyph: float) -> list[int]:
+    """The kept marks without the specks a fax strews around a figure: a small mark far from
+    every letter. (A decimal dot, a comma, a tone mark touch their letters' reach; a speck
+    kept would widen the cell's line or add one, and Tesseract reads and pays for both.)"""
+    letters = [i for i in keep if stats[i, 4] >= LETTER_AREA * glyph ** 2]
+    small = [i for i in keep if stats[i, 4] < LETTER_AREA * glyph ** 2]
+    if not letters or not small:
+        return keep
+    reach = max(1, round(SPECK_REACH * glyph))
+    lookup = np.zeros(len(stats), dtype=np.uint8)
+    lookup[letters] = 255
+    near = cv2.dilate(lookup[labels], np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    touching = np.unique(labels[(near > 0) & (labels > 0)])
+    return letters + [i for i in small if i in set(touching.tolist())]
 
 
 def _rule_scrap(stat: np.ndarray, width: int, height: int) -> bool:

@@ -49,10 +49,15 @@ def unglued_level(name: str) -> str:
     the seam: a level word not in capitals, then a capital; a level word in capitals, then a
     capital alone or a capitalised word ("XÃA Nông", "XÃAn Phong"; "XÃAN" cannot be told
     apart); or the "l" OCR makes of a capital I after a level word with its accents ("Xãla
-    Kriêng": no Vietnamese syllable goes on so)."""
+    Kriêng": no Vietnamese syllable goes on so). The level word's last letter read twice
+    ("XÃãA Nông", "Xãã An Phong") is read once."""
     stripped = re.sub(r"\s+", " ", name).strip()
     m = _LEVEL_WORD.match(fold(stripped))
     word, rest = (stripped[:m.end()], stripped[m.end():]) if m else ("", "")
+    if rest[:1] and rest[:1].lower() == word[-1:].lower() and (rest[1:2] == " " or (
+            rest[1:2].isupper() and not rest[:1].isupper())):
+        # the level word's last letter read twice ("XÃãA Nông"): no name starts in lower case
+        stripped, rest = word + rest[1:].lstrip(), rest[1:].lstrip()
     ell = re.match(r"l[^\W\d_]", rest) and rest[1].islower() and strip_accents(word) != word
     glued = rest.split(" ")[0]
     capitalised = glued[:1].isupper() and (len(glued) == 1 or glued[1:].islower())

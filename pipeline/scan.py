@@ -56,6 +56,7 @@ class _ReadTable:
     scores: dict[tuple[int, int], float] = field(default_factory=dict)  # lowest word confidence
     confidences: list[float] = field(default_factory=list)
     disputed: set[tuple[int, int]] = field(default_factory=set)  # figures read two ways
+    readings: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # of a figure
 
     @property
     def readable(self) -> bool:
@@ -71,7 +72,8 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     prepared = _prepare(image, limits)
     source = prepared.picture if prepared.picture is not None else image
     upright_sample = _upright(Image.fromarray(prepared.sample), prepared.geometry.skew)
-    if not _find_tables(np.asarray(upright_sample)):
+    found = _find_tables(np.asarray(upright_sample))
+    if not found:
         result = ocr.ocr_image(source, lang=lang, limits=limits, dpi=prepared.dpi,
                                geometry=prepared.geometry, budget=budget)
         lines = layout.header_columns(result.lines, _page_width(result, prepared))
@@ -79,8 +81,9 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     upright = _upright(_gray(source), prepared.geometry.skew)
     pixels = np.asarray(upright)
     geometry = ocr.PageGeometry(0.0, prepared.geometry.core_height)
-    tables, result = _read_tables(pixels, _find_tables(pixels), lang, budget,
-                                  prepared.dpi, geometry)
+    factor = upright.width / upright_sample.width  # the tables are found on the small copy
+    found = [layout.scaled(table, factor, upright.size) for table in found]
+    tables, result = _read_tables(pixels, found, lang, budget, prepared.dpi, geometry)
     lines = layout.header_columns(result.lines, upright.width)
     text, page_tables = _assemble(lines, tables, upright.size)
     scores = [w[1] for w in result.words] + [c for t in tables for c in t.confidences]
@@ -89,7 +92,8 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
 
 
 def _find_tables(gray: np.ndarray) -> list[layout.TableBox]:
-    """The page's ruled tables, then its borderless ones (columns of figures without rules)."""
+    """The page's ruled tables, then its borderless ones (columns of figures without rules);
+    found on the page's small copy (both finders work at that size), once."""
     ruled = layout.find_tables(gray)
     return ruled + columns.find_tables(gray, ruled)
 
@@ -205,6 +209,9 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
         if read.readable:
             _settle(read, i, images, first, second_lines, plans[i])
     _last_try(reads, images, plans, budget)
+    for i, read in enumerate(reads):
+        if read.readable:
+            _mend_rows(read, plans[i])
     result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, budget=budget,
                            dpi=dpi, geometry=geometry)
     return reads, result
@@ -262,6 +269,8 @@ def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage
         column = columns.get(key[2]) if key[1] in body else None
         second = cells.reading(second_lines[key]) if key in second_lines else None
         choice = cells.choose(first.get(key), second, column)
+        if column is not None:
+            read.readings[key[1:]] = [r[0] for r in (first.get(key), second) if r and r[0]]
         if cells.disagree(first.get(key), second, column):
             read.disputed.add(key[1:])
         if choice is not None and choice[0]:
@@ -275,8 +284,9 @@ def _settle(read: _ReadTable, index: int, images: dict[CellKey, layout.CellImage
 
 def _name_cleaned(text: str) -> str:
     """A word cell as a name is written: no stray quote mark, capitals and the space after
-    the level word kept ("XãAn Phong" -> "Xã An Phong")."""
-    return cells.capitals_kept(places.unglued_level(cells.stray_quotes_dropped(text)))
+    the level word kept ("XãAn Phong" -> "Xã An Phong"), the total row's label spelt right."""
+    return cells.total_label(
+        cells.capitals_kept(places.unglued_level(cells.stray_quotes_dropped(text))))
 
 
 def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
@@ -297,6 +307,7 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
     for key, lines in _read_cells(left, FIGURE_LANG, budget, WHITELIST).items():
         read, column = reads[key[0]], plans[key[0]][1][key[2]]
         text, score = cells.reading(lines)
+        read.readings.setdefault(key[1:], []).append(text)
         figure = cells.figure_text(text, column)
         current = cells.figure_text(read.texts.get(key[1:], ""), column)
         if key[1:] in read.disputed and current is not None and cells.fits(current, column):
@@ -312,6 +323,19 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
             final, column) else None
         if restored:  # every reading lost the decimal comma the column's figures all have
             read.texts[key[1:]] = restored
+
+
+def _mend_rows(read: _ReadTable, plan: tuple[set[int], dict[int, cells.Column]]) -> None:
+    """Rows whose arithmetic (start - reduction = end, found from the table's own rows)
+    fails, mended from their cells' other readings (cells.repaired)."""
+    body, columns = plan
+    scored = {key: (text, 100.0) for key, text in read.texts.items()}
+    relations = cells.row_relations(sorted(body), columns, scored)
+    for row in sorted(body) if relations else ():
+        texts = {c: t for (r, c), t in read.texts.items() if r == row}
+        alternatives = {c: v for (r, c), v in read.readings.items() if r == row}
+        for col, text in cells.repaired(texts, alternatives, relations, columns).items():
+            read.texts[(row, col)] = text
 
 
 # --- the page text -----------------------------------------------------------------------------

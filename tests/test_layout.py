@@ -136,6 +136,28 @@ def test_total_row_alone_under_column_numbers_keeps_every_column():
     assert found is not None and found[0] == figures
 
 
+def test_one_commune_and_the_total_row_under_column_numbers_keep_every_column():
+    """A page break leaves one commune and the total row under the repeated header: the
+    total row has no number in the "TT" column, and the columns of the two rows are not
+    merged under their headings ("527 | 9,27" read as one cell)."""
+    def band(y: int, *xs: tuple[int, int]) -> columns._Band:
+        return columns._Band(y, y + 18, [columns._Piece(a, y, b, y + 18) for a, b in xs])
+
+    # as measured on a faxed page (letter height 13): "15 Xã An Thọ 5.682 527 9,27 ..."
+    numbers = band(217, (161, 168), (242, 253), (347, 358), (431, 442), (516, 527), (606, 616),
+                   (701, 711), (789, 800), (875, 885))
+    row = [(156, 175), (198, 283), (346, 388), (435, 464), (525, 559), (624, 643), (715, 747),
+           (793, 822), (885, 918)]
+    total = [(197, 285), (336, 389), (420, 464), (517, 559), (601, 643), (712, 747),
+             (779, 822), (884, 919)]
+    headings = [band(102, (426, 541), (579, 745), (783, 901)),  # "Hộ nghèo đầu" ...
+                band(129, (151, 178), (199, 295), (325, 381), (414, 542), (588, 744),
+                     (772, 901))]
+    found = columns._body([*headings, numbers, band(248, *row), band(279, *total)], 1000, 13.0)
+    assert found is not None and found[1] == 3 and found[0][0] == (156, 175)
+    assert len(found[0]) == 9
+
+
 def test_rows_whose_names_wrap_on_two_lines_are_no_column_numbers():
     """A continuation page: rows of a name on two lines beside one line of figures are twice
     a letter tall; their narrow pieces are still a row's, and keep the row-number column."""
@@ -261,6 +283,47 @@ def test_reading_that_kept_a_doubled_digit_is_chosen(first, second, expected):
     assert cells.choose(first, second, cells.Column(0))[0] == expected
 
 
+# households at the start, the reduction, at the end; rates the same: start - reduction = end
+_ARITHMETIC_ROWS = [("1.036", "223", "21,53", "44", "4,25", "179", "17,28"),
+                    ("1.532", "248", "16,19", "45", "2,94", "203", "13,25"),
+                    ("6.652", "974", "14,64", "190", "2,86", "784", "11,78"),
+                    ("740", "73", "9,86", "12", "1,62", "61", "8,24")]
+_ARITHMETIC_COLUMNS = {c: cells.Column(0 if c % 2 else 2) for c in range(1, 7)} | {
+    0: cells.Column(0)}
+
+
+def _arithmetic_readings(rows: list[tuple[str, ...]]) -> dict:
+    return {(r, c): (text, 90.0) for r, row in enumerate(rows) for c, text in enumerate(row)}
+
+
+def test_row_arithmetic_of_a_table_is_found_from_its_rows():
+    relations = cells.row_relations([0, 1, 2, 3], _ARITHMETIC_COLUMNS,
+                                    _arithmetic_readings(_ARITHMETIC_ROWS))
+    assert {(1, 3, 5), (2, 4, 6)} <= set(relations)
+    assert all(0 not in relation for relation in relations)  # the population: in none
+    ends = ("179", "311", "85", "60")
+    unrelated = [row[:5] + (end, row[6]) for row, end in zip(_ARITHMETIC_ROWS, ends, strict=True)]
+    assert (1, 3, 5) not in cells.row_relations([0, 1, 2, 3], _ARITHMETIC_COLUMNS,
+                                                _arithmetic_readings(unrelated))  # 1 row of 4
+
+
+@pytest.mark.parametrize("column, read, others, expected", [
+    (5, "71", [], "711"),  # a doubled digit lost by every reading: the arithmetic gives it
+    (3, "48", ["43"], "43"),  # the other reading that makes the row hold
+    (3, "48", [], None),  # no reading of it holds: left as read
+    (5, "718", [], None),  # not a lost doubled digit either
+    (6, "1/78", [], "11,78"),  # a "1" read as a slash beside the comma
+    (6, "1/87", [], None),  # nor a slash for a "1"
+])
+def test_row_whose_arithmetic_fails_is_mended_from_its_readings(column, read, others, expected):
+    texts = dict(enumerate(("2.000", "754", "20,00", "43", "8,22", "711", "11,78")))
+    relations = [(1, 3, 5), (1, 5, 3), (2, 4, 6), (2, 6, 4)]
+    mended = cells.repaired(texts | {column: read}, {column: [read, *others]}, relations,
+                            _ARITHMETIC_COLUMNS)
+    assert mended == ({column: expected} if expected else {})
+    assert cells.repaired(texts, {}, relations, _ARITHMETIC_COLUMNS) == {}  # it holds
+
+
 def test_row_of_column_numbers_is_no_body_row():
     """Its figures ("5" in a column of rates) would be read again as doubtful on every page."""
     header = {(0, c): ("word", 0.0) for c in range(5)}
@@ -291,6 +354,9 @@ def test_name_cell_is_cleaned_as_names_are_written():
     assert scan._name_cleaned("'XãAn Phong") == "Xã An Phong"
     assert scan._name_cleaned("Xãla Kriêng") == "Xã Ia Kriêng"  # and "Ia" read "la"
     assert scan._name_cleaned("Xã, thị trấn") == "Xã, thị trấn"  # a header, not a name
+    assert scan._name_cleaned('"Tống cộng') == "Tổng cộng"  # the total row's label
+    assert scan._name_cleaned("TỐNG CỘNG") == "TỔNG CỘNG"
+    assert scan._name_cleaned("Xã Tông") == "Xã Tông"  # a name, not the label
 
 
 def _line(text: str, x0: int, y0: int, paragraph: int) -> OcrLine:
@@ -377,3 +443,21 @@ def test_uneven_light_is_flattened():
     flat = page_image.flatten_light(page)
     paper = flat[flat > 150]
     assert paper.std() < 12
+
+
+def test_specks_around_a_figure_are_left_out_of_its_line_and_its_comma_kept():
+    """A fax strews specks around a cell's figure: they neither widen its line image nor add
+    a line of their own, while the figure's decimal comma stays."""
+    page = Image.new("L", (400, 120), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((150, 45), "11,26", font=ImageFont.truetype(font_file(), 30), fill=0)
+    gray = np.asarray(page).copy()
+    clean_ink = layout.ink_mask(gray)
+    for x, y in [(20, 20), (360, 30), (40, 100), (300, 105), (200, 10)]:
+        gray[y:y + 2, x:x + 3] = 0  # specks of 6 pixels, far from the figure
+    ink = layout.ink_mask(gray)
+    glyph = layout._glyph_height(clean_ink)
+    clean, _ = layout._cell_lines(np.asarray(page), clean_ink, 4, glyph)
+    specked, _ = layout._cell_lines(gray, ink, 4, glyph)
+    assert len(specked) == len(clean) == 1
+    assert np.array_equal(specked[0], clean[0])  # the comma in both, no speck in either

@@ -265,6 +265,19 @@ def test_level_word_glued_to_the_name_is_split(name, expected):
         assert unglued_level(name) == f"{name[:len(name) - len(expected[1])]} {expected[1]}"
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("XÃãA Nông", "XÃ A Nông"),  # the level word's last letter read twice, glued
+    ("Xãã An Phong", "Xã An Phong"),
+    ("Thị trấnn Nam Ban", "Thị trấn Nam Ban"),
+    ("Xãa Nông", "Xãa Nông"),  # another letter: not a doubled one
+    ("Xã Ã Nông", "Xã Ã Nông"),  # not glued
+])
+def test_level_word_letter_read_twice_is_read_once(name, expected):
+    from pipeline.places import unglued_level
+
+    assert unglued_level(name) == expected
+
+
 def test_commune_of_the_district_gets_its_gazetteer_accents():
     from pipeline.places import commune_spelling
 

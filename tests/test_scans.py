@@ -278,10 +278,15 @@ def test_unreadable_table_keeps_its_text_and_is_reported():
     assert "Ô31số10" in finding.groundings[0].quote.replace(" ", "")
 
 
-def test_page_without_table_reads_as_plain_ocr():
+def test_page_without_table_reads_as_plain_ocr(monkeypatch):
     image = render_pages([PLAN_TEXT], dpi=200)[0]
     data = encode(image, "PNG")
-    assert scan.read_scan(data).text == ocr.ocr_image(data).text
+    runs = []
+    real = ocr.run_tesseract
+    monkeypatch.setattr(ocr, "run_tesseract", lambda *a: runs.append(a) or real(*a))
+    text = scan.read_scan(data).text
+    assert len(runs) == 1  # the one run plain OCR takes: no table, no cell reading
+    assert text == ocr.ocr_image(data).text
 
 
 def test_document_page_draws_the_scanned_table_with_target_cells(looks, tmp_path):
