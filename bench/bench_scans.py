@@ -234,7 +234,7 @@ def _goals(tallies: dict[str, Tally], style: str) -> str:
     scans = [tallies[look_name(look, style)] for look in office.LOOKS]
     recall = min(_ratio(t.right, t.expected) for t in scans)
     precision = min(_ratio(t.right, t.found) for t in scans)
-    ratio = _ratio(sum(t.scan_seconds for t in scans), sum(t.plain_seconds for t in scans))
+    ratio = max(_ratio(t.scan_seconds, t.plain_seconds) for t in scans)
     phone = tallies[look_name("phone", style)]
     body = _ratio(phone.body_errors, phone.body_chars)
     communes = all(t.communes_right == t.communes for t in scans)
@@ -244,8 +244,8 @@ def _goals(tallies: dict[str, Tally], style: str) -> str:
         f"{'met' if recall >= GOALS['recall'] else 'NOT met'}); precision >= "
         f"{GOALS['precision']} (lowest {precision:.3f}: "
         f"{'met' if precision >= GOALS['precision'] else 'NOT met'}); every commune's name "
-        f"right ({'met' if communes else 'NOT met'}); page time <= {GOALS['ratio']}x plain OCR "
-        f"(all looks {ratio:.2f}x: {'met' if ratio <= GOALS['ratio'] else 'NOT met'}); body "
+        f"right ({'met' if communes else 'NOT met'}); page time <= {GOALS['ratio']}x plain OCR in "
+        f"every look (highest {ratio:.2f}x: {'met' if ratio <= GOALS['ratio'] else 'NOT met'}); body "
         f"CER on phone photos <= 1 % ({100 * body:.2f} %: "
         f"{'met' if body <= GOALS['phone_body_cer'] else 'NOT met'}).")
 
