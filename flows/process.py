@@ -24,7 +24,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.reading import WORKERS, Prefetch, check_file, read_cached, read_one_page, stop_reading
+from flows.reading import READERS, Prefetch, check_file, read_cached, read_one_page, stop_reading
 from flows.server import TemporaryServer
 from pipeline import audit, errors, faults, inbox, page_cache, progress, provenance, records, store
 from pipeline.extract import extract_document
@@ -39,7 +39,7 @@ def _task_runner():
     """Threads on this machine; a Dask cluster when PLANS_DASK_ADDRESS names its scheduler."""
     address = os.environ.get("PLANS_DASK_ADDRESS")
     if not address:
-        return ThreadPoolTaskRunner(max_workers=WORKERS)
+        return ThreadPoolTaskRunner(max_workers=READERS)
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
