@@ -20,8 +20,18 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import errors, inbox, ingest, page_cache, progress, provenance, records, restore
-from pipeline import scan, store
+from pipeline import (
+    errors,
+    inbox,
+    ingest,
+    page_cache,
+    progress,
+    provenance,
+    records,
+    restore,
+    scan,
+    store,
+)
 from pipeline import limits as limits_module
 from pipeline.limits import Deadline, Limits
 from pipeline.pages import make_page
