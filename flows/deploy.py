@@ -30,7 +30,7 @@ from uuid import UUID
 
 from prefect import flow
 
-from flows.process import Outcome, process_documents
+from flows.process import Outcome, process_documents, task_runner
 from pipeline import errors
 from pipeline.claims import Claim
 
@@ -54,7 +54,8 @@ def deployment_name() -> str:
 # --- the flow a worker runs -------------------------------------------------------------------
 
 
-@flow(name=FLOW_NAME, persist_result=False, validate_parameters=False)
+@flow(name=FLOW_NAME, persist_result=False, validate_parameters=False,
+      task_runner=task_runner())
 def process_shared_file(path: str) -> dict:
     """One file of the shared inbox (or an fsspec URL), on whichever worker took its run; the
     outcome goes beside the file for the watcher that claimed it."""
@@ -62,9 +63,15 @@ def process_shared_file(path: str) -> dict:
         return asdict(_process_url(path))
     if not os.path.isabs(path):
         raise errors.SharedPathRequired(path)
-    outcome = process_documents([path])[0]
+    outcome = _process_here([path])[0]
     write_outcome(Path(path).parent, outcome)
     return asdict(outcome)
+
+
+def _process_here(paths: list[str]) -> list[Outcome]:
+    """process_documents within this flow run, its tasks on this flow's task runner: a subflow
+    run of its own would only add its set-up (a second flow run, its task runner) per file."""
+    return process_documents.fn(paths)
 
 
 def _process_url(url: str) -> Outcome:
@@ -77,7 +84,7 @@ def _process_url(url: str) -> Outcome:
         with fsspec.open(url, "rb") as source, open(local, "wb") as target:
             while chunk := source.read(2**20):
                 target.write(chunk)
-        outcome = process_documents([str(local)])[0]
+        outcome = _process_here([str(local)])[0]
     outcome.path = url
     return outcome
 

@@ -24,7 +24,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.reading import WORKERS, Prefetch, check_file, read_cached, read_one_page, stop_reading
+from flows.reading import READERS, Prefetch, check_file, read_cached, read_one_page, stop_reading
 from flows.server import TemporaryServer
 from pipeline import audit, errors, faults, inbox, page_cache, progress, provenance, records, store
 from pipeline.extract import extract_document
@@ -35,11 +35,11 @@ log = logging.getLogger(__name__)
 _prefetch: Prefetch | None = None
 
 
-def _task_runner():
+def task_runner():
     """Threads on this machine; a Dask cluster when PLANS_DASK_ADDRESS names its scheduler."""
     address = os.environ.get("PLANS_DASK_ADDRESS")
     if not address:
-        return ThreadPoolTaskRunner(max_workers=WORKERS)
+        return ThreadPoolTaskRunner(max_workers=READERS)
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
@@ -166,7 +166,7 @@ def _start_reading(path: str, sha256: str, page_count: int, force: bool):
     return _PageTasks(sha256, [read_page.submit(where, n) for n in range(1, page_count + 1)])
 
 
-@flow(name="process-documents", task_runner=_task_runner(), validate_parameters=False,
+@flow(name="process-documents", task_runner=task_runner(), validate_parameters=False,
       persist_result=False)
 def process_documents(paths: list[str], engine_url: str | None = None, force: bool = False,
                       debug: bool = False) -> list[Outcome]:

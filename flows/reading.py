@@ -2,6 +2,9 @@
 
 No Prefect here: `plans ingest` starts reading the first documents (Prefetch) before Prefect and
 its API server are even imported, so both cores OCR while the rest of the program starts.
+Files hand their page images to the pool one after another (`_turns`): the next file renders
+its pages while the last pages of the one before are read, so no core idles between files; a
+page is restored in the OCR thread that read it, as soon as it is read.
 Pages go through the page cache (pipeline/page_cache.py): the same bytes are read once, also
 by two processes at the same time. `stop_reading()` makes the documents being read give up
 between pages (a watcher stopping, a full disk).
@@ -9,19 +12,35 @@ between pages (a watcher stopping, a full disk).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import errors, inbox, ingest, page_cache, progress, provenance, records, scan, store
+from pipeline import (
+    errors,
+    inbox,
+    ingest,
+    page_cache,
+    progress,
+    provenance,
+    records,
+    restore,
+    scan,
+    store,
+)
 from pipeline import limits as limits_module
 from pipeline.limits import Deadline, Limits
 from pipeline.pages import make_page
 
 WORKERS = max(1, int(os.environ.get("PLANS_WORKERS") or os.cpu_count() or 1))
 _IMAGE_SLOTS = threading.BoundedSemaphore(2 * WORKERS)  # page images waiting or being read
+# Files being read at once: those whose pages are in the pool (at most one per image slot)
+# and the one rendering the next pages; the threads that read files (tasks, read-ahead).
+READERS = 2 * WORKERS + 1
 _stops = 0  # how many times reading was stopped; a reading started before the last stop gives up
 # Made on first use, in the process that reads (a Dask worker that only reads single pages
 # never makes one): nothing of it travels with a task.
@@ -38,6 +57,40 @@ def ocr_pool() -> ThreadPoolExecutor:
         return _ocr_pool
 
 
+class _Turns:
+    """Files render their pages and hand them to the OCR pool one at a time, in the order they
+    asked: the next file starts as soon as the one before has handed over its last page."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._issued = self._serving = 0
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._changed:
+            ticket = self._issued
+            self._issued += 1
+            self._changed.wait_for(lambda: self._serving == ticket)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._serving += 1
+                self._changed.notify_all()
+
+
+_turns = _Turns()
+_model_loaded = threading.Lock()
+
+
+def _load_restore_model() -> None:
+    """The restoration model, loaded once whichever OCR thread needs it first (the others wait
+    instead of loading it again)."""
+    with _model_loaded:
+        if restore.model_available():
+            restore.load_model()
+
+
 def stop_reading() -> None:
     """Documents being read now give up at their next page (a watcher stopping, a full disk);
     documents whose reading starts afterwards are not affected."""
@@ -51,14 +104,17 @@ def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[recor
     return page_cache.read_through(key, sha256, lambda: read_pages_now(path), refresh=refresh)
 
 
-def _ocr_and_free_slot(image: bytes, limits: Limits, deadline: Deadline,
-                       started: int) -> scan.ScanRead:
+def _read_image_page(number: int, image: bytes, limits: Limits, deadline: Deadline,
+                     started: int) -> records.Page:
+    """OCR one page image (its slot freed once read), then restore its text."""
     try:
         if _stops != started:  # queued before a stop: not worth reading any more
             raise errors.ReadingStopped("")
-        return scan.read_scan(image, limits=limits, file_deadline=deadline)
+        result = scan.read_scan(image, limits=limits, file_deadline=deadline)
     finally:
         _IMAGE_SLOTS.release()
+    _load_restore_model()
+    return make_page(number, result.text, "ocr", result.confidence, result.tables)
 
 
 def _abandon(reading: dict[int, Future]) -> None:
@@ -70,10 +126,10 @@ def _abandon(reading: dict[int, Future]) -> None:
 
 def read_pages_now(path: Path) -> list[records.Page]:
     """Every page of a file as stored text: text layers as they are, images OCR'd, restored;
-    within the limits of pipeline/limits.py (the file's time checked page by page)."""
+    within the limits of pipeline/limits.py (the file's time checked page by page, from its
+    turn to hand pages to the OCR pool on)."""
     started = _stops
     limits = limits_module.current()
-    deadline = Deadline(limits.file_seconds, errors.FileTimeout, f"{path.name}: ")
     source = ingest.open_document(path, limits=limits)
     name, total = path.name, source.page_count
     progress.report("document", name, 0, total)
@@ -84,29 +140,35 @@ def read_pages_now(path: Path) -> list[records.Page]:
             progress.report("page", name, next(done), total)
 
     pages: dict[int, records.Page] = {}
+    given: list[ingest.PageInput] = []  # pages with their text: no OCR
     reading: dict[int, Future] = {}
     try:
-        for page_input in source.pages():
-            if _stops != started:
-                raise errors.ReadingStopped(name)
+        with _turns.turn():
+            deadline = Deadline(limits.file_seconds, errors.FileTimeout, f"{path.name}: ")
+            for page_input in source.pages():
+                if _stops != started:
+                    raise errors.ReadingStopped(name)
+                deadline.remaining()
+                if page_input.text is not None:  # restored once the turn is passed on
+                    given.append(page_input)
+                    continue
+                _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
+                future = ocr_pool().submit(_read_image_page, page_input.number,
+                                           page_input.image, limits, deadline, started)
+                future.add_done_callback(page_done)
+                reading[page_input.number] = future
+        if given:
+            _load_restore_model()
+        for page_input in given:
             deadline.remaining()
-            if page_input.text is not None:
-                pages[page_input.number] = make_page(page_input.number, page_input.text,
-                                                     page_input.source, tables=page_input.tables)
-                page_done()
-                continue
-            _IMAGE_SLOTS.acquire()  # bounded: wait while enough page images are queued
-            future = ocr_pool().submit(_ocr_and_free_slot, page_input.image, limits, deadline,
-                                      started)
-            future.add_done_callback(page_done)
-            reading[page_input.number] = future
+            pages[page_input.number] = make_page(page_input.number, page_input.text,
+                                                 page_input.source, tables=page_input.tables)
+            page_done()
         for number, future in reading.items():
             try:
-                result = future.result(timeout=deadline.remaining())
+                pages[number] = future.result(timeout=deadline.remaining())
             except TimeoutError as exc:
                 raise errors.FileTimeout(f"{name}: > {limits.file_seconds:g} s") from exc
-            pages[number] = make_page(number, result.text, "ocr", result.confidence,
-                                      result.tables)
     except BaseException:
         _abandon(reading)
         raise
@@ -156,10 +218,10 @@ class Prefetch:
     def _run(self) -> None:
         engine = store.get_engine()
         producer = provenance.producer()
-        starter = ThreadPoolExecutor(WORKERS, thread_name_prefix="prefetch")
+        starter = ThreadPoolExecutor(READERS, thread_name_prefix="prefetch")
         running: list[Future] = []
         for raw_path in self.paths:
-            while sum(not f.done() for f in running) >= WORKERS and not self.stopped.is_set():
+            while sum(not f.done() for f in running) >= READERS and not self.stopped.is_set():
                 self.stopped.wait(0.2)
             if self.stopped.is_set():
                 break

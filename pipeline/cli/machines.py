@@ -79,8 +79,8 @@ def worker(
     the server at PREFECT_API_URL and stores into PLANS_DB_URL."""
     # each flow run says it is alive; silence means crashed (flows/deploy.py, crash detection)
     os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
-    # a worker asks for work every second (Prefect's default: 10): a file waits less for it
-    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "1")
+    # a worker asks for work twice a second (Prefect's default: every 10 s): a file waits less
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "0.5")
     # flow runs start in a folder of Prefect's: they get this data folder by its full path
     os.environ["PLANS_HOME"] = str(store.data_home())
     if not os.environ.get("PLANS_DB_URL"):

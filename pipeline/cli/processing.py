@@ -225,7 +225,7 @@ def _report_reprocess(outcomes: list, missing: list) -> None:
 def serve(
     inbox_dir: Annotated[Path | None, typer.Option("--inbox", help="Folder to watch.")] = None,
     interval: Annotated[float | None, typer.Option(
-        help="Seconds between rounds (default: 10; 1 with --deploy, whose rounds only claim "
+        help="Seconds between rounds (default: 2; 0.5 with --deploy, whose rounds only claim "
              "files and read the outcomes workers wrote).")] = None,
     once: Annotated[bool, typer.Option(help="One round, then exit.")] = False,
     settle: Annotated[float | None, typer.Option(
@@ -244,14 +244,14 @@ def serve(
         deployment.api_url()
         deployment.check_deployment()
         dispatcher = deployment.Dispatcher()
-        interval = 1.0 if interval is None else interval
+        interval = 0.5 if interval is None else interval
         # workers on other machines get absolute paths inside the shared inbox
         inbox_dir = (inbox_dir or store.data_home() / "inbox").resolve()
     else:
         from flows.server import start_temporary_server
 
         server = start_temporary_server()
-        interval = 10.0 if interval is None else interval
+        interval = 2.0 if interval is None else interval
     from flows.watch import serve as serve_loop
 
 
@@ -269,6 +269,10 @@ def serve(
     def on_note(message: str) -> None:
         err_console.print(message, highlight=False)
 
+    if not deploy:  # this process reads the files: load the models now (while Prefect's
+        from flows.warm import warm_up  # server starts), not when the first file arrives
+
+        warm_up()
     if server is not None:
         server.wait()
     folder = inbox_dir or store.data_home() / "inbox"
