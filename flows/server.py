@@ -135,20 +135,21 @@ class TemporaryServer:
         self.port = 0
         self.url = ""
         self.new_database: Path | None = None  # a database this server creates from nothing
-        self._creating = None  # the lock held while it does
+        self._creating = None  # the lock held while it starts
 
     def start(self, port: int | None = None) -> TemporaryServer:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
         database = prefect_database()
-        if database is not None and not database.exists():
-            try:
-                _copy_template(database)
-            except OSError:
-                pass  # no template: the server migrates a new database itself
+        if database is not None:
+            # one server at a time starts on a SQLite database: a starting server writes (its
+            # migrations, block types), and two at once fail with "database is locked"
+            self._creating = _lock(database.with_name(database.name + ".start.lock"))
             if not database.exists():
-                # one server at a time migrates a new database: others wait until it is ready
-                self._creating = _lock(database.with_name(database.name + ".create.lock"))
+                try:
+                    _copy_template(database)
+                except OSError:
+                    pass  # no template: the server migrates a new database itself
                 if not database.exists():
                     self.new_database = database
         self._spawn()
@@ -208,7 +209,7 @@ class TemporaryServer:
             raise errors.OrchestratorGone(self.error[-300:])
         return True
 
-    def _wait_healthy(self, timeout: float = 180.0) -> None:
+    def _wait_healthy(self, timeout: float = 180.0, tries: int = 3) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
@@ -220,13 +221,21 @@ class TemporaryServer:
         else:
             self.error = self.log_tail() if self.process.poll() is not None else "timed out"
             self.error = self.error or f"exit code {self.process.poll()}"
+            if tries > 1 and "database is locked" in self.error:
+                # another process's server wrote to Prefect's SQLite file while this one's
+                # start-up wrote (its migrations, block types): start again a moment later
+                self.error = None
+                time.sleep(1.0)
+                self._spawn()
+                self._wait_healthy(max(deadline - time.monotonic(), 10.0), tries - 1)
+                return
         if self.new_database is not None and not self.error:
             try:
                 _save_template(self.new_database)  # before any run is recorded in it
             except (OSError, sqlite3.Error):
                 pass  # a cache folder we cannot write only costs the next data folder time
         if self._creating is not None:
-            self._creating.close()  # the database is made: servers waiting for it go on
+            self._creating.close()  # this server is up: servers waiting to start go on
             self._creating = None
         self.ready.set()
 

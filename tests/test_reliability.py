@@ -181,7 +181,9 @@ def test_same_bytes_under_two_names_in_two_ingests_at_once(tmp_path):
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True) for path in (first, second)]
     outputs = [p.communicate(timeout=600)[0] for p in ingests]
-    assert [p.returncode for p in ingests] == [0, 0], outputs
+    log = tmp_path / "data" / "prefect" / "server.log"
+    assert [p.returncode for p in ingests] == [0, 0], "\n---\n".join(
+        [*outputs, log.read_text(errors="replace")[-3000:] if log.exists() else ""])
     reads = [line for line in calls.read_text().splitlines() if "--psm 3" in line]
     assert len(reads) == 3, reads  # one Tesseract pass per page, not two
     with store.session_scope(store.get_engine(f"sqlite:///{tmp_path / 'data' / 'plans.db'}")) \
