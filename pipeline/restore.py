@@ -20,7 +20,7 @@ import numpy as np
 
 from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
-from pipeline.restore_hints import Hint, agreement_hints, disagreeing_sentences, place_hints
+from pipeline.restore_hints import Hint, agreement_hints, disagreeing_sentences, stripped_hints
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -53,7 +53,8 @@ ACRONYMS_WITH_D = {
     "QD": "QĐ", "ND": "NĐ", "BCD": "BCĐ", "DBKK": "ĐBKK", "DVT": "ĐVT", "HDTV": "HĐTV",
     "TLD": "TLĐ", "LDLD": "LĐLĐ", "DTN": "ĐTN", "HDQT": "HĐQT", "LD": "LĐ",
     "BLDTBXH": "BLĐTBXH", "BGDDT": "BGDĐT", "SGDDT": "SGDĐT", "PGDDT": "PGDĐT", "GDDT": "GDĐT",
-    "DBQH": "ĐBQH", "DVHC": "ĐVHC",
+    "DBQH": "ĐBQH", "DVHC": "ĐVHC",  # then Đảng ủy, Đại hội, ngân sách địa phương, văn phòng
+    "DU": "ĐU", "DH": "ĐH", "NSDP": "NSĐP", "VPDP": "VPĐP", "XDGN": "XĐGN", "LDVP": "LĐVP",
 }
 CAPITAL_D_AS_P = 1.5  # channel cost of reading "Đ" as "P" (rare in lowercase training pairs)
 GARBLE_NEAR = 6.6  # channel cost (nats) under which a non-syllable reads as damaged Vietnamese
@@ -497,10 +498,7 @@ def _read_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreMo
         words.append((word, pending_boundary))
         texts.append(t.text)
         pending_boundary = False
-    hints = {}
-    if mode == "accent_stripped":
-        hints = place_hints(texts, [b for _, b in words], model.word_id,
-                            float(model.params["hint_cost"]))
+    hints = stripped_hints(texts, [b for _, b in words], model) if mode == "accent_stripped" else {}
     para = _Paragraph(tokens, mode, words, cases, hints)
     para.chosen, para.conf = _decoder(model).decode(words, mode, cases, hints)
     return para

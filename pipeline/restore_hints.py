@@ -1,5 +1,9 @@
 """Hints the restoration decoder weighs beside its n-grams, for words the n-grams know badly.
 
+Inside a name (two words in Title case, "Lý Van Thuan", "Nam Xe") the syllables the corpora and
+the gazetteer write after the previous word are preferred: the n-grams fold case, so a middle
+name "Văn" reads there like "văn" before "hóa".
+
 A place named after its level word ("xa Pa Vi", "huyen Ba To") is a unit of the gazetteer, and
 its spelling there ("xã Pả Vi", "huyện Ba Tơ") is a far better guess than the commonest syllables
 with the same letters: the n-grams have seen few of the ten thousand communes. A hint is a set
@@ -20,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.restore_model import canonical_syllable
+from pipeline.restore_model import RestoreModel, canonical_syllable
 from pipeline.text import strip_accents
 
 # Level words without accents -> (their accented syllables, the gazetteer kinds they name).
@@ -103,6 +107,41 @@ def place_hints(words: list[str], boundary: list[bool], word_id: dict[str, int],
             if ids:
                 hints[i + length + k] = _prefer(ids, cost)
     return hints
+
+
+def stripped_hints(words: list[str], boundary: list[bool], model: RestoreModel) -> dict[int, Hint]:
+    """Every hint of one accent-stripped paragraph: names, then places (which win)."""
+    hints = name_hints(words, boundary, model.names, float(model.params["name_weight"]))
+    return hints | place_hints(words, boundary, model.word_id, float(model.params["hint_cost"]))
+
+
+MIN_NAME_COUNT = 4.0  # weighted Title-case pairs after a word before its hint is trusted
+
+
+def name_hints(words: list[str], boundary: list[bool],
+               names: dict[str, tuple[np.ndarray, np.ndarray]], weight: float) -> dict[int, Hint]:
+    """Position -> the syllables the corpora and the gazetteer write in Title case after the
+    previous word (also in Title case), for every Title-case word inside a name; the other
+    candidates there cost `weight` more (seen or not: the counts of names are too thin to rank)."""
+    hints: dict[int, Hint] = {}
+    if weight <= 0 or not names:
+        return hints
+    for i in range(1, len(words)):
+        if boundary[i] or not (_title(words[i]) and _title(words[i - 1])):
+            continue
+        seen = names.get(_bare(words[i - 1]))
+        if seen is None:
+            continue
+        ids, counts = seen
+        total = float(counts.sum())
+        if total < MIN_NAME_COUNT:
+            continue
+        hints[i] = ids, np.zeros(len(ids), dtype=np.float32), weight
+    return hints
+
+
+def _title(word: str) -> bool:
+    return len(word) > 1 and word[0].isupper() and word[1:].islower()
 
 
 def _prefer(ids: set[int], cost: float) -> Hint:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -161,6 +161,9 @@ class RestoreModel:
     # -log10 P(written lower case | syllable) and P(Title case | syllable) inside a sentence
     # (zeros for the specials, and everywhere for a model built without case counts)
     case_cost: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.float32), np.zeros(0, np.float32))
+    # previous word of a Title-case pair, without accents -> (ids of the syllables seen after it
+    # in Title case, sorted; their weighted counts): restore_hints.name_hints
+    names: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def lm(self) -> tuple:
@@ -191,6 +194,10 @@ DECODER_PARAMS = {
     # does not name, and the weight of the document's own bigram cache (0: no second pass)
     "hint_cost": 3.0,
     "cache_weight": 2.0,
+    # the extra log10 cost, inside a name, of a syllable the corpora and the gazetteer never
+    # write in Title case after the previous word (restore_hints.name_hints; 0: no hint; chosen
+    # on --dev-own: 1, 2, 3 gave 616, 612, 613 errors, seen real the same)
+    "name_weight": 2.0,
 }
 
 
@@ -303,7 +310,21 @@ def load_model_from(directory: Path, domain: dict | None = None,
         ins_cost=ch["ins_cost"].astype(np.float32),
         params={**meta["params"], **DECODER_PARAMS},
         case_cost=case_cost,
+        names=name_table(directory / "names.npz"),
     )
+
+
+def name_table(path: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The Title-case pairs of the build (names.npz) grouped by their previous word; empty for
+    a model built without them."""
+    if not path.is_file():
+        return {}
+    pairs = np.load(path)
+    previous, ids, counts = pairs["previous"], pairs["syllable"], pairs["count"]
+    starts = np.flatnonzero(np.r_[True, previous[1:] != previous[:-1]])
+    ends = np.r_[starts[1:], len(previous)]
+    return {str(previous[a]): (ids[a:b].astype(np.int64), counts[a:b])
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
 def case_costs(lm, domain: dict, weight: float, n_vocab: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,7 @@
-"""Build models/restore/: syllable vocabulary, trigram counts and OCR confusion costs.
+"""Build models/restore/: syllable vocabulary, trigram counts, Title-case name pairs and OCR
+confusion costs.
 
+The vocabulary also holds every syllable of the gazetteer's unit names (pipeline/places.py).
 Reads ../shared/corpora (legal texts, Wikipedia, dictionary) and the domain texts (clean plans of
 ../shared/plans, data/samples except "-blind-" files, the genre documents of data/lm, and the real
 document beginnings and target lines of ../shared/real, all with the same weight; n-gram and case
@@ -225,6 +227,59 @@ def real_texts() -> list[RealText]:
     return [t for t in out if accents_intact(t.text)]
 
 
+def place_syllables() -> set[str]:
+    """Syllables of the gazetteer's unit names ("Krông Pa", "Đắk Lắk", "Pả Vi"): the place hints
+    (pipeline/restore_hints.py) can only prefer a spelling the vocabulary holds, and many names
+    of the highlands have no Vietnamese syllable shape or too few corpus counts to be kept."""
+    from pipeline.places import official_names
+
+    out = set()
+    for kind in ("province", "district", "commune"):
+        for name in official_names(kind):
+            for word in name.lower().replace("-", " ").split():
+                syllable = canonical_syllable(word)
+                if syllable.isalpha() and 1 < len(syllable) <= 8 and (
+                        is_syllable_shape(syllable) or strip_accents(syllable) != syllable):
+                    out.add(syllable)  # not "bar", "ana": read as English words otherwise
+    return out
+
+
+# Two words written in Title case one after the other: a name ("Lý Văn Thuận", "Nậm Xé").
+TITLE_WORD = r"[^\W\d_a-zđâăêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]" \
+    r"[a-zđâăêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]+"
+NAME_PAIR_RE = re.compile(rf"(?<!\w)({TITLE_WORD}) (?=({TITLE_WORD})(?!\w))")
+PLACE_NAME_WEIGHT = 4  # a pair of a unit name of the gazetteer, against a corpus occurrence (2)
+MIN_NAME_PAIR = 2
+
+
+def name_pairs(lines: list[tuple[str, int]], vocab: list[str]) -> dict[str, np.ndarray]:
+    """Weighted counts of (previous word without accents, syllable) where both are written in
+    Title case, from the corpora and the gazetteer's unit names: names the n-grams, which fold
+    case, know badly (restore_hints.name_hints)."""
+    word_id = {w: i for i, w in enumerate(vocab) if i >= N_SPECIAL}
+    counts: Counter[tuple[str, int]] = Counter()
+
+    def add(first: str, second: str, weight: float) -> None:
+        wid = word_id.get(canonical_syllable(second))
+        if wid is not None:
+            counts[(strip_accents(first.lower()), wid)] += weight
+
+    for line, weight in lines:
+        for first, second in NAME_PAIR_RE.findall(line):
+            add(first, second, weight)
+    from pipeline.places import official_names
+
+    for kind in ("province", "district", "commune"):
+        for name in sorted(set(official_names(kind))):
+            words = name.replace("-", " ").split()
+            for first, second in zip(words, words[1:], strict=False):
+                add(first, second, PLACE_NAME_WEIGHT)
+    kept = sorted((k, n) for k, n in counts.items() if n >= MIN_NAME_PAIR)
+    return {"previous": np.array([k[0] for k, _ in kept], dtype="<U16"),
+            "syllable": np.array([k[1] for k, _ in kept], dtype=np.int32),
+            "count": np.array([n for _, n in kept], dtype=np.float32)}
+
+
 def ids_of_lines(lines: list[str], word_id: dict[str, int]) -> np.ndarray:
     """One id stream with BOS BOS between sentences."""
     ids: list[int] = [BOS, BOS]
@@ -327,20 +382,26 @@ def build_lm(work: Path, with_4grams: bool = False) -> list[str]:
         for w in line.split():
             dictionary.add(canonical_syllable(w))
     names = sorted(tmp_id, key=lambda w: tmp_id[w])
+    places = place_syllables()
     chosen = []
     for w in names[N_SPECIAL:]:
         f = freq[tmp_id[w]]
+        if w in places:
+            chosen.append(w)  # "krông", "đắk": names of units, whatever their shape or count
+            continue
         if not is_syllable_shape(w) or len(w) > 8:
             continue
         if f >= MIN_SYLLABLE_COUNT or (w in dictionary and f >= 1):
             chosen.append(w)
     chosen.sort(key=lambda w: (-freq[tmp_id[w]], w))
+    chosen.extend(sorted(places - set(tmp_id)))  # never met in the corpora: no counts there
     vocab = ["<s>", "<unk>", "<num>"] + chosen
     print(f"  vocabulary {len(vocab):,} syllables", flush=True)
     remap = np.full(len(tmp_id), UNK, dtype=np.int64)
     remap[BOS], remap[NUM] = BOS, NUM
     for i, w in enumerate(vocab[N_SPECIAL:], start=N_SPECIAL):
-        remap[tmp_id[w]] = i
+        if w in tmp_id:
+            remap[tmp_id[w]] = i
     ids = remap[tmp]
     tables = ngram_tables(ids, weights, min_trigram=MIN_TRIGRAM)
     unigram = np.zeros(len(vocab), dtype=np.float64)
@@ -349,8 +410,9 @@ def build_lm(work: Path, with_4grams: bool = False) -> list[str]:
     uni_followers[: len(tables["unigram_followers"])] = tables["unigram_followers"]
     tri_keys = tables["trigram_keys"]
     deltas = np.diff(tri_keys, prepend=np.int64(0))
-    print("  counting case ...", flush=True)
+    print("  counting case and names ...", flush=True)
     cases = case_tables(lines, vocab)
+    save_arrays(OUT / "names.npz", **name_pairs(lines, vocab))
     print(f"  {len(tables['bigram_keys']):,} bigrams, {len(tri_keys):,} trigrams, "
           f"{len(tables['quad_keys']):,} 4-grams", flush=True)
     save_arrays(

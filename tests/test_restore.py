@@ -261,6 +261,16 @@ def test_circular_and_department_acronyms_get_their_d_stroke(model):
     check_offsets(raw, res)
 
 
+def test_party_and_programme_acronyms_get_their_d_stroke(model):
+    raw = ("Thuc hien Nghi quyet so 15-NQ/DU ngay 10/01/2024 cua Dang uy xa va Nghi quyet so "
+           "01-NQ/DH cua Dai hoi Dang bo xa; tang thu can doi NSDP.\nNoi nhan: VPDP nong thon "
+           "moi tinh; Ban Chi dao XDGN huyen; LDVP.\n")
+    res = restore_text(raw)
+    for word in ("15-NQ/ĐU", "01-NQ/ĐH", "NSĐP", "VPĐP", "XĐGN", "LĐVP", "Đảng ủy"):
+        assert word in res.text, word
+    check_offsets(raw, res)
+
+
 def test_case_inside_sentence_feeds_the_decoder(model):
     from pipeline.restore import _case_inside_sentence, _tokens
 
