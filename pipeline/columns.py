@@ -89,7 +89,7 @@ def _letters(small: np.ndarray, ruled: list[tuple[int, int, int, int]]
     ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.bitwise_or(horizontal, vertical)))
     for x0, y0, x1, y1 in ruled:
         ink[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4] = 0
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats = layout.components(ink)
     heights = stats[1:, 3][(stats[1:, 3] >= 4) & (stats[1:, 4] >= 8)]
     if heights.size < 20:
         return None, 0.0
@@ -439,4 +439,5 @@ def _grid(header: list[_HeaderCell], placed: list[tuple[int, int]] | None, body:
         out += [layout.CellBox(rows + r, c, 1, 1, (cuts[c], bounds[r], cuts[c + 1], bounds[r + 1]))
                 for c in range(count)]
     out.sort(key=lambda c: (c.row, c.col))
-    return layout.TableBox((cuts[0], top, cuts[-1], bounds[-1]), rows + len(body), count, out)
+    return layout.TableBox((cuts[0], top, cuts[-1], bounds[-1]), rows + len(body), count, out,
+                           ruled=False)

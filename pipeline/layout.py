@@ -46,6 +46,7 @@ class TableBox:
     columns: int
     cells: list[CellBox] = field(default_factory=list)
     problem: str | None = None  # why the grid could not be rebuilt (the table is then unreadable)
+    ruled: bool = True  # False: found from aligned columns alone (pipeline.columns)
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
@@ -53,6 +54,17 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     block = max(15, (gray.shape[1] // 40) | 1)
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
                                  block, 12)
+
+
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The 8-connected marks of a binary image: their count (the background included), labels
+    and stats, as cv2.connectedComponentsWithStats gives them. Labelled in 16 bits where the
+    count fits: OpenCV sums the stats of 32-bit labels five times slower (~12 ms a page)."""
+    fits = mask.size < 1 << 16 or cv2.connectedComponents(
+        mask, connectivity=8, ltype=cv2.CV_32S)[0] < 1 << 16
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask, connectivity=8, ltype=cv2.CV_16U if fits else cv2.CV_32S)
+    return count, labels, stats
 
 
 def find_tables(gray: np.ndarray) -> list[TableBox]:
@@ -88,7 +100,7 @@ def find_rules(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _regions(horizontal: np.ndarray, vertical: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Boxes of connected rule networks wide enough to be tables."""
     joined = cv2.bitwise_or(horizontal, vertical)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, _, stats = components(joined)
     out = []
     for i in range(1, count):
         x, y, w, h, _ = stats[i]
@@ -193,7 +205,7 @@ def scaled(table: TableBox, factor: float, size: tuple[int, int]) -> TableBox:
 
     return TableBox(box(table.box), table.rows, table.columns,
                     [CellBox(c.row, c.col, c.rowspan, c.colspan, box(c.box)) for c in table.cells],
-                    table.problem)
+                    table.problem, table.ruled)
 
 
 # --- cells as images for OCR -------------------------------------------------------------------
@@ -296,7 +308,7 @@ def _edge_bands(table: TableBox, origin: tuple[int, int], shape: tuple[int, ...]
 
 def _glyph_height(ink: np.ndarray) -> float:
     """The usual height of a letter or digit in a table: the median height of its marks."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, _, stats = components(ink)
     heights = stats[1:, 3][(stats[1:, 3] >= 6) & (stats[1:, 4] >= 12)]
     return float(np.median(heights)) if heights.size else 20.0
 
@@ -305,7 +317,7 @@ def _cell_lines(gray: np.ndarray, ink: np.ndarray, min_area: int,
                 table_glyph: float) -> tuple[list[np.ndarray], tuple[int, int]]:
     """The text lines of one cell as images ([] for an empty cell), and the paper left and
     right of its text."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats = components(ink)
     h, w = ink.shape
     keep = [i for i in range(1, count) if stats[i, 4] >= min_area
             and stats[i, 2] < 0.9 * w and stats[i, 3] < 0.9 * h

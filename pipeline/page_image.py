@@ -22,6 +22,7 @@ from PIL import Image
 cv2.setNumThreads(1)  # pages already run in parallel, one per core
 
 SAMPLE_WIDTH = 1000  # pixels: the small copy every decision is taken on
+MIN_SAMPLE_WIDTH = 800  # pixels: a JPEG page at least twice as wide is decided on at half size
 MIN_INK_SATURATION = 60  # max - min of R, G, B: coloured ink, not a warm cast of the paper
 MIN_COLOURED_SHARE = 0.0004  # of the sample's pixels: a stamp or a signature, not JPEG fringes
 SATURATION_LIFT = 1.6  # how far a coloured pixel is pushed towards white per unit of saturation
@@ -80,7 +81,8 @@ def inspect(sample: np.ndarray, picture: Image.Image | None = None) -> Fixes:
 def apply(picture: Image.Image, fixes: Fixes, factor: float) -> tuple[Image.Image, int | None]:
     """The full page with its fixes applied, as a grey image, and the resolution a
     straightened photo has (None when the page was not straightened)."""
-    pixels = np.asarray(picture.convert("RGB") if fixes.colour else picture.convert("L"))
+    mode = "RGB" if fixes.colour else "L"
+    pixels = np.asarray(picture if picture.mode == mode else picture.convert(mode))
     gray = lift_colour(pixels) if fixes.colour else pixels
     dpi = None
     if fixes.outline is not None:

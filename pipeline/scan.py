@@ -57,10 +57,11 @@ class _ReadTable:
     confidences: list[float] = field(default_factory=list)
     disputed: set[tuple[int, int]] = field(default_factory=set)  # figures read two ways
     readings: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # of a figure
+    prose: bool = False  # no table after all: lines side by side without a column of figures
 
     @property
     def readable(self) -> bool:
-        return self.table.problem is None
+        return self.table.problem is None and not self.prose
 
 
 def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits | None = None,
@@ -116,10 +117,11 @@ def _open(image: bytes | Image.Image, *, lazy: bool = False,
 
 def _prepare(image: bytes | Image.Image, limits: Limits | None = None) -> _Prepared:
     """Decide and apply the page's fixes; measure its skew and text size on a small copy
-    (a large JPEG is decoded at half size for it: the full page is decoded only when needed)."""
+    (a large JPEG is decoded at half size for the decisions, far cheaper than shrinking the
+    full page: the full page is decoded only when needed)."""
     picture = _open(image, lazy=True, limits=limits)
     width, declared = picture.width, ocr.declared_dpi(picture)
-    if picture.format == "JPEG" and picture.width >= 2 * page_image.SAMPLE_WIDTH:
+    if picture.format == "JPEG" and picture.width >= 2 * page_image.MIN_SAMPLE_WIDTH:
         picture.draft(picture.mode, (picture.width // 2, picture.height // 2))
     try:
         picture.load()
@@ -134,8 +136,11 @@ def _prepare(image: bytes | Image.Image, limits: Limits | None = None) -> _Prepa
         fixed, dpi = page_image.apply(full, fixes, factor)
         sample, _ = page_image.sample_of(fixed)
         width = fixed.width
-    elif sample.ndim == 3:
-        sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
+    else:
+        if sample.shape[1] < min(page_image.SAMPLE_WIDTH, width):  # the layout's copy
+            sample, _ = page_image.sample_of(_open(image, limits=limits))
+        if sample.ndim == 3:
+            sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
     geometry = ocr.measure_page(Image.fromarray(sample), full_width=width)
     return _Prepared(fixed, sample, width, dpi or declared, geometry)
 
@@ -196,6 +201,12 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
     first = {key: cells.reading(lines) for key, lines in first_lines.items()}
     plans = {i: _columns(read.table, i, first, words) for i, read in enumerate(reads)
              if read.readable}
+    for i, read in enumerate(reads):
+        # columns found without rules but no figures in them (the recipients beside the
+        # signature): no table, the page reading reads those lines, and their cells are not
+        # read again
+        read.prose = read.readable and not read.table.ruled and not plans[i][1]
+    images = {key: image for key, image in images.items() if reads[key[0]].readable}
     again = [key for key in images if key in words
              or key[1] not in plans[key[0]][0]
              or cells.doubtful(first[key], plans[key[0]][1].get(key[2]))]
@@ -214,7 +225,7 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
             _mend_rows(read, plans[i])
     result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, budget=budget,
                            dpi=dpi, geometry=geometry)
-    return reads, result
+    return [read for read in reads if not read.prose], result
 
 
 UNREAD = "cells could not be read"

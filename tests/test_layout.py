@@ -461,3 +461,36 @@ def test_specks_around_a_figure_are_left_out_of_its_line_and_its_comma_kept():
     specked, _ = layout._cell_lines(gray, ink, 4, glyph)
     assert len(specked) == len(clean) == 1
     assert np.array_equal(specked[0], clean[0])  # the comma in both, no speck in either
+
+
+def test_marks_are_counted_as_opencv_counts_them_in_16_or_32_bits():
+    """layout.components labels in 16 bits where the marks fit, in 32 bits where they do
+    not (a page of specks), and gives OpenCV's own labels and stats either way."""
+    page = np.zeros((300, 400), np.uint8)
+    cv2.putText(page, "1.411 9,92", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 255, 3)
+    specks = np.zeros((600, 600), np.uint8)
+    specks[::2, ::2] = 255  # 90,000 single-pixel marks: more than 16-bit labels hold
+    for mask in (page, specks):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        got = layout.components(mask)
+        assert got[0] == count and (got[1] == labels).all() and (got[2] == stats).all()
+    assert layout.components(specks)[0] == 90_001
+
+
+def test_photo_is_judged_on_a_jpeg_decoded_at_half_size(monkeypatch):
+    """A page photo (JPEG) is judged for its fixes on the copy the decoder makes at half
+    size, and the layout still gets its copy SAMPLE_WIDTH wide."""
+    page = np.full((2400, 1700, 3), 240, np.uint8)
+    for i in range(20):
+        cv2.putText(page, "Ke hoach giam ngheo ben vung", (120, 200 + 100 * i),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.6, (30, 30, 30), 3)
+    cv2.circle(page, (1200, 2000), 150, (211, 33, 45), 8)  # a red stamp: a fix to apply
+    judged = []
+    inspect = page_image.inspect
+    monkeypatch.setattr(page_image, "inspect",
+                        lambda sample, picture=None: judged.append(sample.shape[1])
+                        or inspect(sample, picture))
+    prepared = scan._prepare(encode(Image.fromarray(page), "JPEG"))
+    assert judged == [850]
+    assert prepared.picture is not None and prepared.picture.width == 1700
+    assert prepared.sample.shape[1] == page_image.SAMPLE_WIDTH
