@@ -67,20 +67,36 @@ def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return count, labels, stats
 
 
-def find_tables(gray: np.ndarray) -> list[TableBox]:
-    """The ruled tables of an upright grayscale page (numpy uint8), cells in page pixels."""
+@dataclass
+class PageInk:
+    """A page's copy about ANALYSIS_WIDTH wide, its ink and its rules: what both table
+    finders start from (made once for the two)."""
+
+    factor: float  # of the page's size
+    ink: np.ndarray
+    horizontal: np.ndarray
+    vertical: np.ndarray
+
+
+def page_ink(gray: np.ndarray) -> PageInk:
     height, width = gray.shape
     factor = min(1.0, ANALYSIS_WIDTH / width)
     small = gray if factor == 1.0 else cv2.resize(gray, (round(width * factor),
                                                          round(height * factor)),
                                                   interpolation=cv2.INTER_AREA)
     ink = ink_mask(small)
-    horizontal, vertical = find_rules(ink)
+    return PageInk(factor, ink, *find_rules(ink))
+
+
+def find_tables(gray: np.ndarray, page: PageInk | None = None) -> list[TableBox]:
+    """The ruled tables of an upright grayscale page (numpy uint8), cells in page pixels;
+    `page`: its ink when the caller has it."""
+    page = page or page_ink(gray)
     tables = []
-    for region in _regions(horizontal, vertical):
-        table = _grid(horizontal, vertical, region)
+    for region in _regions(page.horizontal, page.vertical):
+        table = _grid(page.horizontal, page.vertical, region)
         if table is not None:
-            tables.append(scaled(table, 1 / factor, (width, height)))
+            tables.append(scaled(table, 1 / page.factor, (gray.shape[1], gray.shape[0])))
     return tables
 
 

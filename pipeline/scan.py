@@ -95,8 +95,9 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
 def _find_tables(gray: np.ndarray) -> list[layout.TableBox]:
     """The page's ruled tables, then its borderless ones (columns of figures without rules);
     found on the page's small copy (both finders work at that size), once."""
-    ruled = layout.find_tables(gray)
-    return ruled + columns.find_tables(gray, ruled)
+    page = layout.page_ink(gray)
+    ruled = layout.find_tables(gray, page)
+    return ruled + columns.find_tables(gray, ruled, page)
 
 
 # --- preparing the page ------------------------------------------------------------------------
