@@ -224,11 +224,9 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
     for i, read in enumerate(reads):
         if read.readable:
             _mend_rows(read, plans[i])
-    masked = _masked(pixels, reads)
-    rest, cuts = _tables_cut_out(masked, [read.table.box for read in reads if read.readable])
-    result = ocr.ocr_image(Image.fromarray(rest), lang=lang, budget=budget, dpi=dpi,
-                           geometry=geometry)
-    return [read for read in reads if not read.prose], _shifted(result, cuts)
+    result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, budget=budget,
+                           dpi=dpi, geometry=geometry)
+    return [read for read in reads if not read.prose], result
 
 
 UNREAD = "cells could not be read"
@@ -245,57 +243,6 @@ def _masked(pixels: np.ndarray, reads: list[_ReadTable]) -> np.ndarray:
             x0, y0, x1, y1 = read.table.box
             masked[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = paper
     return masked
-
-
-PAPER_KEPT = 40  # pixels of a cut-out table's rows kept at its top and bottom: text above and
-# below it stays apart
-TABLE_EDGE = 0.01  # of the page width beside a table: ink there is the table's (a rule's end)
-MAX_STRAY_INK = 20  # dark pixels beside a table (specks): more is text, and its rows stay
-
-
-def _tables_cut_out(masked: np.ndarray, boxes: list[tuple[int, int, int, int]]
-                    ) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """The blanked page without the rows its tables filled, where nothing else stands beside
-    them: Tesseract then lays out ~7 % fewer pixels. The cuts: (row of the cut page from
-    which on, rows taken out above it)."""
-    edge = round(TABLE_EDGE * masked.shape[1])
-    parts, cuts, start, taken = [], [], 0, 0
-    for x0, y0, x1, y1 in sorted(boxes, key=lambda box: box[1]):
-        top, bottom = max(start, y0 + PAPER_KEPT), min(masked.shape[0], y1 - PAPER_KEPT)
-        band = masked[top:bottom]
-        beside = np.count_nonzero(band[:, :max(0, x0 - edge)] < INK_GREY) + np.count_nonzero(
-            band[:, x1 + edge:] < INK_GREY)
-        if bottom - top < PAPER_KEPT or beside > MAX_STRAY_INK:
-            continue
-        parts.append(masked[start:top])
-        taken += bottom - top
-        cuts.append((top - taken + bottom - top, taken))
-        start = bottom
-    if not cuts:
-        return masked, []
-    return np.ascontiguousarray(np.vstack([*parts, masked[start:]])), cuts
-
-
-INK_GREY = 128  # darker is ink
-
-
-def _shifted(result: ocr.OcrResult, cuts: list[tuple[int, int]]) -> ocr.OcrResult:
-    """A reading of the cut page with its boxes put back where they stand on the page."""
-    if not cuts:
-        return result
-
-    def down(y: int) -> int:
-        return y + max((taken for at, taken in cuts if y >= at), default=0)
-
-    def box(b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        return b[0], down(b[1]), b[2], b[3] - b[1] + down(b[1])
-
-    result.words = [(word, confidence, (b[0], down(b[1]), b[2], b[3]))
-                    for word, confidence, b in result.words]
-    for line in result.lines:
-        line.box = box(line.box)
-        line.words = [(word, box(b)) for word, b in line.words]
-    return result
 
 
 _BLANK = np.full((1, 1), 255, np.uint8)  # a line not to read (its place kept)
@@ -408,19 +355,15 @@ def _assemble(lines: list[ocr.OcrLine], tables: list[_ReadTable],
               size: tuple[int, int]) -> tuple[str, list[PageTable]]:
     """Page text with each readable table as tab-separated rows where it stands on the page."""
     blocks: list[list[ocr.OcrLine] | _ReadTable] = []
-    middles = [(t.table.box[1] + t.table.box[3]) / 2 for t in tables if t.readable]
     for line in lines:
-        if (blocks and isinstance(blocks[-1], list) and blocks[-1][-1].paragraph == line.paragraph
-                and not any(_middle(blocks[-1][-1]) < m < _middle(line) for m in middles)):
-            # (a paragraph that goes on below a table, as Tesseract may join the lines around
-            # a cut-out table, is split there)
+        if blocks and isinstance(blocks[-1], list) and blocks[-1][-1].paragraph == line.paragraph:
             blocks[-1].append(line)
         else:
             blocks.append([line])
     for read in sorted((t for t in tables if t.readable), key=lambda t: t.table.box[1]):
         middle = (read.table.box[1] + read.table.box[3]) / 2
         at = next((i for i, b in enumerate(blocks) if isinstance(b, list)
-                   and _middle(b[0]) > middle), len(blocks))
+                   and (b[0].box[1] + b[0].box[3]) / 2 > middle), len(blocks))
         blocks.insert(at, read)
     parts: list[str] = []
     page_tables: list[PageTable] = []
@@ -441,10 +384,6 @@ def _assemble(lines: list[ocr.OcrLine], tables: list[_ReadTable],
         if not read.readable:
             page_tables.append(_unreadable(read, lines, text, size))
     return text, page_tables
-
-
-def _middle(line: ocr.OcrLine) -> float:
-    return (line.box[1] + line.box[3]) / 2
 
 
 def _table_text(read: _ReadTable, offset: int, size: tuple[int, int]) -> tuple[str, PageTable]:

@@ -494,39 +494,3 @@ def test_photo_is_judged_on_a_jpeg_decoded_at_half_size(monkeypatch):
     assert judged == [850]
     assert prepared.picture is not None and prepared.picture.width == 1700
     assert prepared.sample.shape[1] == page_image.SAMPLE_WIDTH
-
-
-def _grid_with_text(beside: bool) -> np.ndarray:
-    """The grid with a line of prose above it and one below (and, `beside`, a note to its
-    right in the rows it fills)."""
-    page = Image.fromarray(draw_grid())
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(font_file(), 30)
-    draw.text((200, 80), "Chỉ tiêu giảm nghèo của các xã như sau:", font=font, fill=0)
-    draw.text((200, 800), "Các xã báo cáo kết quả hằng quý.", font=font, fill=0)
-    if beside:
-        draw.text((1720, 400), "Ghi chú", font=font, fill=0)
-    return np.asarray(page)
-
-
-@pytest.mark.parametrize("beside", [False, True])
-def test_page_is_read_without_the_rows_its_table_fills(beside, monkeypatch):
-    """The page reading gets the page without the rows the (blanked) table fills, unless text
-    stands beside the table in them; every line is given back at its place on the page."""
-    grid = _grid_with_text(beside)
-    heights = []
-    read_page = ocr.ocr_image
-    monkeypatch.setattr(ocr, "ocr_image", lambda image, **k: heights.append(image.height)
-                        or read_page(image, **k))
-    table = layout.find_tables(grid)[0]
-    reads, page = scan._read_tables(grid, [table], "vie", ocr.page_budget(timeout=60), 200,
-                                    PageGeometry(0.0, None))
-    cut = (table.box[3] - scan.PAPER_KEPT) - (table.box[1] + scan.PAPER_KEPT)
-    assert heights == [grid.shape[0] - (0 if beside else cut)]
-    tops = {line.text: line.box[1] for line in page.lines}
-    below = next(top for text, top in tops.items() if text.startswith("Các xã"))
-    assert abs(below - 800) < 15 and min(tops.values()) < 100
-    if beside:
-        assert any(abs(top - 400) < 15 for text, top in tops.items() if "Ghi" in text)
-    text, _ = scan._assemble(page.lines, reads, (grid.shape[1], grid.shape[0]))
-    assert text.index("như sau") < text.index("1.411") < text.index("hằng quý")
