@@ -22,7 +22,6 @@ from PIL import Image
 cv2.setNumThreads(1)  # pages already run in parallel, one per core
 
 SAMPLE_WIDTH = 1000  # pixels: the small copy every decision is taken on
-MIN_SAMPLE_WIDTH = 800  # pixels: a JPEG page at least twice as wide is decided on at half size
 MIN_INK_SATURATION = 60  # max - min of R, G, B: coloured ink, not a warm cast of the paper
 MIN_COLOURED_SHARE = 0.0004  # of the sample's pixels: a stamp or a signature, not JPEG fringes
 SATURATION_LIFT = 1.6  # how far a coloured pixel is pushed towards white per unit of saturation

@@ -118,11 +118,10 @@ def _open(image: bytes | Image.Image, *, lazy: bool = False,
 
 def _prepare(image: bytes | Image.Image, limits: Limits | None = None) -> _Prepared:
     """Decide and apply the page's fixes; measure its skew and text size on a small copy
-    (a large JPEG is decoded at half size for the decisions, far cheaper than shrinking the
-    full page: the full page is decoded only when needed)."""
+    (a large JPEG is decoded at half size for it: the full page is decoded only when needed)."""
     picture = _open(image, lazy=True, limits=limits)
     width, declared = picture.width, ocr.declared_dpi(picture)
-    if picture.format == "JPEG" and picture.width >= 2 * page_image.MIN_SAMPLE_WIDTH:
+    if picture.format == "JPEG" and picture.width >= 2 * page_image.SAMPLE_WIDTH:
         picture.draft(picture.mode, (picture.width // 2, picture.height // 2))
     try:
         picture.load()
@@ -137,11 +136,8 @@ def _prepare(image: bytes | Image.Image, limits: Limits | None = None) -> _Prepa
         fixed, dpi = page_image.apply(full, fixes, factor)
         sample, _ = page_image.sample_of(fixed)
         width = fixed.width
-    else:
-        if sample.shape[1] < min(page_image.SAMPLE_WIDTH, width):  # the layout's copy
-            sample, _ = page_image.sample_of(_open(image, limits=limits))
-        if sample.ndim == 3:
-            sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
+    elif sample.ndim == 3:
+        sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
     geometry = ocr.measure_page(Image.fromarray(sample), full_width=width)
     return _Prepared(fixed, sample, width, dpi or declared, geometry)
 

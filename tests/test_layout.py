@@ -475,22 +475,3 @@ def test_marks_are_counted_as_opencv_counts_them_in_16_or_32_bits():
         got = layout.components(mask)
         assert got[0] == count and (got[1] == labels).all() and (got[2] == stats).all()
     assert layout.components(specks)[0] == 90_001
-
-
-def test_photo_is_judged_on_a_jpeg_decoded_at_half_size(monkeypatch):
-    """A page photo (JPEG) is judged for its fixes on the copy the decoder makes at half
-    size, and the layout still gets its copy SAMPLE_WIDTH wide."""
-    page = np.full((2400, 1700, 3), 240, np.uint8)
-    for i in range(20):
-        cv2.putText(page, "Ke hoach giam ngheo ben vung", (120, 200 + 100 * i),
-                    cv2.FONT_HERSHEY_SIMPLEX, 1.6, (30, 30, 30), 3)
-    cv2.circle(page, (1200, 2000), 150, (211, 33, 45), 8)  # a red stamp: a fix to apply
-    judged = []
-    inspect = page_image.inspect
-    monkeypatch.setattr(page_image, "inspect",
-                        lambda sample, picture=None: judged.append(sample.shape[1])
-                        or inspect(sample, picture))
-    prepared = scan._prepare(encode(Image.fromarray(page), "JPEG"))
-    assert judged == [850]
-    assert prepared.picture is not None and prepared.picture.width == 1700
-    assert prepared.sample.shape[1] == page_image.SAMPLE_WIDTH
