@@ -55,15 +55,14 @@ class _Band:
     pieces: list[_Piece]
 
 
-def find_tables(gray: np.ndarray, ruled: Sequence[layout.TableBox] = ()) -> list[layout.TableBox]:
+def find_tables(gray: np.ndarray, ruled: Sequence[layout.TableBox] = (),
+                page: layout.PageInk | None = None) -> list[layout.TableBox]:
     """The borderless tables of an upright grayscale page, cells in page pixels (the ruled
-    tables' areas left out)."""
+    tables' areas left out); `page`: its ink when the caller has it."""
     height, width = gray.shape
-    factor = min(1.0, layout.ANALYSIS_WIDTH / width)
-    small = gray if factor == 1.0 else cv2.resize(gray, (round(width * factor),
-                                                         round(height * factor)),
-                                                  interpolation=cv2.INTER_AREA)
-    mask, glyph = _letters(small, [_scale_box(t.box, factor) for t in ruled])
+    page = page or layout.page_ink(gray)
+    factor = page.factor
+    mask, glyph = _letters(page, [_scale_box(t.box, factor) for t in ruled])
     if mask is None:
         return []
     bands = _bands(mask, glyph)
@@ -81,15 +80,14 @@ def _scale_box(box: tuple[int, int, int, int], factor: float) -> tuple[int, int,
     return round(x0 * factor), round(y0 * factor), round(x1 * factor), round(y1 * factor)
 
 
-def _letters(small: np.ndarray, ruled: list[tuple[int, int, int, int]]
+def _letters(page: layout.PageInk, ruled: list[tuple[int, int, int, int]]
              ) -> tuple[np.ndarray | None, float]:
     """The page's letters and figures (rules, stamps, specks left out) and a letter's height."""
-    ink = layout.ink_mask(small)
-    horizontal, vertical = layout.find_rules(ink)
-    ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.bitwise_or(horizontal, vertical)))
+    ink = cv2.bitwise_and(page.ink, cv2.bitwise_not(cv2.bitwise_or(page.horizontal,
+                                                                   page.vertical)))
     for x0, y0, x1, y1 in ruled:
         ink[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4] = 0
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats = layout.components(ink)
     heights = stats[1:, 3][(stats[1:, 3] >= 4) & (stats[1:, 4] >= 8)]
     if heights.size < 20:
         return None, 0.0
@@ -439,4 +437,5 @@ def _grid(header: list[_HeaderCell], placed: list[tuple[int, int]] | None, body:
         out += [layout.CellBox(rows + r, c, 1, 1, (cuts[c], bounds[r], cuts[c + 1], bounds[r + 1]))
                 for c in range(count)]
     out.sort(key=lambda c: (c.row, c.col))
-    return layout.TableBox((cuts[0], top, cuts[-1], bounds[-1]), rows + len(body), count, out)
+    return layout.TableBox((cuts[0], top, cuts[-1], bounds[-1]), rows + len(body), count, out,
+                           ruled=False)

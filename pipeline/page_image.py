@@ -80,7 +80,8 @@ def inspect(sample: np.ndarray, picture: Image.Image | None = None) -> Fixes:
 def apply(picture: Image.Image, fixes: Fixes, factor: float) -> tuple[Image.Image, int | None]:
     """The full page with its fixes applied, as a grey image, and the resolution a
     straightened photo has (None when the page was not straightened)."""
-    pixels = np.asarray(picture.convert("RGB") if fixes.colour else picture.convert("L"))
+    mode = "RGB" if fixes.colour else "L"
+    pixels = np.asarray(picture if picture.mode == mode else picture.convert(mode))
     gray = lift_colour(pixels) if fixes.colour else pixels
     dpi = None
     if fixes.outline is not None:

@@ -57,10 +57,11 @@ class _ReadTable:
     confidences: list[float] = field(default_factory=list)
     disputed: set[tuple[int, int]] = field(default_factory=set)  # figures read two ways
     readings: dict[tuple[int, int], list[str]] = field(default_factory=dict)  # of a figure
+    prose: bool = False  # no table after all: lines side by side without a column of figures
 
     @property
     def readable(self) -> bool:
-        return self.table.problem is None
+        return self.table.problem is None and not self.prose
 
 
 def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits | None = None,
@@ -94,8 +95,9 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
 def _find_tables(gray: np.ndarray) -> list[layout.TableBox]:
     """The page's ruled tables, then its borderless ones (columns of figures without rules);
     found on the page's small copy (both finders work at that size), once."""
-    ruled = layout.find_tables(gray)
-    return ruled + columns.find_tables(gray, ruled)
+    page = layout.page_ink(gray)
+    ruled = layout.find_tables(gray, page)
+    return ruled + columns.find_tables(gray, ruled, page)
 
 
 # --- preparing the page ------------------------------------------------------------------------
@@ -196,6 +198,12 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
     first = {key: cells.reading(lines) for key, lines in first_lines.items()}
     plans = {i: _columns(read.table, i, first, words) for i, read in enumerate(reads)
              if read.readable}
+    for i, read in enumerate(reads):
+        # columns found without rules but no figures in them (the recipients beside the
+        # signature): no table, the page reading reads those lines, and their cells are not
+        # read again
+        read.prose = read.readable and not read.table.ruled and not plans[i][1]
+    images = {key: image for key, image in images.items() if reads[key[0]].readable}
     again = [key for key in images if key in words
              or key[1] not in plans[key[0]][0]
              or cells.doubtful(first[key], plans[key[0]][1].get(key[2]))]
@@ -214,7 +222,7 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
             _mend_rows(read, plans[i])
     result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, budget=budget,
                            dpi=dpi, geometry=geometry)
-    return reads, result
+    return [read for read in reads if not read.prose], result
 
 
 UNREAD = "cells could not be read"

@@ -461,3 +461,17 @@ def test_specks_around_a_figure_are_left_out_of_its_line_and_its_comma_kept():
     specked, _ = layout._cell_lines(gray, ink, 4, glyph)
     assert len(specked) == len(clean) == 1
     assert np.array_equal(specked[0], clean[0])  # the comma in both, no speck in either
+
+
+def test_marks_are_counted_as_opencv_counts_them_in_16_or_32_bits():
+    """layout.components labels in 16 bits where the marks fit, in 32 bits where they do
+    not (a page of specks), and gives OpenCV's own labels and stats either way."""
+    page = np.zeros((300, 400), np.uint8)
+    cv2.putText(page, "1.411 9,92", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 255, 3)
+    specks = np.zeros((600, 600), np.uint8)
+    specks[::2, ::2] = 255  # 90,000 single-pixel marks: more than 16-bit labels hold
+    for mask in (page, specks):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        got = layout.components(mask)
+        assert got[0] == count and (got[1] == labels).all() and (got[2] == stats).all()
+    assert layout.components(specks)[0] == 90_001

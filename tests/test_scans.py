@@ -278,6 +278,40 @@ def test_unreadable_table_keeps_its_text_and_is_reported():
     assert "Ô31số10" in finding.groundings[0].quote.replace(" ", "")
 
 
+def _words_in_columns() -> Image.Image:
+    """Lines of words set in three columns with no rule and no figure (who receives the plan
+    and who signs it, side by side): found as a borderless table before any OCR."""
+    page = Image.new("L", (1654, 1100), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(font_file(), 30)
+    draw.text((200, 150), "Các đơn vị phối hợp thực hiện kế hoạch như sau:", font=font, fill=0)
+    rows = [("Xã An Phong", "Hội Nông dân", "Đoàn Thanh niên"),
+            ("Xã Bình Minh", "Hội Phụ nữ", "Mặt trận Tổ quốc"),
+            ("Xã Tân Lập", "Hội Cựu chiến binh", "Trạm Y tế"),
+            ("Xã Hòa Bình", "Trường Tiểu học", "Công an xã"),
+            ("Thị trấn Đông", "Văn phòng", "Ban Tuyên giáo")]
+    for r, names in enumerate(rows):
+        for x, name in zip((200, 700, 1150), names, strict=True):
+            draw.text((x, 300 + 70 * r), name, font=font, fill=0)
+    page.info["dpi"] = (200, 200)
+    return page
+
+
+def test_columns_of_words_without_figures_are_no_table(monkeypatch):
+    """Columns found without rules that hold no figure are no table: the page text reads
+    them as lines, and their cells are read only once (the figures run tells)."""
+    image = _words_in_columns()
+    assert [t.ruled for t in columns.find_tables(np.asarray(image))] == [False]
+    runs = []
+    real = ocr.run_tesseract
+    monkeypatch.setattr(ocr, "run_tesseract", lambda *a: runs.append(a) or real(*a))
+    read = scan.read_scan(encode(image))
+    assert read.tables == [] and "\t" not in read.text
+    assert len(runs) == 2  # the cells' figures run, then the page: no run of words
+    squeezed = read.text.replace(" ", "")
+    assert "XãAnPhong" in squeezed and "Trạm" in read.text and "Côngan" in squeezed
+
+
 def test_page_without_table_reads_as_plain_ocr(monkeypatch):
     image = render_pages([PLAN_TEXT], dpi=200)[0]
     data = encode(image, "PNG")
