@@ -259,13 +259,14 @@ class Dispatcher:
         self.running[claim.folder] = Submitted(claim, run.id)
         return run.id
 
-    def finished(self) -> list[tuple[Claim, Outcome | None]]:
+    def finished(self, ask_server: bool = True) -> list[tuple[Claim, Outcome | None]]:
         """Claims whose run is over: with the outcome its worker wrote, or None when the run
         ended without one (failed, crashed, cancelled: the file goes back to the inbox). The
-        runs without an outcome yet are asked about in one request, not one each."""
+        runs without an outcome yet are asked about in one request, not one each (none
+        without `ask_server`: only the outcomes written count)."""
         outcomes = {folder: read_outcome(folder) for folder in self.running}
         waiting = [s.flow_run_id for f, s in self.running.items() if outcomes[f] is None]
-        ended = _ended(waiting) if waiting else set()
+        ended = _ended(waiting) if waiting and ask_server else set()
         done: list[tuple[Claim, Outcome | None]] = []
         for folder, submitted in list(self.running.items()):
             outcome = outcomes[folder]

@@ -4,7 +4,9 @@ No Prefect here: `plans ingest` starts reading the first documents (Prefetch) be
 its API server are even imported, so both cores OCR while the rest of the program starts.
 Files hand their page images to the pool one after another (`_turns`): the next file renders
 its pages while the last pages of the one before are read, so no core idles between files; a
-page is restored in the OCR thread that read it, as soon as it is read.
+page is restored in the OCR thread that read it, as soon as it is read, once the restoration
+model is in memory: until then (a command's first pages) the OCR threads go on with the next
+pages and the file's own reader restores the pages, so no Tesseract waits for the model.
 Pages go through the page cache (pipeline/page_cache.py): the same bytes are read once, also
 by two processes at the same time. `stop_reading()` makes the documents being read give up
 between pages (a watcher stopping, a full disk).
@@ -80,15 +82,29 @@ class _Turns:
 
 
 _turns = _Turns()
-_model_loaded = threading.Lock()
+_model_loading = threading.Lock()
+_model_ready = threading.Event()  # the restoration model is in memory
 
 
-def _load_restore_model() -> None:
-    """The restoration model, loaded once whichever OCR thread needs it first (the others wait
+def load_restore_model() -> None:
+    """The restoration model, loaded once whichever thread needs it first (the others wait
     instead of loading it again)."""
-    with _model_loaded:
+    with _model_loading:
         if restore.model_available():
             restore.load_model()
+            _model_ready.set()
+
+
+def load_restore_model_soon() -> None:
+    """Load the restoration model in a thread of its own, while the first pages are OCR'd."""
+
+    def load() -> None:
+        try:
+            load_restore_model()
+        except Exception:  # noqa: BLE001 - the first page restored meets the error and says it
+            pass
+
+    threading.Thread(target=load, name="restore-model", daemon=True).start()
 
 
 def stop_reading() -> None:
@@ -105,15 +121,21 @@ def read_cached(path: Path, sha256: str, *, refresh: bool = False) -> list[recor
 
 
 def _read_image_page(number: int, image: bytes, limits: Limits, deadline: Deadline,
-                     started: int) -> records.Page:
-    """OCR one page image (its slot freed once read), then restore its text."""
+                     started: int) -> records.Page | scan.ScanRead:
+    """OCR one page image (its slot freed once read), then restore its text; the OCR as read
+    while the restoration model is not loaded yet (the file's reader restores it)."""
     try:
         if _stops != started:  # queued before a stop: not worth reading any more
             raise errors.ReadingStopped("")
         result = scan.read_scan(image, limits=limits, file_deadline=deadline)
     finally:
         _IMAGE_SLOTS.release()
-    _load_restore_model()
+    if not _model_ready.is_set():
+        return result
+    return _ocr_page(number, result)
+
+
+def _ocr_page(number: int, result: scan.ScanRead) -> records.Page:
     return make_page(number, result.text, "ocr", result.confidence, result.tables)
 
 
@@ -157,8 +179,8 @@ def read_pages_now(path: Path) -> list[records.Page]:
                                            page_input.image, limits, deadline, started)
                 future.add_done_callback(page_done)
                 reading[page_input.number] = future
-        if given:
-            _load_restore_model()
+        if given or reading:
+            load_restore_model()  # at hand already, or loaded here while the pages are OCR'd
         for page_input in given:
             deadline.remaining()
             pages[page_input.number] = make_page(page_input.number, page_input.text,
@@ -166,9 +188,12 @@ def read_pages_now(path: Path) -> list[records.Page]:
             page_done()
         for number, future in reading.items():
             try:
-                pages[number] = future.result(timeout=deadline.remaining())
+                page = future.result(timeout=deadline.remaining())
             except TimeoutError as exc:
                 raise errors.FileTimeout(f"{name}: > {limits.file_seconds:g} s") from exc
+            if isinstance(page, scan.ScanRead):  # read before the model was loaded
+                page = _ocr_page(number, page)
+            pages[number] = page
     except BaseException:
         _abandon(reading)
         raise
@@ -203,6 +228,8 @@ class Prefetch:
         self._lock = threading.Lock()
 
     def start(self) -> Prefetch:
+        """Start reading; the restoration model loads meanwhile, beside the first pages' OCR."""
+        load_restore_model_soon()
         threading.Thread(target=self._run, name="prefetch", daemon=True).start()
         return self
 

@@ -61,6 +61,7 @@ def warm_up() -> None:
     administrative units and their first use (numba's kernels, compiled regular expressions)."""
     import importlib
 
+    from flows.reading import load_restore_model
     from pipeline import units
     from pipeline.extract import extract_document
     from pipeline.pages import make_page
@@ -68,6 +69,7 @@ def warm_up() -> None:
     try:
         for name in FIRST_USE_IMPORTS:
             importlib.import_module(name)
+        load_restore_model()  # pages are then restored in the OCR thread that read them
         extraction = extract_document([make_page(1, WARM_TEXT, "ocr", 90.0)])
         units.record_places(extraction.facts, extraction.targets)
         units.successors(units.find("Tân Lập", "xã", province="Hà Nội"))

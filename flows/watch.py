@@ -85,7 +85,11 @@ MAX_RUNS_WITHOUT_OUTCOME = 3
 
 
 def _dispatch(watcher: Watcher, claimed: list[Claim]) -> list[Outcome]:
-    """--deploy: one flow run per new claim; the files whose run is over are moved on."""
+    """--deploy: one flow run per new claim; the files whose run is over are moved on, also
+    between two submissions: a burst takes a while to submit to a busy server (seconds a
+    run), and the files whose worker wrote the outcome meanwhile do not wait for the last."""
+    engine = store.get_engine()
+    outcomes = []
     for index, claim in enumerate(claimed):
         try:
             watcher.dispatcher.submit(claim)
@@ -94,9 +98,16 @@ def _dispatch(watcher: Watcher, claimed: list[Claim]) -> list[Outcome]:
                 if (path := watcher.claims.give_back(rest)) is not None:
                     watcher.note(f"trả lại / returned to the inbox: {path.name}")
             raise
-    engine = store.get_engine()
+        if index + 1 < len(claimed):  # only the outcomes already written: no server call
+            outcomes += _move_on_finished(watcher, engine, ask_server=False)
+    return outcomes + _move_on_finished(watcher, engine)
+
+
+def _move_on_finished(watcher: Watcher, engine, ask_server: bool = True) -> list[Outcome]:
+    """Move on the files whose run is over (with `ask_server`, also the runs that ended
+    without an outcome)."""
     outcomes = []
-    for claim, outcome in watcher.dispatcher.finished():
+    for claim, outcome in watcher.dispatcher.finished(ask_server):
         if outcome is None:
             outcome = _ended_without_outcome(watcher, claim)
             if outcome is None:

@@ -63,3 +63,40 @@ def test_an_outcome_in_a_claim_folder_is_checked_before_it_is_believed(tmp_path)
         (tmp_path / OUTCOME_FILE).write_text(bad if isinstance(bad, str) else json.dumps(bad),
                                              encoding="utf-8")
         assert read_outcome(tmp_path) is None, bad
+
+
+def test_a_file_whose_run_is_over_moves_on_while_the_rest_of_a_burst_is_submitted(
+        data_home, monkeypatch):
+    from uuid import uuid4
+
+    from flows import deploy, watch
+    from flows.process import Outcome
+    from pipeline import inbox
+    from pipeline.claims import Claims
+
+    folders = inbox.Folders(data_home).create()
+    for n in range(3):
+        (folders.inbox / f"plan-{n}.txt").write_text(f"KẾ HOẠCH số {n}", encoding="utf-8")
+    in_processed: list[list[str]] = []  # what processed/ held at each submission
+
+    class Burst(deploy.Dispatcher):
+        def submit(self, claim):
+            in_processed.append(sorted(p.name for p in folders.processed.iterdir()))
+            self.running[claim.folder] = deploy.Submitted(claim, uuid4())
+            if len(in_processed) == 1:  # the first file's worker is done at once
+                deploy.write_outcome(claim.folder, Outcome(
+                    str(claim.path), "processed", claim.sha256, pages=1))
+            return self.running[claim.folder].flow_run_id
+
+    monkeypatch.setattr(deploy, "_ended", lambda ids: set())  # the others still run
+    claims = Claims(folders.inbox)
+    watcher = watch.Watcher(folders.inbox, folders, claims, 0.0, lambda message: None,
+                            dispatcher=Burst())
+    outcomes = watch.watch_round(watcher)
+
+    first = in_processed[0] == [] and in_processed[1]
+    assert len(in_processed) == 3 and first and len(first) == 1  # moved on before the 2nd
+    assert in_processed[2] == first
+    assert [o.status for o in outcomes] == ["processed"]
+    assert sorted(p.name for p in folders.processed.iterdir()) == first
+    assert len(watcher.dispatcher.running) == 2

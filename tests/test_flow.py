@@ -223,3 +223,40 @@ def test_prefetch_reads_ahead_and_hands_each_document_out_once(data_home, tmp_pa
     assert "KẾ HOẠCH" in page.text and page.number == 1
     assert prefetch.take(sha) is None  # handed out once: the flow reads it only once
     assert prefetch.take(inbox.file_sha256(broken)) is None  # bad files are left to the flow
+
+
+def test_a_finished_ingest_leaves_after_the_exit_handlers_without_the_teardown(
+        data_home, tmp_path, monkeypatch):
+    import atexit
+
+    import pipeline.cli as cli
+    from pipeline.cli import processing
+
+    plan = tmp_path / "plan.txt"
+    plan.write_text(PLAN, encoding="utf-8")
+    events: list[tuple] = []
+
+    class Left(Exception):
+        pass
+
+    def leave(seconds: float, code: int) -> None:
+        if seconds == 0:  # the deadline thread's call (EXIT_GRACE_SECONDS) is left alone
+            events.append(("left", code))
+            raise Left
+
+    monkeypatch.setitem(cli.options, "finished", False)
+    monkeypatch.setattr(cli, "_leave_after", leave)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: events.append(("exit handlers",)))
+    monkeypatch.setattr(processing, "_process", lambda files, force: [])  # nothing to store
+    monkeypatch.setattr(sys, "argv", ["plans", "ingest", str(plan)])
+    with pytest.raises(Left):
+        cli.run()
+    assert events == [("exit handlers",), ("left", 0)]
+
+    # a command that did not finish its work (no such file) ends as Python ends
+    events.clear()
+    cli.options["finished"] = False
+    monkeypatch.setattr(sys, "argv", ["plans", "ingest", str(tmp_path / "none.pdf")])
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 1 and events == []

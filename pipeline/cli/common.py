@@ -26,7 +26,7 @@ app = typer.Typer(
 # Tables are for people: keep them readable when the output goes to a file or a pipe too.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
-options = {"debug": False}
+options = {"debug": False, "finished": False}
 
 
 class Format(StrEnum):

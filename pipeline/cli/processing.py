@@ -168,7 +168,9 @@ def ingest(
     files = _expand(paths)
     if not files:
         raise errors.PlanError(vi="Không có tệp nào để xử lý.", en="No files to process.")
-    _report(_process(files, force=force))
+    outcomes = _process(files, force=force)
+    options["finished"] = True  # nothing left running: the process may leave at once
+    _report(outcomes)
 
 
 @app.command()
@@ -204,7 +206,9 @@ def reprocess(
     if dry_run or not rows:
         return
     if len(missing) < len(rows):
-        _report_reprocess(_process([r["file"] for r in rows if r["file"]], force=True), missing)
+        outcomes = _process([r["file"] for r in rows if r["file"]], force=True)
+        options["finished"] = True
+        _report_reprocess(outcomes, missing)
     if missing:
         err_console.print("Không tìm thấy tệp gốc / original file not found: "
                           + ", ".join(r["document"] for r in missing)
