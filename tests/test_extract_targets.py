@@ -476,3 +476,26 @@ def test_workers_sent_abroad_under_contract_are_labour_export_not_jobs_at_home()
                      "đi làm việc ở nước ngoài theo hợp đồng.\n")
     assert [(t.indicator, t.value) for t in found] == [("employment", 1500.0),
                                                       ("job_connection", 45.0)]
+
+
+def test_reduction_column_whose_heading_ocr_misread_is_found_by_its_arithmetic():
+    """A per-commune table whose "Chỉ tiêu giảm nghèo" heading OCR read "Chỉ tiên": start -
+    that column = end in every row makes it the reduction (its targets were lost)."""
+    text = (
+        "II. MỤC TIÊU\n"
+        "TT\tĐơn vị\tHộ nghèo đầu năm\tHộ nghèo đầu năm\tChỉ tiên giảm nghèo năm 2024\t"
+        "Chỉ tiên giảm nghèo năm 2024\tHộ nghèo cuối năm\tHộ nghèo cuối năm\n"
+        "\t\tSố hộ\tTỷ lệ (%)\tSố hộ\tTỷ lệ (%)\tSố hộ\tTỷ lệ (%)\n"
+        "1\tXã An Bình\t100\t5,00\t20\t1,00\t80\t4,00\n"
+        "2\tXã Phú Lộc\t50\t2,50\t10\t0,50\t40\t2,00\n"
+        "3\tXã Tân Hòa\t60\t3,00\t12\t0,60\t48\t2,40\n"
+    )
+    found = _targets(text, locality="Phú Lộc")
+    reductions = {(t.locality, t.indicator, t.value) for t in found
+                  if t.comparator == "reduce_by"}
+    assert ("xã An Bình", "poor_households_reduction", 20) in reductions
+    assert ("xã Tân Hòa", "poverty_reduction", 0.6) in reductions
+    # a column whose figures do not subtract so stays what its heading says
+    broken = text.replace("\t20\t1,00\t", "\t25\t1,50\t").replace("\t10\t0,50\t", "\t7\t0,90\t")
+    broken = broken.replace("\t12\t0,60\t", "\t3\t0,10\t")
+    assert not [t for t in _targets(broken, locality="Phú Lộc") if t.comparator == "reduce_by"]

@@ -475,3 +475,17 @@ def test_marks_are_counted_as_opencv_counts_them_in_16_or_32_bits():
         got = layout.components(mask)
         assert got[0] == count and (got[1] == labels).all() and (got[2] == stats).all()
     assert layout.components(specks)[0] == 90_001
+
+
+def test_a_speck_between_a_row_number_and_its_name_does_not_join_them():
+    """A fax's speckle between "1" and "Thị trấn Khâm Đức" made one piece of both, and the row
+    went into the table's header."""
+    mask = np.zeros((20, 200), np.uint8)
+    mask[3:17, 10:18] = 255  # the row number
+    mask[8:11, 28:31] = 255  # a speck, 10 px from each
+    mask[3:17, 41:120] = 255  # the name
+    pieces = columns._pieces(mask, 16.8, 0, 20)
+    assert [(p.x0, p.x1) for p in pieces] == [(10, 18), (41, 120)]
+    mask[8:11, 28:31] = 0
+    mask[3:17, 26:33] = 255  # a letter-sized mark there is ink: it joins them
+    assert len(columns._pieces(mask, 16.8, 0, 20)) == 1

@@ -107,6 +107,7 @@ def table_targets(pages: dict[int, Page], table: Table, ctx: TargetContext) -> l
         return "skip"
 
     kinds = [kind(d) if c != name_col else "name" for c, d in enumerate(desc)]
+    _reductions_by_arithmetic(kinds, desc, data_rows)
     if not any(k in ("reduce", "level", "escape") for k in kinds):
         return []
 
@@ -266,3 +267,35 @@ def _row_locality(name: str, ctx: TargetContext) -> str | None:
     if ctx.facts.admin_level in DISTRICT_LEVELS:  # a district's table: its communes' rows
         rest = commune_spelling(rest, ctx.facts.locality, ctx.facts.province)
     return f"{level} {rest}" if level else rest
+
+
+MIN_ARITHMETIC_SHARE = 0.6  # of the rows with the three figures: start - reduction = end
+
+
+def _reductions_by_arithmetic(kinds: list[str], desc: list[str], rows: list[Block]) -> None:
+    """A column of the poor (not said to be a reduction: its heading misread, "Chỉ tiên giảm
+    nghèo") that the rows' arithmetic makes one: start - it = end (a "base" column minus it
+    gives a "level" column of the same unit) in most rows. A figure of rates may differ by the
+    rounding (0,01)."""
+    if "reduce" in kinds:
+        return
+
+    def number(row: Block, c: int) -> float | None:
+        text = row.cells[c].text if c < len(row.cells) else ""
+        return parse_value(text) if _is_number(text) else None
+
+    def pct(c: int) -> tuple[bool, bool]:  # a rate, of the near-poor
+        return ("ty le" in desc[c] or "%" in desc[c] or "ti le" in desc[c],
+                "can ngheo" in desc[c])
+
+    bases = [c for c, k in enumerate(kinds) if k == "base"]
+    levels = [c for c, k in enumerate(kinds) if k == "level"]
+    for b in bases:
+        for a in (c for c in bases if c < b and pct(c) == pct(b)):
+            for e in (c for c in levels if c > b and pct(c) == pct(b)):
+                tolerance = 0.011 if pct(b)[0] else 1e-6
+                trios = [(number(r, a), number(r, b), number(r, e)) for r in rows]
+                trios = [t for t in trios if None not in t and t[1]]
+                held = sum(abs(x - y - z) <= tolerance for x, y, z in trios)
+                if held >= 2 and held >= MIN_ARITHMETIC_SHARE * len(trios):
+                    kinds[b] = "reduce"
