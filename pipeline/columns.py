@@ -169,7 +169,12 @@ def _bands(mask: np.ndarray, glyph: float) -> list[_Band]:
 def _left_aligned(line: _Band, row: _Band, glyph: float) -> bool:
     """Every piece of the line starts where a piece of the row starts (a name set left and
     wrapped), unlike a heading centred above the row."""
-    return all(any(abs(p.x0 - q.x0) <= 0.5 * glyph for q in row.pieces) for p in line.pieces)
+    starts = sorted(q.x0 for q in row.pieces)
+    return all(any(abs(p.x0 - x) <= 0.5 * glyph
+                   # and ends before the row's next piece: a line of prose under the table,
+                   # indented where the names start, runs on over the figures
+                   and p.x1 <= next((y for y in starts if y > x + 0.5 * glyph), 10**9)
+                   for x in starts) for p in line.pieces)
 
 
 def _gap(a: _Band, b: _Band) -> int:

@@ -489,3 +489,16 @@ def test_a_speck_between_a_row_number_and_its_name_does_not_join_them():
     mask[8:11, 28:31] = 0
     mask[3:17, 26:33] = 255  # a letter-sized mark there is ink: it joins them
     assert len(columns._pieces(mask, 16.8, 0, 20)) == 1
+
+
+def test_prose_under_a_table_indented_like_its_names_is_no_wrapped_name():
+    """A name wrapped on a second line stays inside its column; a line of prose under the total
+    row, indented where the names start, runs on over the figures and is not joined to it."""
+    def band(y: int, *xs: tuple[int, int]) -> columns._Band:
+        return columns._Band(y, y + 14, [columns._Piece(a, y, b, y + 14) for a, b in xs])
+
+    total = band(700, (199, 285), (336, 389), (420, 464), (517, 559), (601, 643), (712, 747))
+    wrapped = band(716, (199, 270))  # "Khâm Đức" under "Thị trấn"
+    prose = band(724, (201, 880))  # "Ủy ban nhân dân các xã, thị trấn căn cứ ..."
+    assert columns._left_aligned(wrapped, total, 14.0)
+    assert not columns._left_aligned(prose, total, 14.0)
