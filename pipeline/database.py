@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,9 +46,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={_busy_ms()}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    switch_to_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def switch_to_wal(cursor) -> None:
+    """PRAGMA journal_mode=WAL, tried again while another process holds the new file: two
+    processes opening a new database at once can get "database is locked" at once, without the
+    busy timeout (SQLite's deadlock guard), before the migration lock is theirs."""
+    deadline, pause = time.monotonic() + faults.db_lock_wait(), 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.5)
 
 
 def _sqlite_begin(connection: Connection) -> None:

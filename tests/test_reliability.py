@@ -487,3 +487,30 @@ def test_two_prefect_servers_starting_on_a_new_folder_take_turns(tmp_path, monke
     finally:
         for server in servers:
             server.stop()
+
+
+def test_switching_a_new_sqlite_file_to_wal_is_tried_again_while_another_process_holds_it():
+    """Two processes opening a new database at once: SQLite may answer "database is locked"
+    at once, without its busy timeout; the switch waits its turn instead of failing."""
+    import sqlite3
+
+    from pipeline import database
+
+    class Cursor:
+        tries = 0
+
+        def execute(self, sql: str) -> None:
+            self.tries += 1
+            if self.tries < 3:
+                raise sqlite3.OperationalError("database is locked")
+
+    cursor = Cursor()
+    database.switch_to_wal(cursor)
+    assert cursor.tries == 3
+
+    class Broken(Cursor):
+        def execute(self, sql: str) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        database.switch_to_wal(Broken())
