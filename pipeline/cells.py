@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.numbers import parse_value
+from pipeline.numbers import mostly_subtracts, parse_value
 from pipeline.text import fold
 
 NUMERIC_COLUMN_SHARE = 0.6  # of a column's body cells: figures make it a column of figures
@@ -252,8 +252,6 @@ def as_figure(reading: Reading, column: Column | None) -> Reading:
     return (figure, reading[1]) if figure is not None else reading
 
 
-MIN_RELATION_SHARE = 0.6  # of the body rows with the three figures: a relation of the table
-
 Relation = tuple[int, int, int]  # columns a, b, c with a - b = c in the table's rows
 
 
@@ -275,10 +273,8 @@ def row_relations(body: list[int], columns: dict[int, Column],
             for c in columns:
                 if len({a, b, c}) < 3:
                     continue
-                rows = [(values[(r, a)], values[(r, b)], values[(r, c)]) for r in body]
-                rows = [t for t in rows if None not in t and t[1]]
-                held = sum(abs(x - y - z) < 1e-6 for x, y, z in rows)
-                if len(rows) >= 2 and held >= 2 and held >= MIN_RELATION_SHARE * len(rows):
+                if mostly_subtracts([(values[(r, a)], values[(r, b)], values[(r, c)])
+                                     for r in body]):
                     out.append((a, b, c))
     return out
 

@@ -121,3 +121,15 @@ FIGURE = r"(?<![\d.,])(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)(?![\d])"
 def within(a: float, b: float, tolerance: float) -> bool:
     """Whether two figures agree within `tolerance` (the rounding their printing allows)."""
     return abs(a - b) <= tolerance + 1e-9
+
+
+MIN_SUBTRACTION_SHARE = 0.6  # of the rows with all three figures: a relation of the table
+
+
+def mostly_subtracts(rows: list[tuple[float | None, float | None, float | None]],
+                     tolerance: float = 1e-6) -> bool:
+    """start - part = end in at least two rows and most of those with all three figures (a
+    table's own arithmetic: households at the start of the year, the reduction, at the end)."""
+    full = [t for t in rows if None not in t and t[1]]
+    held = sum(abs(x - y - z) <= tolerance for x, y, z in full)
+    return held >= 2 and held >= MIN_SUBTRACTION_SHARE * len(full)

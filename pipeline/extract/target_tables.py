@@ -24,7 +24,7 @@ from pipeline.extract.target_rules import (
     poverty_code,
     subject_of,
 )
-from pipeline.numbers import parse_value
+from pipeline.numbers import mostly_subtracts, parse_value
 from pipeline.places import DISTRICT_LEVELS, commune_spelling, split_level
 from pipeline.records import Page, TargetRecord
 from pipeline.spans import ground
@@ -269,9 +269,6 @@ def _row_locality(name: str, ctx: TargetContext) -> str | None:
     return f"{level} {rest}" if level else rest
 
 
-MIN_ARITHMETIC_SHARE = 0.6  # of the rows with the three figures: start - reduction = end
-
-
 def _reductions_by_arithmetic(kinds: list[str], desc: list[str], rows: list[Block]) -> None:
     """A column of the poor (not said to be a reduction: its heading misread, "Chỉ tiên giảm
     nghèo") that the rows' arithmetic makes one: start - it = end (a "base" column minus it
@@ -294,8 +291,6 @@ def _reductions_by_arithmetic(kinds: list[str], desc: list[str], rows: list[Bloc
         for a in (c for c in bases if c < b and pct(c) == pct(b)):
             for e in (c for c in levels if c > b and pct(c) == pct(b)):
                 tolerance = 0.011 if pct(b)[0] else 1e-6
-                trios = [(number(r, a), number(r, b), number(r, e)) for r in rows]
-                trios = [t for t in trios if None not in t and t[1]]
-                held = sum(abs(x - y - z) <= tolerance for x, y, z in trios)
-                if held >= 2 and held >= MIN_ARITHMETIC_SHARE * len(trios):
+                if mostly_subtracts([(number(r, a), number(r, b), number(r, e)) for r in rows],
+                                    tolerance):
                     kinds[b] = "reduce"
