@@ -5,7 +5,8 @@ OCR confusions), a syllable trigram language model, beam search. Each paragraph 
 classified as clean, accent-stripped or OCR-garbled; clean text is never touched, and every
 changed token keeps a map back to its raw span (pipeline/spans.py reads it). Accent-stripped
 text also weighs hints (pipeline/restore_hints.py): the gazetteer's places, and a second pass
-with the document's own first-pass bigrams where the document disagrees with itself.
+with the document's own first-pass bigrams where the document disagrees with itself (and its
+other readings of a word where the first pass was unsure of it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ import numpy as np
 
 from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
-from pipeline.restore_hints import Hint, agreement_hints, disagreeing_sentences, stripped_hints
+from pipeline.restore_hints import (
+    Hint,
+    agreement_hints,
+    disagreeing_sentences,
+    stripped_hints,
+    unsure_word_hints,
+)
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -506,14 +513,17 @@ def _read_paragraph(text: str, tokens: list[_Token], mode: str, model: RestoreMo
 
 def _agree_with_document(paragraphs: list[_Paragraph], model: RestoreModel) -> None:
     """Decode again, with the document's cache of its own first-pass bigrams, the accent-
-    stripped sentences that restored some stripped bigram unlike the rest of the document."""
+    stripped sentences that restored some stripped bigram unlike the rest of the document, or
+    a word the first pass was unsure of unlike the document's other places."""
     stripped = [p for p in paragraphs if p.mode == "accent_stripped"]
     weight = float(model.params["cache_weight"])
     if not stripped or weight <= 0:
         return
     first = [([w for w, _ in p.words], [b for _, b in p.words], p.chosen, p.conf) for p in stripped]
-    for para, (_, bounds, _, _), hints in zip(stripped, first, agreement_hints(first, weight),
-                                              strict=True):
+    unsure = unsure_word_hints(first, float(model.params["unsure_weight"]),
+                               float(model.params["unsure_conf"]))
+    both = [u | b for u, b in zip(unsure, agreement_hints(first, weight), strict=True)]
+    for para, (_, bounds, _, _), hints in zip(stripped, first, both, strict=True):
         for start, end in disagreeing_sentences(hints, bounds, para.chosen):
             span = {k - start: h for k, h in (hints | para.hints).items() if start <= k < end}
             chosen, conf = _decoder(model).decode(para.words[start:end], para.mode,

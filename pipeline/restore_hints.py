@@ -14,7 +14,9 @@ A plan also repeats itself: its communes, programmes and phrases ("hộ cận ng
 come back page after page. A second pass weighs, at each word, how the first pass restored the
 same two stripped words elsewhere in the document (a cache model of the document's own
 bigrams, each occurrence weighted by its confidence), so that a phrase restored confidently in
-one place is restored the same way where its context was weak.
+one place is restored the same way where its context was weak. Where the first pass was unsure
+of a word itself, the document's other readings of that word weigh too ("ho" is "hộ" all
+through a plan of households, where the trigrams of one sentence lean to "họ").
 """
 
 from __future__ import annotations
@@ -187,6 +189,39 @@ def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int
                                      and position_keys[-1] not in read_two_ways):
                 continue  # every occurrence of its bigrams was read alike
             elsewhere = _elsewhere(counts, position_keys, chosen[i], conf[i])
+            if elsewhere:
+                hints[i] = _cache_hint(elsewhere, weight)
+        out.append(hints)
+    return out
+
+
+def unsure_word_hints(paragraphs: list[FirstPass], weight: float, limit: float
+                      ) -> list[dict[int, Hint]]:
+    """Per paragraph, hints where the first pass was unsure (confidence under `limit`) of a
+    word the document reads another way elsewhere: how the document restored the same
+    stripped word at its other places, each weighted by its confidence ("ho" is "hộ" all
+    through a plan of households, "bo" is "bò" all through one of cattle)."""
+    if weight <= 0:
+        return [{} for _ in paragraphs]
+    memo: dict[str, str] = {}
+    counts: dict[str, dict[int, float]] = {}
+    bare_words = []
+    for words, _, chosen, conf in paragraphs:
+        b = [memo.get(w) or memo.setdefault(w, _bare(w)) for w in words]
+        bare_words.append(b)
+        for word, wid, c in zip(b, chosen, conf, strict=True):
+            seen = counts.setdefault(word, {})
+            seen[wid] = seen.get(wid, 0.0) + c
+    out: list[dict[int, Hint]] = []
+    for b, (_, _, chosen, conf) in zip(bare_words, paragraphs, strict=True):
+        hints: dict[int, Hint] = {}
+        for i, word in enumerate(b):
+            seen = counts[word]
+            if conf[i] >= limit or len(seen) < 2 or word.startswith("<"):
+                continue
+            elsewhere = {wid: c - (conf[i] if wid == chosen[i] else 0.0)
+                         for wid, c in seen.items()}
+            elsewhere = {wid: c for wid, c in elsewhere.items() if c > 1e-6}
             if elsewhere:
                 hints[i] = _cache_hint(elsewhere, weight)
         out.append(hints)

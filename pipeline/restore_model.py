@@ -198,6 +198,12 @@ DECODER_PARAMS = {
     # write in Title case after the previous word (restore_hints.name_hints; 0: no hint; chosen
     # on --dev-own: 1, 2, 3 gave 616, 612, 613 errors, seen real the same)
     "name_weight": 2.0,
+    # the weight of the document's other readings of a stripped word where the first pass was
+    # unsure of it (confidence under unsure_conf; restore_hints.unsure_word_hints; 0: none;
+    # chosen on --dev-own: 0.8/1, 0.8/2, 0.6/2, 0.6/3, 0.5/1.5, 0.4/2 gave 605, 621, 597, 597,
+    # 597, 598 errors against 607 without; seen real 90 -> 88 at 0.6/2)
+    "unsure_weight": 2.0,
+    "unsure_conf": 0.6,
 }
 
 

@@ -4,11 +4,14 @@ that restores a recurring stripped phrase the same way everywhere (its own cache
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from pipeline.restore_model import MODEL_DIR
+from pipeline.restore_model import MODEL_DIR, load_model_from
 from pipeline.text import strip_accents
+
+REPO = Path(__file__).resolve().parents[1]
 
 if not (MODEL_DIR / "meta.json").is_file():
     pytest.skip("models/restore is missing: run scripts/build_restore_model.py",
@@ -20,6 +23,7 @@ from pipeline.restore_hints import (  # noqa: E402
     disagreeing_sentences,
     name_hints,
     place_hints,
+    unsure_word_hints,
 )
 
 # A made-up plan of a made-up village whose name recurs.
@@ -125,3 +129,44 @@ def test_names_of_the_corpora_make_the_first_pass_agree(model, monkeypatch):
 
 def test_clean_text_is_untouched_by_the_hints(model):
     assert restore_text(PLAN, model=model).text == PLAN
+
+
+def test_unsure_word_prefers_the_documents_other_readings(model):
+    """"ho" read "hộ" with confidence twice and "họ" once without it: only the unsure one gets
+    a hint, where "hộ" costs nothing; a confident reading, and a word read alike everywhere,
+    get none."""
+    ho_household, ho_they = model.word_id["hộ"], model.word_id["họ"]
+    words, bounds = ["ho", "ngheo"], [False, False]
+    confident = (words, bounds, [ho_household, 9], [0.95, 0.99])
+    unsure = (words, bounds, [ho_they, 9], [0.4, 0.5])
+    hints = unsure_word_hints([confident, confident, unsure], weight=2.0, limit=0.6)
+    assert hints[0] == hints[1] == {}
+    assert list(hints[2]) == [0]  # "ngheo" was read alike everywhere
+    ids, costs, other = hints[2][0]
+    cost = dict(zip(ids.tolist(), costs.tolist(), strict=True))
+    assert cost[ho_household] == 0.0 < cost.get(ho_they, other)
+    assert unsure_word_hints([confident, unsure], weight=2.0, limit=0.3) == [{}, {}]
+    assert unsure_word_hints([confident, unsure], weight=0.0, limit=0.6) == [{}, {}]
+
+
+def test_held_out_plan_reads_its_unsure_words_as_elsewhere(model, monkeypatch):
+    """A plan of the project's own against livestock disease (data/lm) held out of the domain
+    counts, as `--dev-own` measures it: the document's readings of its unsure words ("lợn",
+    "hộ") leave fewer syllables wrong."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    sys.path.insert(0, str(REPO / "bench"))
+    import build_restore_model as build
+    from bench_restore import accuracy
+
+    own = build.own_texts()
+    name = "kh-huyen-phong-chong-dich-benh-gia-suc-54.txt"
+    text = dict(own)[name]
+    others = [t for n, t in own if n != name]
+    held_out = load_model_from(MODEL_DIR, domain=build.domain_tables(others, model.vocab))
+    stripped = strip_accents(text)
+    with_hints = accuracy(text, restore_text(stripped, model=held_out).text)
+    monkeypatch.setitem(held_out.params, "unsure_weight", 0.0)
+    without = accuracy(text, restore_text(stripped, model=held_out).text)
+    assert with_hints[1] == without[1] and with_hints[0] > without[0]
