@@ -460,7 +460,31 @@ def write_report(res: dict, garbled: tuple | None, size: float, load_s: float, n
         " words as n-gram counts (all entries at weight 4: dev-own 642, seen real 101;"
         " lower-case entries at weight 2: seen real 99), and the name hint graded by its counts"
         " (dev-own 631) instead of seen or not. (a) was read once for these changes, after"
-        " they were chosen, in this run.",
+        " they were chosen, in that run. Issue 13u: 75 tone-only, mark and both errors of"
+        " `--dev-own` (25 of each, drawn at random from its 607) were read for the context that"
+        " would have decided them: a name or place (villages, a list of communes after \"các"
+        " xã\", ALL-CAPS headers, persons) 20; a fixed phrase of the genre or a word beyond the"
+        " trigram (\"đài truyền thanh cơ sở\", \"vùng lõm sóng\", \"xã hội số\", \"hai là"
+        " ... ba là\") 25; a two-syllable dictionary word (\"dôi dư\", \"nể nang\", \"ăn"
+        " dặm\", \"dân dụng\") 15; the same word elsewhere in the document (\"hộ\" in a plan"
+        " of households, \"bò\" in one of cattle) 10; \"hằng\"/\"hàng\" 2, a sentence"
+        " boundary 2, an acronym 1. Chosen on `--dev-own` and `--dev-real` alone: where the"
+        " first pass was unsure of a word (confidence under 0.6), the document's other readings"
+        " of the same stripped word weigh in the second pass as the bigram cache does (weight"
+        " 2; dev-own 607 -> 597, seen real 90 -> 88; confidence/weight 0.8/1, 0.8/2, 0.6/3,"
+        " 0.5/1.5, 0.4/2 gave 605, 621, 597, 597, 598; it changes 78 syllables of dev-own for"
+        " a net 10, where the ungated word cache above changed 79 for a net 8). Tried there and"
+        " rejected: 4-gram counts under Witten-Bell, the domain's alone (dev-own 624 with every"
+        " domain 4-gram, 629 with those seen twice; hypotheses then recombine on three words,"
+        " which alone gives 614) and the corpora's with the domain's (lm.npz 11.3 MB, load +0.2"
+        " s; dev-own 637 with each context's followers counted before pruning, 638 and 662 with"
+        " those of the kept 4-grams, 617 and 607 (32 fixed, 32 new) with their back-off mass x4"
+        " and x16, seen real 101 and 99): a context whose 4-grams were pruned takes mass from"
+        " the word the trigram preferred; a beam of 48 (dev-own 604: the search errs little,"
+        " the model errs); the one two-syllable dictionary word that two neighbours spell, as a"
+        " hint (weight 1: 644), and only where the first pass was unsure (confidence 0.9 and"
+        " 0.7 at weight 1: 616, 611; 0.9 at weight 2: 630). (a) was read once for this change,"
+        " after it was chosen, in this run.",
         "",
         "| measure | ours | pyvi ViDiac | goal | note |",
         "|---|---|---|---|---|",
