@@ -5,8 +5,7 @@ OCR confusions), a syllable trigram language model, beam search. Each paragraph 
 classified as clean, accent-stripped or OCR-garbled; clean text is never touched, and every
 changed token keeps a map back to its raw span (pipeline/spans.py reads it). Accent-stripped
 text also weighs hints (pipeline/restore_hints.py): the gazetteer's places, and a second pass
-with the document's own first-pass bigrams where the document disagrees with itself (and its
-other readings of a word where the first pass was unsure of it).
+with the document's own first-pass readings where the document disagrees with itself.
 """
 
 from __future__ import annotations
@@ -21,13 +20,7 @@ import numpy as np
 
 from pipeline import errors
 from pipeline.decoder import beam_decode, channel_costs, local_confidence
-from pipeline.restore_hints import (
-    Hint,
-    agreement_hints,
-    disagreeing_sentences,
-    stripped_hints,
-    unsure_word_hints,
-)
+from pipeline.restore_hints import Hint, disagreeing_sentences, second_pass_hints, stripped_hints
 from pipeline.restore_model import (
     BOS,
     MAXLEN,
@@ -520,10 +513,8 @@ def _agree_with_document(paragraphs: list[_Paragraph], model: RestoreModel) -> N
     if not stripped or weight <= 0:
         return
     first = [([w for w, _ in p.words], [b for _, b in p.words], p.chosen, p.conf) for p in stripped]
-    unsure = unsure_word_hints(first, float(model.params["unsure_weight"]),
-                               float(model.params["unsure_conf"]))
-    both = [u | b for u, b in zip(unsure, agreement_hints(first, weight), strict=True)]
-    for para, (_, bounds, _, _), hints in zip(stripped, first, both, strict=True):
+    for para, (_, bounds, _, _), hints in zip(stripped, first,
+                                              second_pass_hints(first, model.params), strict=True):
         for start, end in disagreeing_sentences(hints, bounds, para.chosen):
             span = {k - start: h for k, h in (hints | para.hints).items() if start <= k < end}
             chosen, conf = _decoder(model).decode(para.words[start:end], para.mode,

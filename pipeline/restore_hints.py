@@ -195,6 +195,15 @@ def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int
     return out
 
 
+def second_pass_hints(paragraphs: list[FirstPass], params: dict) -> list[dict[int, Hint]]:
+    """Per paragraph, the hints of the document's second pass: its other readings of the
+    stripped bigrams (agreement_hints), and of the words the first pass was unsure of."""
+    unsure = unsure_word_hints(paragraphs, float(params["unsure_weight"]),
+                               float(params["unsure_conf"]))
+    bigrams = agreement_hints(paragraphs, float(params["cache_weight"]))
+    return [u | b for u, b in zip(unsure, bigrams, strict=True)]
+
+
 def unsure_word_hints(paragraphs: list[FirstPass], weight: float, limit: float
                       ) -> list[dict[int, Hint]]:
     """Per paragraph, hints where the first pass was unsure (confidence under `limit`) of a
