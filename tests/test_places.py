@@ -29,6 +29,17 @@ SAMPLES = sorted((ROOT / "data" / "samples").glob("*.txt")) + sorted(
 
 # --------------------------------------------------------------------------- the gazetteer
 
+def test_the_gazetteer_is_read_as_the_package_gives_it():
+    """One reader of the package's dataset for places and units: the rows of its get_data."""
+    from pipeline.places import dataset_rows
+
+    for table, fields in (("admin_units_legacy", ["provinceShort", "districtCode", "wardAlias"]),
+                          ("admin_units", ["wardShort", "wardType", "provinceKey"])):
+        assert dataset_rows(table, fields) == get_data(fields=fields, table=table)
+    with pytest.raises(ValueError):
+        dataset_rows("admin_units; drop table admin_units", ["ward"])
+
+
 def test_the_issue_examples_are_the_packages_answers():
     cao_ngoc = units.find("xã Cao Ngọc", district="Ngọc Lặc", province="Thanh Hóa")
     assert [u.short for u in units.successors(cao_ngoc)] == ["Minh Sơn"]
