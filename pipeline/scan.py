@@ -45,6 +45,7 @@ class _Prepared:
     width: int  # of the full page
     dpi: int | None  # as the file declares it, or estimated for a straightened photo
     geometry: ocr.PageGeometry
+    fax: bool = False  # a black-and-white page, softened: read black and white again
 
 
 @dataclass
@@ -76,7 +77,7 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     found = _find_tables(np.asarray(upright_sample))
     if not found:
         result = ocr.ocr_image(source, lang=lang, limits=limits, dpi=prepared.dpi,
-                               geometry=prepared.geometry, budget=budget)
+                               geometry=prepared.geometry, budget=budget, fax=prepared.fax)
         lines = layout.header_columns(result.lines, _page_width(result, prepared))
         return ScanRead(ocr.join_lines(lines), result.confidence)
     upright = _upright(_gray(source), prepared.geometry.skew)
@@ -84,7 +85,8 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     geometry = ocr.PageGeometry(0.0, prepared.geometry.core_height)
     factor = upright.width / upright_sample.width  # the tables are found on the small copy
     found = [layout.scaled(table, factor, upright.size) for table in found]
-    tables, result = _read_tables(pixels, found, lang, budget, prepared.dpi, geometry)
+    tables, result = _read_tables(pixels, found, lang, budget, prepared.dpi, geometry,
+                                  prepared.fax)
     lines = layout.header_columns(result.lines, upright.width)
     text, page_tables = _assemble(lines, tables, upright.size)
     scores = [w[1] for w in result.words] + [c for t in tables for c in t.confidences]
@@ -139,7 +141,7 @@ def _prepare(image: bytes | Image.Image, limits: Limits | None = None) -> _Prepa
     elif sample.ndim == 3:
         sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
     geometry = ocr.measure_page(Image.fromarray(sample), full_width=width)
-    return _Prepared(fixed, sample, width, dpi or declared, geometry)
+    return _Prepared(fixed, sample, width, dpi or declared, geometry, fixes.bilevel)
 
 
 def _gray(image: bytes | Image.Image) -> Image.Image:
@@ -160,7 +162,7 @@ CellKey = tuple[int, int, int]  # table, row, column
 
 
 def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, budget: ocr.Budget,
-                 dpi: int | None, geometry: ocr.PageGeometry
+                 dpi: int | None, geometry: ocr.PageGeometry, fax: bool = False
                  ) -> tuple[list[_ReadTable], ocr.OcrResult]:
     """Every cell read alone, and the rest of the page with the tables blanked out, in three
     or four Tesseract runs for the whole page:
@@ -221,7 +223,7 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
         if read.readable:
             _mend_rows(read, plans[i])
     result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, budget=budget,
-                           dpi=dpi, geometry=geometry)
+                           dpi=dpi, geometry=geometry, fax=fax)
     return [read for read in reads if not read.prose], result
 
 
@@ -301,13 +303,17 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
               plans: dict[int, tuple[set[int], dict[int, cells.Column]]], budget: ocr.Budget) -> None:
     """A cell of a column of figures that no reading made a fitting figure, or that its two
     readings disputed: read again with digits only, and that reading kept if it fits; a
-    figure still without the column's decimals gets its comma back (cells.comma_restored)."""
+    figure still without the column's decimals gets its comma back (cells.comma_restored).
+    Not the row numbers' column: its figures are the rows' places, worth no Tesseract run."""
     left = {}
+    counters = {(i, col) for i, read in enumerate(reads) if read.readable
+                for col in plans[i][1] if cells.counts_rows(
+                    [cells.figure_text(read.texts.get((row, col), "")) for row in sorted(plans[i][0])])}
     for key, image in images.items():
         read = reads[key[0]]
         body, columns = plans[key[0]]
         column = columns.get(key[2])
-        if not read.readable or column is None or key[1] not in body:
+        if not read.readable or column is None or key[1] not in body or (key[0], key[2]) in counters:
             continue
         figure = cells.figure_text(read.texts.get(key[1:], ""), column)
         if figure is None or not cells.fits(figure, column) or key[1:] in read.disputed:
