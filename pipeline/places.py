@@ -49,11 +49,14 @@ def unglued_level(name: str) -> str:
     the seam: a level word not in capitals, then a capital; a level word in capitals, then a
     capital alone or a capitalised word ("XÃA Nông", "XÃAn Phong"; "XÃAN" cannot be told
     apart); or the "l" OCR makes of a capital I after a level word with its accents ("Xãla
-    Kriêng": no Vietnamese syllable goes on so). The level word's last letter read twice
+    Kriêng": no Vietnamese syllable goes on so). A comma between the level word and a
+    capitalised name is a speck ("Phường, Phường 2"). The level word's last letter read twice
     ("XÃãA Nông", "Xãã An Phong") is read once."""
     stripped = re.sub(r"\s+", " ", name).strip()
     m = _LEVEL_WORD.match(fold(stripped))
     word, rest = (stripped[:m.end()], stripped[m.end():]) if m else ("", "")
+    if re.match(r", ?[A-ZĐ][^\W\d_]*[a-zđ][^\W\d_]*\b", strip_accents(rest)):
+        return f"{word} {rest[1:].lstrip()}"  # a speck read as a comma ("Phường, Phường 2")
     if rest[:1] and rest[:1].lower() == word[-1:].lower() and (rest[1:2] == " " or (
             rest[1:2].isupper() and not rest[:1].isupper())):
         # the level word's last letter read twice ("XÃãA Nông"): no name starts in lower case

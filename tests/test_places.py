@@ -277,6 +277,18 @@ def test_level_word_glued_to_the_name_is_split(name, expected):
 
 
 @pytest.mark.parametrize("name, expected", [
+    ("Phường, Phường 2", ("phường", "Phường 2")),  # a fax speck read as a comma
+    ("Xã, An Phú", ("xã", "An Phú")),
+    ("Xã, thị trấn", (None, "Xã, thị trấn")),  # a list of levels (a table's heading)
+    ("XÃ, PHƯỜNG", (None, "XÃ, PHƯỜNG")),
+])
+def test_a_comma_after_the_level_word_is_a_speck(name, expected):
+    from pipeline.places import split_level
+
+    assert split_level(name) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
     ("XÃãA Nông", "XÃ A Nông"),  # the level word's last letter read twice, glued
     ("Xãã An Phong", "Xã An Phong"),
     ("Thị trấnn Nam Ban", "Thị trấn Nam Ban"),
