@@ -25,7 +25,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from pipeline import errors, page_image
+from pipeline import errors
 from pipeline import limits as limits_module
 from pipeline.legacy_encodings import syllable_share
 from pipeline.limits import Deadline, Limits
@@ -118,7 +118,7 @@ def check_engine(lang: str = "vie") -> None:
 def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float | None = None,
               dpi: int | None = None, limits: Limits | None = None,
               file_deadline: Deadline | None = None, geometry: PageGeometry | None = None,
-              budget: Budget | None = None, fax: bool = False) -> OcrResult:
+              budget: Budget | None = None) -> OcrResult:
     """Read one page image (encoded bytes or a PIL image) with Tesseract.
 
     Every Tesseract pass of the page shares `budget` (default: `timeout` seconds, the page limit
@@ -126,8 +126,7 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float |
     spent. `geometry`: the page's skew and text size when the caller measured them already.
     PageTooLarge for an image over the pixel limit, MemoryLimitExceeded when Tesseract needs
     more memory than allowed, OcrEngineMissing when it cannot run. An image without text gives
-    empty text and confidence None. `fax`: a fax page softened by page_image, read black and
-    white again once upright and at its reading scale (page_image.black_and_white).
+    empty text and confidence None.
     """
     limits = limits or limits_module.current()
     budget = budget or page_budget(limits, file_deadline, timeout)
@@ -147,10 +146,8 @@ def ocr_image(image: bytes | Image.Image, *, lang: str = "vie", timeout: float |
         upright = upright.resize((round(upright.width * scale), round(upright.height * scale)),
                                  Image.Resampling.BILINEAR)
         dpi = round(dpi * scale) if dpi else None
-    page = upright if upright is not None else (data or _gray(_open(image)))
-    if fax and isinstance(page, Image.Image):
-        page = page_image.black_and_white(_gray(page))
-    result = _read(page, lang, budget, dpi)
+    result = _read(upright if upright is not None else (data or _gray(_open(image))), lang,
+                   budget, dpi)
     result.skew = skew
     if _reads_badly(result):
         if upright is None:

@@ -33,12 +33,6 @@ MIN_LIGHT_SPREAD = 0.12  # (bright - dark) / bright of the background: flattened
 A4_WIDTH_INCHES = 8.27
 BILEVEL_SHARE = 0.998  # of pixels pure black or white: a fax (a clean render has ~97.5 %)
 BILEVEL_SMOOTHING = 1.0  # Gaussian sigma, pixels: fax body text CER 0.5-8.7 % -> 0 % on our faxes
-# Softened, a fax is made black and white again for Tesseract's reading of the whole page
-# (Tesseract thresholds a grey page itself, ~0.08 s a page, and reads a 1-bit one as it is):
-# ink where the softened page is darker than this. Softening then thresholding drops the specks
-# a fax strews and smooths its stair-stepped strokes; darker than mid-grey keeps thin strokes
-# and marks whole (fax body CER ~0.5 % against ~0.2 % grey; 128 lost table rows)
-BILEVEL_INK = 190
 
 
 @dataclass
@@ -99,11 +93,6 @@ def apply(picture: Image.Image, fixes: Fixes, factor: float) -> tuple[Image.Imag
         gray = cv2.GaussianBlur(gray, (0, 0), BILEVEL_SMOOTHING)
     out = Image.fromarray(np.ascontiguousarray(gray), "L")
     return out, dpi
-
-
-def black_and_white(gray: Image.Image) -> Image.Image:
-    """A softened fax page as a 1-bit image again (BILEVEL_INK)."""
-    return gray.point(lambda v: 255 if v >= BILEVEL_INK else 0).convert("1", dither=Image.Dither.NONE)
 
 
 def is_bilevel(picture: Image.Image) -> bool:

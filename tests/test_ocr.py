@@ -140,17 +140,3 @@ def test_timeout_is_typed(clean_page_300):
 def test_broken_image_bytes():
     with pytest.raises(errors.CorruptFile):
         ocr_image(b"\x89PNG\r\n\x1a\n not really a png")
-
-
-def test_a_fax_page_is_read_black_and_white_after_softening(clean_page_200, monkeypatch):
-    """A fax is softened for its cells and layout, but its page reading gets a 1-bit image
-    again: Tesseract thresholds a grey page itself (~0.08 s a page) and reads 1-bit as it is."""
-    from pipeline import ocr, scan
-
-    fax = clean_page_200.convert("L").point(lambda v: 255 if v >= 128 else 0).convert("1")
-    given = []
-    read = ocr._read
-    monkeypatch.setattr(ocr, "_read", lambda image, *a: given.append(image.mode) or read(image, *a))
-    result = scan.read_scan(encode(fax))
-    assert given == ["1"]
-    assert character_error_rate(PLAN_TEXT, result.text) < MAX_CER
