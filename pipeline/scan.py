@@ -45,7 +45,6 @@ class _Prepared:
     width: int  # of the full page
     dpi: int | None  # as the file declares it, or estimated for a straightened photo
     geometry: ocr.PageGeometry
-    fax: bool = False  # a black-and-white page, softened: read black and white again
 
 
 @dataclass
@@ -77,7 +76,7 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     found = _find_tables(np.asarray(upright_sample))
     if not found:
         result = ocr.ocr_image(source, lang=lang, limits=limits, dpi=prepared.dpi,
-                               geometry=prepared.geometry, budget=budget, fax=prepared.fax)
+                               geometry=prepared.geometry, budget=budget)
         lines = layout.header_columns(result.lines, _page_width(result, prepared))
         return ScanRead(ocr.join_lines(lines), result.confidence)
     upright = _upright(_gray(source), prepared.geometry.skew)
@@ -85,8 +84,7 @@ def read_scan(image: bytes | Image.Image, *, lang: str = "vie", limits: Limits |
     geometry = ocr.PageGeometry(0.0, prepared.geometry.core_height)
     factor = upright.width / upright_sample.width  # the tables are found on the small copy
     found = [layout.scaled(table, factor, upright.size) for table in found]
-    tables, result = _read_tables(pixels, found, lang, budget, prepared.dpi, geometry,
-                                  prepared.fax)
+    tables, result = _read_tables(pixels, found, lang, budget, prepared.dpi, geometry)
     lines = layout.header_columns(result.lines, upright.width)
     text, page_tables = _assemble(lines, tables, upright.size)
     scores = [w[1] for w in result.words] + [c for t in tables for c in t.confidences]
@@ -141,7 +139,7 @@ def _prepare(image: bytes | Image.Image, limits: Limits | None = None) -> _Prepa
     elif sample.ndim == 3:
         sample = cv2.cvtColor(sample, cv2.COLOR_RGB2GRAY)
     geometry = ocr.measure_page(Image.fromarray(sample), full_width=width)
-    return _Prepared(fixed, sample, width, dpi or declared, geometry, fixes.bilevel)
+    return _Prepared(fixed, sample, width, dpi or declared, geometry)
 
 
 def _gray(image: bytes | Image.Image) -> Image.Image:
@@ -162,7 +160,7 @@ CellKey = tuple[int, int, int]  # table, row, column
 
 
 def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, budget: ocr.Budget,
-                 dpi: int | None, geometry: ocr.PageGeometry, fax: bool = False
+                 dpi: int | None, geometry: ocr.PageGeometry
                  ) -> tuple[list[_ReadTable], ocr.OcrResult]:
     """Every cell read alone, and the rest of the page with the tables blanked out, in three
     or four Tesseract runs for the whole page:
@@ -223,7 +221,7 @@ def _read_tables(pixels: np.ndarray, found: list[layout.TableBox], lang: str, bu
         if read.readable:
             _mend_rows(read, plans[i])
     result = ocr.ocr_image(Image.fromarray(_masked(pixels, reads)), lang=lang, budget=budget,
-                           dpi=dpi, geometry=geometry, fax=fax)
+                           dpi=dpi, geometry=geometry)
     return [read for read in reads if not read.prose], result
 
 
