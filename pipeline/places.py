@@ -295,10 +295,11 @@ def _communes_of(district: str, province: str) -> dict[str, set[str]]:
 
 
 MIN_FUZZY_KEY = 5  # letters: a shorter name one letter away from a commune may be another
-# Glyphs OCR takes for one another in a name, and the gaps and apostrophes it loses: a name
-# compared by its shape ("CưN¡" and "Cư Ni", "Ea PaI" and "Ea Pal", "Chơm" and "Ch'ơm")
+# Glyphs OCR takes for one another in a name, the gaps and apostrophes it loses and the specks
+# it reads as points (no commune's name has one): a name compared by its shape ("CưN¡" and
+# "Cư Ni", "Ea PaI" and "Ea Pal", "Chơm" and "Ch'ơm", "Đặt: Blô" and "Đăk Blô" one apart)
 _SHAPES = str.maketrans({"l": "i", "j": "i", "1": "i", "|": "i", "!": "i", "¡": "i",
-                         " ": None, "'": None})
+                         " ": None, "'": None, ".": None, ",": None, ":": None, ";": None})
 
 
 def _shape(key: str) -> str:

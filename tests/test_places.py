@@ -326,6 +326,7 @@ def test_short_commune_misread_by_ocr_is_its_commune():
     assert commune_spelling("Ea U", "Ea Kar", "Đắk Lắk") == "Ea U"  # one letter off Ea Ô: as read
     assert commune_spelling("Ea Sa", "Ea Kar", "Đắk Lắk") == "Ea Sa"  # Ea Sô or Ea Sar: as read
     assert commune_spelling("Ea Dar", "Ea Kar", "Đắk Lắk") == "Ea Đar"  # a commune as read
+    assert commune_spelling("Đặt: Blô", "Đắk Glei", "Kon Tum") == "Đăk Blô"  # a speck, k as t
 
 
 def test_a_misread_commune_name_never_becomes_another_commune():
