@@ -195,6 +195,15 @@ def figure_columns(body: list[int], columns: int,
     return out
 
 
+def counts_rows(figures: list[str | None]) -> bool:
+    """A column of row numbers ("TT", "STT": 1, 2, 3 ... down the body), told by its figures
+    in the body's order (None where unread): most read ones are the one above plus one."""
+    values = [parse_value(f) if f else None for f in figures]
+    pairs = [(a, b) for a, b in zip(values, values[1:], strict=False)
+             if a is not None and b is not None]
+    return len(pairs) >= 2 and sum(b - a == 1 for a, b in pairs) >= 0.8 * len(pairs)
+
+
 def doubtful(first: Reading, column: Column | None) -> bool:
     """A cell the figures model did not read as a clean, sure figure of its column."""
     figure = figure_text(first[0], column)

@@ -49,11 +49,14 @@ def unglued_level(name: str) -> str:
     the seam: a level word not in capitals, then a capital; a level word in capitals, then a
     capital alone or a capitalised word ("XÃA Nông", "XÃAn Phong"; "XÃAN" cannot be told
     apart); or the "l" OCR makes of a capital I after a level word with its accents ("Xãla
-    Kriêng": no Vietnamese syllable goes on so). The level word's last letter read twice
+    Kriêng": no Vietnamese syllable goes on so). A comma between the level word and a
+    capitalised name is a speck ("Phường, Phường 2"). The level word's last letter read twice
     ("XÃãA Nông", "Xãã An Phong") is read once."""
     stripped = re.sub(r"\s+", " ", name).strip()
     m = _LEVEL_WORD.match(fold(stripped))
     word, rest = (stripped[:m.end()], stripped[m.end():]) if m else ("", "")
+    if re.match(r", ?[A-ZĐ][^\W\d_]*[a-zđ][^\W\d_]*\b", strip_accents(rest)):
+        return f"{word} {rest[1:].lstrip()}"  # a speck read as a comma ("Phường, Phường 2")
     if rest[:1] and rest[:1].lower() == word[-1:].lower() and (rest[1:2] == " " or (
             rest[1:2].isupper() and not rest[:1].isupper())):
         # the level word's last letter read twice ("XÃãA Nông"): no name starts in lower case
@@ -96,6 +99,25 @@ def _dataset() -> Path | None:
     return db if db.exists() else None
 
 
+_TABLES = ("admin_units", "admin_units_legacy")  # the units from 1 July 2025, and before
+
+
+def dataset_rows(table: str, fields: list[str]) -> list[dict]:
+    """Distinct rows of one table of the package's dataset, as its `database.get_data` gives
+    them, read without importing the package (whose parsers load ~0.5 s of tables)."""
+    if table not in _TABLES or not all(f.isidentifier() for f in fields):
+        raise ValueError(f"no such table or field in the gazetteer: {table} {fields}")
+    db = _dataset()
+    if db is None:  # pragma: no cover - the package is a dependency
+        return []
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(f"SELECT DISTINCT {','.join(fields)} FROM [{table}]")]
+    finally:
+        con.close()
+
+
 @lru_cache(maxsize=2)
 def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
     """Administrative units: (province, district, ward, the three folded, district/ward type).
@@ -103,22 +125,15 @@ def _gazetteer(after_2025: bool = False) -> list[tuple] | None:
     Before the 2025 reorganisation (the default): provinces, districts, communes. After it
     (from 1 July 2025) there are no districts: district is "" in every row.
     """
-    db = _dataset()
-    if db is None:
+    if _dataset() is None:  # pragma: no cover - the package is a dependency
         return None
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        if after_2025:
-            rows = con.execute(
-                "select provinceShort, '', wardShort, '', wardType from admin_units"
-            ).fetchall()
-        else:
-            rows = con.execute(
-                "select provinceShort, districtShort, wardShort, districtType, wardType "
-                "from admin_units_legacy"
-            ).fetchall()
-    finally:
-        con.close()
+    if after_2025:
+        fields = ["provinceShort", "wardShort", "wardType"]
+        rows = [(r["provinceShort"], "", r["wardShort"], "", r["wardType"])
+                for r in dataset_rows("admin_units", fields)]
+    else:
+        fields = ["provinceShort", "districtShort", "wardShort", "districtType", "wardType"]
+        rows = [tuple(r[f] for f in fields) for r in dataset_rows("admin_units_legacy", fields)]
     out = []
     for prov, dist, ward, dtype, wtype in rows:
         if prov and ward and (dist or after_2025):
@@ -257,41 +272,72 @@ def unit_name_at(text: str, pos: int, level: str | None) -> tuple[str, int] | No
     return re.sub(r"\s+", " ", text[pos:found[1]]), found[1]
 
 
+@lru_cache(maxsize=1)
+def _communes_by_district() -> dict[str, list[tuple[str, str]]]:
+    """name_key of a district -> (name_key of its province, official name) of its communes,
+    before 2025 (the gazetteer read once, not once per district)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for prov, dist, ward, *_ in _gazetteer() or []:
+        out.setdefault(name_key(official_name(dist)), []).append(
+            (name_key(prov), official_name(ward)))
+    return out
+
+
 @lru_cache(maxsize=32)
 def _communes_of(district: str, province: str) -> dict[str, set[str]]:
     """name_key -> official spellings of the communes of a district (before 2025, when plans
     still had districts), of any district so named when the province is not known."""
     out: dict[str, set[str]] = {}
-    for prov, dist, ward, *_ in _gazetteer() or []:
-        if name_key(official_name(dist)) == district and province in ("", name_key(prov)):
-            out.setdefault(name_key(official_name(ward)), set()).add(official_name(ward))
+    for prov, ward in _communes_by_district().get(district, []):
+        if province in ("", prov):
+            out.setdefault(name_key(ward), set()).add(ward)
     return out
 
 
 MIN_FUZZY_KEY = 5  # letters: a shorter name one letter away from a commune may be another
+# Glyphs OCR takes for one another in a name, the gaps and apostrophes it loses and the specks
+# it reads as points (no commune's name has one): a name compared by its shape ("CưN¡" and
+# "Cư Ni", "Ea PaI" and "Ea Pal", "Chơm" and "Ch'ơm", "Đặt: Blô" and "Đăk Blô" one apart)
+_SHAPES = str.maketrans({"l": "i", "j": "i", "1": "i", "|": "i", "!": "i", "¡": "i",
+                         " ": None, "'": None, ".": None, ",": None, ":": None, ";": None})
 
 
-def _without_marks(key: str) -> str:
-    return key.replace(" ", "").replace("'", "")
+def _shape(key: str) -> str:
+    return key.translate(_SHAPES)
+
+
+def _misread_commune(key: str, communes: dict[str, set[str]]) -> str | None:
+    """The one commune of the district a misread name can be (its key), or None. Plausible are
+    the communes of the same shape, and those one letter away as read or by shape; the name is
+    corrected only when exactly one commune is plausible, and a short name only by its shape
+    (one letter off, it may be another place)."""
+    shape = _shape(key)
+    bare = key.replace(" ", "").replace("'", "")
+    same = {k for k in communes if _shape(k) == shape}
+    near = {k for k in communes
+            if Levenshtein.distance(k.replace(" ", "").replace("'", ""), bare, score_cutoff=1) <= 1
+            or Levenshtein.distance(_shape(k), shape, score_cutoff=1) <= 1}
+    plausible = same | near
+    if len(plausible) != 1 or not (same or len(shape) >= MIN_FUZZY_KEY):
+        return None
+    return plausible.pop()
 
 
 def commune_spelling(name: str, district: str | None, province: str | None = None) -> str:
     """A commune named in its district's plan, spelt as the gazetteer does when the name folds
     like exactly one commune of that district but its accents differ ("Chiến Thăng" read for
-    "Chiến Thắng": OCR drops and swaps tone marks), or, folding like none, is one letter away
-    from exactly one ("Cốc Đài" read for "Cốc Pài"); else as written."""
+    "Chiến Thắng": OCR drops and swaps tone marks), or, folding like none, can be only one of
+    them (`_misread_commune`: "Cốc Đài" read for "Cốc Pài", "CưN¡" for "Cư Ni"); else as
+    written. A name that fits two communes equally stays as written."""
     if not district:
         return name
     communes = _communes_of(name_key(split_level(district)[1]),
                             name_key(split_level(province or "")[1]))
     key = name_key(name)
     spellings = communes.get(key, set())
-    if not spellings:  # the apostrophe of a minority-language name lost ("Chơm" for "Ch'ơm")
-        same = [k for k in communes if _without_marks(k) == _without_marks(key)]
-        spellings = communes[same[0]] if len(same) == 1 else set()
-    if not spellings and len(key.replace(" ", "")) >= MIN_FUZZY_KEY:
-        near = [k for k in communes if Levenshtein.distance(k, key, score_cutoff=1) <= 1]
-        spellings = communes[near[0]] if len(near) == 1 else set()
+    if not spellings:
+        misread = _misread_commune(key, communes)
+        spellings = communes[misread] if misread else set()
     if len(spellings) != 1:
         return name
     official = next(iter(spellings))

@@ -301,13 +301,17 @@ def _last_try(reads: list[_ReadTable], images: dict[CellKey, layout.CellImage],
               plans: dict[int, tuple[set[int], dict[int, cells.Column]]], budget: ocr.Budget) -> None:
     """A cell of a column of figures that no reading made a fitting figure, or that its two
     readings disputed: read again with digits only, and that reading kept if it fits; a
-    figure still without the column's decimals gets its comma back (cells.comma_restored)."""
+    figure still without the column's decimals gets its comma back (cells.comma_restored).
+    Not the row numbers' column: its figures are the rows' places, worth no Tesseract run."""
     left = {}
+    counters = {(i, col) for i, read in enumerate(reads) if read.readable
+                for col in plans[i][1] if cells.counts_rows(
+                    [cells.figure_text(read.texts.get((row, col), "")) for row in sorted(plans[i][0])])}
     for key, image in images.items():
         read = reads[key[0]]
         body, columns = plans[key[0]]
         column = columns.get(key[2])
-        if not read.readable or column is None or key[1] not in body:
+        if not read.readable or column is None or key[1] not in body or (key[0], key[2]) in counters:
             continue
         figure = cells.figure_text(read.texts.get(key[1:], ""), column)
         if figure is None or not cells.fits(figure, column) or key[1:] in read.disputed:

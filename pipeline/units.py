@@ -10,8 +10,9 @@ documents it cites. A name that fits several units stays unresolved (None), neve
 ones lists them all, a district every new commune its communes went to, a province the new
 province.
 
-The gazetteer is the package vietnamadminunits (its public API: `database.get_data`,
-`convert_address`), imported once, on first use: about half a second.
+The gazetteer is the package vietnamadminunits: its dataset read once, on first use, through
+`places.dataset_rows` (the rows of its `database.get_data`); the package itself is imported
+only for `convert_address`, when successors are asked for.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
-from pipeline.places import COMMUNE_LEVELS, DISTRICT_LEVELS, locality_key, split_level
+from pipeline.places import (
+    COMMUNE_LEVELS,
+    DISTRICT_LEVELS,
+    dataset_rows,
+    locality_key,
+    split_level,
+)
 from pipeline.records import DocumentFacts
 from pipeline.text import accent_key, fold
 
@@ -133,14 +140,12 @@ def _level(full: str, short: str) -> str:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
-    """Every unit before and after the reorganisation, read once through the package."""
-    from vietnamadminunits.database import get_data
-
+    """Every unit before and after the reorganisation, read once from the package's dataset."""
     g = _Gazetteer()
-    legacy = get_data(fields=["province", "district", "ward", "provinceShort", "districtShort",
-                              "wardShort", "districtType", "wardType", "provinceCode",
-                              "districtCode", "wardCode", "provinceKey", "districtKey",
-                              "wardKey", "districtAlias", "wardAlias"], table="admin_units_legacy")
+    legacy = dataset_rows("admin_units_legacy", [
+        "province", "district", "ward", "provinceShort", "districtShort", "wardShort",
+        "districtType", "wardType", "provinceCode", "districtCode", "wardCode", "provinceKey",
+        "districtKey", "wardKey", "districtAlias", "wardAlias"])
     for r in legacy:
         province = Unit(r["provinceCode"], _level(r["province"], r["provinceShort"]), "province",
                         r["province"], r["provinceShort"], BEFORE_2025,
@@ -159,9 +164,9 @@ def _gazetteer() -> _Gazetteer:
             g.add(commune)
             g.alias(commune, r["wardAlias"])
             g.communes_of.setdefault(r["districtCode"], []).append(commune)
-    current = get_data(fields=["province", "ward", "provinceShort", "wardShort", "wardType",
-                               "provinceCode", "wardCode", "provinceKey", "wardKey"],
-                       table="admin_units")
+    current = dataset_rows("admin_units", ["province", "ward", "provinceShort", "wardShort",
+                                           "wardType", "provinceCode", "wardCode",
+                                           "provinceKey", "wardKey"])
     for r in current:
         g.add(Unit(r["provinceCode"], _level(r["province"], r["provinceShort"]), "province",
                    r["province"], r["provinceShort"], FROM_2025, keys=(r["provinceKey"], "", "")))

@@ -502,3 +502,21 @@ def test_prose_under_a_table_indented_like_its_names_is_no_wrapped_name():
     prose = band(724, (201, 880))  # "Ủy ban nhân dân các xã, thị trấn căn cứ ..."
     assert columns._left_aligned(wrapped, total, 14.0)
     assert not columns._left_aligned(prose, total, 14.0)
+
+
+def test_the_row_numbers_column_gets_no_digits_only_reading(monkeypatch):
+    """A row number nothing read ("TT": 1, 2, _, 4, 5) costs no last Tesseract run; an unread
+    figure of the plan does."""
+    assert cells.counts_rows(["1", "2", None, "4", "5"])
+    assert not cells.counts_rows(["5.340", "1.411", "2.836", "1.117"])
+    assert not cells.counts_rows(["1", None, None, "4"])  # too few to tell
+    read = scan._ReadTable(layout.TableBox((0, 0, 100, 100), 6, 3))
+    read.texts = {(r, 0): str(r) for r in (1, 2, 4, 5)} | {
+        (r, 2): f"{1000 + 37 * r:,}".replace(",", ".") for r in (1, 2, 3, 5)}
+    image = layout.CellImage(layout.CellBox(0, 0, 1, 1, (0, 0, 10, 10)), [np.zeros((1, 1))])
+    images = {(0, r, c): image for r in range(1, 6) for c in (0, 2)}
+    plans = {0: ({1, 2, 3, 4, 5}, {0: cells.Column(0), 2: cells.Column(0)})}
+    asked = []
+    monkeypatch.setattr(scan, "_read_cells", lambda left, *a: asked.extend(left) or {})
+    scan._last_try([read], images, plans, ocr.page_budget(timeout=10))
+    assert asked == [(0, 4, 2)]

@@ -29,6 +29,17 @@ SAMPLES = sorted((ROOT / "data" / "samples").glob("*.txt")) + sorted(
 
 # --------------------------------------------------------------------------- the gazetteer
 
+def test_the_gazetteer_is_read_as_the_package_gives_it():
+    """One reader of the package's dataset for places and units: the rows of its get_data."""
+    from pipeline.places import dataset_rows
+
+    for table, fields in (("admin_units_legacy", ["provinceShort", "districtCode", "wardAlias"]),
+                          ("admin_units", ["wardShort", "wardType", "provinceKey"])):
+        assert dataset_rows(table, fields) == get_data(fields=fields, table=table)
+    with pytest.raises(ValueError):
+        dataset_rows("admin_units; drop table admin_units", ["ward"])
+
+
 def test_the_issue_examples_are_the_packages_answers():
     cao_ngoc = units.find("xã Cao Ngọc", district="Ngọc Lặc", province="Thanh Hóa")
     assert [u.short for u in units.successors(cao_ngoc)] == ["Minh Sơn"]
@@ -266,6 +277,18 @@ def test_level_word_glued_to_the_name_is_split(name, expected):
 
 
 @pytest.mark.parametrize("name, expected", [
+    ("Phường, Phường 2", ("phường", "Phường 2")),  # a fax speck read as a comma
+    ("Xã, An Phú", ("xã", "An Phú")),
+    ("Xã, thị trấn", (None, "Xã, thị trấn")),  # a list of levels (a table's heading)
+    ("XÃ, PHƯỜNG", (None, "XÃ, PHƯỜNG")),
+])
+def test_a_comma_after_the_level_word_is_a_speck(name, expected):
+    from pipeline.places import split_level
+
+    assert split_level(name) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
     ("XÃãA Nông", "XÃ A Nông"),  # the level word's last letter read twice, glued
     ("Xãã An Phong", "Xã An Phong"),
     ("Thị trấnn Nam Ban", "Thị trấn Nam Ban"),
@@ -291,6 +314,43 @@ def test_commune_of_the_district_gets_its_gazetteer_accents():
     assert commune_spelling("Chơm", "Tây Giang", "Quảng Nam") == "Ch'ơm"  # apostrophe lost
     assert commune_spelling("Tr Hy", "Tây Giang") == "Tr'Hy"
     assert commune_spelling("Chơm", "Xín Mần") == "Chơm"  # no such commune there
+
+
+def test_short_commune_misread_by_ocr_is_its_commune():
+    from pipeline.places import commune_spelling
+
+    # Ea Kar: Ea Sô, Ea Ô, Ea Sar, Ea Kar, Ea Đar, Ea Păl, Cư Ni... a dense list of short names
+    assert commune_spelling("CưN¡", "huyện Ea Kar", "Đắk Lắk") == "Cư Ni"  # gap lost, ¡ for i
+    assert commune_spelling("Ea PaI", "Ea Kar", "Đắk Lắk") == "Ea Păl"  # I for l
+    assert commune_spelling("Ea Bãi", "Ea Kar", "Đắk Lắk") == "Ea Păl"  # and B for P
+    assert commune_spelling("Ea U", "Ea Kar", "Đắk Lắk") == "Ea U"  # one letter off Ea Ô: as read
+    assert commune_spelling("Ea Sa", "Ea Kar", "Đắk Lắk") == "Ea Sa"  # Ea Sô or Ea Sar: as read
+    assert commune_spelling("Ea Dar", "Ea Kar", "Đắk Lắk") == "Ea Đar"  # a commune as read
+    assert commune_spelling("Đặt: Blô", "Đắk Glei", "Kon Tum") == "Đăk Blô"  # a speck, k as t
+
+
+def test_a_misread_commune_name_never_becomes_another_commune():
+    """Every commune of every district (before 2025), one letter changed, is read back as itself
+    or left as read: never corrected to another commune of its district."""
+    from pipeline.places import _communes_of, _gazetteer, commune_spelling, name_key, official_name
+
+    districts = {(name_key(official_name(r[1])), name_key(r[0])) for r in _gazetteer()}
+    back = changed = wrong = 0
+    for district, province in sorted(districts):
+        communes = _communes_of(district, province)
+        for n, key in enumerate(sorted(communes)):
+            letters = [i for i, ch in enumerate(key) if ch.isalpha()]
+            i = letters[n % len(letters)]
+            for letter in {"l" if key[i] == "i" else "i", "x" if key[i] == "a" else "a"}:
+                misread = key[:i] + letter + key[i + 1:]
+                if misread in communes:
+                    continue
+                got = name_key(commune_spelling(misread, district, province))
+                changed += 1
+                back += got == key
+                wrong += got not in (key, misread)
+    assert wrong == 0
+    assert back >= 0.9 * changed
 
 
 def test_district_table_row_with_a_garbled_accent_names_the_commune():
