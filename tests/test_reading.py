@@ -109,3 +109,52 @@ def test_reading_ahead_starts_loading_the_restoration_model_before_any_page_is_r
     while not loads and time.monotonic() < deadline:
         time.sleep(0.02)
     assert loads == ["restore-model"]  # a thread of its own, not an OCR thread
+
+
+def test_the_next_page_is_prepared_while_tesseract_reads_and_no_more_tesseracts_run_than_workers(
+        tmp_path, monkeypatch):
+    """A core never waits for a page's preparation (decoding, measuring, finding tables): pages
+    are prepared while WORKERS Tesseracts read the pages before them, and a freed Tesseract slot
+    is taken at once; still never more than WORKERS Tesseracts at a time."""
+    import os
+    import shutil
+
+    from pipeline import ocr
+
+    log = tmp_path / "tesseract.log"
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    (wrappers / "tesseract").write_text(  # each run long enough to see what happens meanwhile
+        f'#!/bin/sh\necho "start $(date +%s%N)" >> "{log}"\nsleep 0.4\n'
+        f'{shutil.which("tesseract")} "$@"; code=$?\necho "end $(date +%s%N)" >> "{log}"\n'
+        'exit $code\n')
+    (wrappers / "tesseract").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}:{os.environ['PATH']}")
+    prepared: list[int] = []  # when each page's preparation started (ns)
+    real_prepare = scan._prepare
+
+    def prepare(*args, **kwargs):
+        prepared.append(time.time_ns())
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(scan, "_prepare", prepare)
+    monkeypatch.setattr(ocr, "_tesseract_slots", None)  # this test's pool, undone after
+    monkeypatch.setattr(reading, "_ocr_pool", None)
+    pdf = write_image_pdf([Image.new("L", (300, 300), 255) for _ in range(6)], tmp_path / "a.pdf",
+                          dpi=150)
+    try:
+        pages = reading.read_pages_now(pdf)
+    finally:
+        reading.ocr_pool().shutdown()
+    assert [p.number for p in pages] == [1, 2, 3, 4, 5, 6]
+    events = sorted([(int(when), +1 if kind == "start" else -1)
+                     for kind, when in (line.split() for line in log.read_text().splitlines())]
+                    + [(when, 0) for when in prepared])
+    running, most = 0, 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    assert most == reading.WORKERS == 2  # never more Tesseracts than workers
+    first_end = min(when for when, change in events if change == -1)
+    # pages prepared before any Tesseract was done: more than one per Tesseract slot
+    assert sum(when < first_end for when in prepared) > reading.WORKERS
