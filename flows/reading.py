@@ -26,7 +26,6 @@ from pipeline import (
     errors,
     inbox,
     ingest,
-    ocr,
     page_cache,
     progress,
     provenance,
@@ -52,14 +51,11 @@ _ocr_pool_made = threading.Lock()
 
 
 def ocr_pool() -> ThreadPoolExecutor:
-    """This process's pool of OCR threads, made on first use: two per Tesseract (WORKERS of them
-    run at once), so that one thread prepares the next page (decoding, measuring, finding its
-    tables) while the other's Tesseract reads, and restores a page read while the next is read."""
+    """This process's pool of OCR threads (one Tesseract each), made on first use."""
     global _ocr_pool
     with _ocr_pool_made:
         if _ocr_pool is None:
-            ocr.share_tesseract(WORKERS)
-            _ocr_pool = ThreadPoolExecutor(2 * WORKERS, thread_name_prefix="ocr")
+            _ocr_pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ocr")
         return _ocr_pool
 
 

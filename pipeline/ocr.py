@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,40 +241,22 @@ _OUT_OF_MEMORY = re.compile(r"malloc fail|not made|bad_alloc|Cannot allocate mem
                             r"failed to map segment|out of memory", re.IGNORECASE)
 
 
-_tesseract_slots: threading.Semaphore | None = None  # see share_tesseract
-
-
-def share_tesseract(slots: int) -> None:
-    """At most `slots` Tesseract runs at once in this process, whichever threads ask: a reader
-    with more threads than slots prepares the next pages while Tesseract reads, and a slot
-    freed is taken at once by a page already prepared (no core waits for a page's preparation)."""
-    global _tesseract_slots
-    _tesseract_slots = threading.BoundedSemaphore(slots)
-
-
 def run_tesseract(path: Path, arguments: list[str], budget: Budget) -> str:
     """`tesseract PATH stdout ARGUMENTS` within the page's time and memory; its standard output.
 
-    The memory limit is the process's address space, set by util-linux's prlimit. It waits for
-    a Tesseract slot first when the process shares them (share_tesseract).
+    The memory limit is the process's address space, set by util-linux's prlimit.
     """
     command = ["tesseract", str(path), "stdout", *arguments]
     if shutil.which("prlimit"):
         command = ["prlimit", f"--as={budget.memory_bytes}", "--", *command]
-    slots = _tesseract_slots
-    if slots is not None:
-        slots.acquire()
+    seconds = budget.seconds()
     try:
-        seconds = budget.seconds()  # the time spent waiting for a slot counts for the file
         done = subprocess.run(command, capture_output=True, timeout=seconds, check=False)
     except subprocess.TimeoutExpired as exc:
         budget.seconds()  # FileTimeout when it was the file's time that ran out
         raise errors.OcrTimeout(f"> {budget.page.seconds:g} s") from exc
     except FileNotFoundError as exc:
         raise errors.OcrEngineMissing(str(exc)) from exc
-    finally:
-        if slots is not None:
-            slots.release()
     stderr = done.stderr.decode("utf-8", errors="replace")
     if _OUT_OF_MEMORY.search(stderr):
         raise errors.MemoryLimitExceeded(
