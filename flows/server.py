@@ -99,7 +99,8 @@ def is_set_up(database: Path) -> bool:
     """Whether a server of this Prefect version migrated the database (or it is a copy of the
     template of this version): its servers then start without writing to it."""
     try:
-        return _stamp(database).read_text().strip() == importlib.metadata.version("prefect")
+        return database.is_file() and \
+            _stamp(database).read_text().strip() == importlib.metadata.version("prefect")
     except OSError:
         return False
 
@@ -180,6 +181,8 @@ class TemporaryServer:
             # locked"; once it is set up (READY_DATABASE) a start writes nothing
             self._creating = _lock(database.with_name(database.name + ".start.lock"))
             if not database.exists():
+                with contextlib.suppress(OSError):  # a deleted database's stamp says nothing
+                    _stamp(database).unlink(missing_ok=True)
                 try:
                     _copy_template(database)
                 except OSError:

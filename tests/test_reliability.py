@@ -6,6 +6,7 @@ re-processing, documents made by an older pipeline, and the incremental cross-do
 from __future__ import annotations
 
 import fcntl
+import importlib.metadata
 import json
 import os
 import pickle
@@ -578,4 +579,21 @@ def test_a_server_on_a_set_up_prefect_database_starts_without_writing_to_it(tmp_
         assert server.set_up and server.healthy()
     finally:
         holder.close()
+        server.stop()
+
+
+def test_the_stamp_of_a_deleted_prefect_database_does_not_skip_setting_up_the_new_one(
+        tmp_path, monkeypatch):
+    from flows import server as servers
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-template"))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_API_URL", "")  # start() sets it; removed after the test
+    stamp = tmp_path / "prefect" / "prefect.db.prefect-version"
+    stamp.parent.mkdir()
+    stamp.write_text(importlib.metadata.version("prefect"))  # its database was deleted
+    server = servers.TemporaryServer().start()
+    try:
+        assert not server.set_up and not stamp.exists()  # the new database gets migrated
+    finally:
         server.stop()
