@@ -8,7 +8,8 @@ exit. With PREFECT_API_URL already set (a real Prefect server), it does nothing.
 Creating Prefect's SQLite database (its migrations) costs a new server about 5 s of CPU; the
 first one made on a machine is kept as a template in the user's cache folder and copied into
 every new data folder, so only the first data folder of a machine pays it (`make setup` pays
-it at install time).
+it at install time). A database set up so (stamped with the Prefect version beside it) is
+not migrated or registered into again: later servers start on it without writing.
 
 The server dies with the process that started it, however that process ends (SIGKILL
 included: the kernel signals it, PR_SET_PDEATHSIG), and a long-running watcher restarts it on
@@ -18,6 +19,7 @@ the same port when it went away (`ensure_running`).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import importlib.metadata
 import importlib.util
@@ -42,6 +44,15 @@ QUIET_SERVICES = {
     "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
     "PREFECT_SERVER_EVENTS_STREAM_OUT_ENABLED": "false",
     "PREFECT_SERVER_LOGS_STREAM_OUT_ENABLED": "false",
+}
+# A server on a database this Prefect version has set up already (copied from the template, or
+# stamped by a server that set it up) starts without writing to it: no migration check, no
+# registration of block types. That saves ~0.8 s of CPU per command, and a second command's
+# server starting on the same Prefect home while the first one's runs write cannot be locked
+# out of its start-up writes (a write that upgrades a read gets "database is locked" at once).
+READY_DATABASE = {
+    "PREFECT_API_DATABASE_MIGRATE_ON_START": "false",
+    "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
 }
 _DATABASE_URL_SETTINGS = ("PREFECT_API_DATABASE_CONNECTION_URL",
                           "PREFECT_SERVER_DATABASE_CONNECTION_URL")
@@ -78,6 +89,27 @@ def _copy_template(database: Path) -> None:
             pass
         finally:
             partial.unlink(missing_ok=True)
+
+
+def _stamp(database: Path) -> Path:
+    return database.with_name(database.name + ".prefect-version")
+
+
+def is_set_up(database: Path) -> bool:
+    """Whether a server of this Prefect version migrated the database (or it is a copy of the
+    template of this version): its servers then start without writing to it."""
+    try:
+        return database.is_file() and \
+            _stamp(database).read_text().strip() == importlib.metadata.version("prefect")
+    except OSError:
+        return False
+
+
+def _mark_set_up(database: Path) -> None:
+    stamp = _stamp(database)
+    partial = stamp.with_name(f".{stamp.name}.{os.getpid()}.tmp")
+    partial.write_text(importlib.metadata.version("prefect"))
+    os.replace(partial, stamp)
 
 
 def _save_template(database: Path) -> None:
@@ -135,23 +167,32 @@ class TemporaryServer:
         self.port = 0
         self.url = ""
         self.new_database: Path | None = None  # a database this server creates from nothing
+        self.database: Path | None = None  # Prefect's SQLite file
+        self.set_up = False  # its database is set up already: the server starts without writing
         self._creating = None  # the lock held while it starts
 
     def start(self, port: int | None = None) -> TemporaryServer:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
-        database = prefect_database()
+        database = self.database = prefect_database()
         if database is not None:
-            # one server at a time starts on a SQLite database: a starting server writes (its
-            # migrations, block types), and two at once fail with "database is locked"
+            # one server at a time starts on a SQLite database: a server setting up a database
+            # writes (its migrations, block types), and two at once fail with "database is
+            # locked"; once it is set up (READY_DATABASE) a start writes nothing
             self._creating = _lock(database.with_name(database.name + ".start.lock"))
             if not database.exists():
+                with contextlib.suppress(OSError):  # a deleted database's stamp says nothing
+                    _stamp(database).unlink(missing_ok=True)
                 try:
                     _copy_template(database)
                 except OSError:
                     pass  # no template: the server migrates a new database itself
                 if not database.exists():
                     self.new_database = database
+                else:  # a copy of this version's template
+                    with contextlib.suppress(OSError):
+                        _mark_set_up(database)
+            self.set_up = is_set_up(database)
         self._spawn()
         os.environ["PREFECT_API_URL"] = self.url
         atexit.register(self.stop)
@@ -161,7 +202,8 @@ class TemporaryServer:
     def _spawn(self) -> None:
         spec = importlib.util.find_spec("prefect")
         app_dir = Path(spec.submodule_search_locations[0]).parent
-        env = {**QUIET_SERVICES, **os.environ, "PREFECT_UI_ENABLED": "0",
+        env = {**QUIET_SERVICES, **(READY_DATABASE if self.set_up else {}), **os.environ,
+               "PREFECT_UI_ENABLED": "0",
                "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
                "PLANS_SERVER_PARENT": str(os.getpid())}
         # its messages go to a file: a pipe nobody reads would stall a long-running server
@@ -234,6 +276,9 @@ class TemporaryServer:
                 _save_template(self.new_database)  # before any run is recorded in it
             except (OSError, sqlite3.Error):
                 pass  # a cache folder we cannot write only costs the next data folder time
+        if self.database is not None and not self.set_up and not self.error:
+            with contextlib.suppress(OSError):  # this server migrated it: the next ones need not
+                _mark_set_up(self.database)
         if self._creating is not None:
             self._creating.close()  # this server is up: servers waiting to start go on
             self._creating = None
@@ -242,6 +287,10 @@ class TemporaryServer:
     def wait(self) -> None:
         """Block until the server answers; a server that cannot start is a clear error."""
         self.ready.wait()
+        if self.error and faults.is_lock_error(RuntimeError(self.error)):
+            # Prefect's own SQLite file, not the records database: said as such
+            where = prefect_database() or "PREFECT_API_DATABASE_CONNECTION_URL"
+            raise errors.PrefectDatabaseBusy(f"{where}: {self.error[-300:].strip()}")
         if self.error:  # a full or read-only disk under Prefect's database is said as such
             fault = faults.environment_fault(RuntimeError(self.error), _prefect_home())
             if fault is not None:

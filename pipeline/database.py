@@ -254,6 +254,7 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
             if not faults.is_lock_error(exc):
                 raise _database_error(exc, str(engine.url)) from exc
             if time.monotonic() + pause > deadline:
-                raise errors.DatabaseBusy(f"{wait:g} s: {exc.orig}") from exc
+                where = engine.url.render_as_string(hide_password=True)
+                raise errors.DatabaseBusy(f"{where}, {wait:g} s: {exc.orig}") from exc
             time.sleep(pause)
             pause = min(2 * pause, 5.0)

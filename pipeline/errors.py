@@ -260,12 +260,31 @@ class MigrationFailed(EnvironmentFault):
 
 
 class DatabaseBusy(EnvironmentFault):
+    """The records database (PLANS_DB_URL, data/plans.db by default) stayed locked."""
+
     code = "database_busy"
     exit_code = 7
-    vi = ("Cơ sở dữ liệu đang bị một chương trình khác khóa quá lâu; tệp không có lỗi và sẽ được "
-          "thử lại (tăng PLANS_DB_LOCK_WAIT để chờ lâu hơn).")
-    en = ("The database is locked by another program for too long; the file is fine and will be "
-          "tried again (raise PLANS_DB_LOCK_WAIT to wait longer).")
+    vi = ("Cơ sở dữ liệu hồ sơ (PLANS_DB_URL, mặc định data/plans.db) đang bị một chương trình "
+          "khác khóa quá lâu; tệp không có lỗi và sẽ được thử lại (tăng PLANS_DB_LOCK_WAIT để "
+          "chờ lâu hơn).")
+    en = ("The records database (PLANS_DB_URL, data/plans.db by default) is locked by another "
+          "program for too long; the file is fine and will be tried again (raise "
+          "PLANS_DB_LOCK_WAIT to wait longer).")
+
+
+class PrefectDatabaseBusy(DatabaseBusy):
+    """Prefect's own SQLite file (prefect.db in PREFECT_HOME) stayed locked while the temporary
+    Prefect server of this command started: another command's server on the same folder wrote."""
+
+    code = "prefect_database_busy"
+    vi = ("Cơ sở dữ liệu riêng của Prefect (prefect.db trong PREFECT_HOME) đang bị máy chủ Prefect "
+          "của một lệnh khác trên cùng thư mục dữ liệu khóa; tệp không có lỗi: hãy chạy lại lệnh "
+          "khi lệnh kia xong, cho mỗi lệnh một PREFECT_HOME riêng, hoặc dùng chung một máy chủ "
+          "Prefect (plans server, PREFECT_API_URL).")
+    en = ("Prefect's own database (prefect.db in PREFECT_HOME) is locked by the Prefect server of "
+          "another command on the same data folder; the file is fine: run the command again once "
+          "the other one is done, give each command its own PREFECT_HOME, or share one Prefect "
+          "server (plans server, PREFECT_API_URL).")
 
 
 class StorageFull(EnvironmentFault):

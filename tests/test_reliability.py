@@ -6,9 +6,11 @@ re-processing, documents made by an older pipeline, and the incremental cross-do
 from __future__ import annotations
 
 import fcntl
+import importlib.metadata
 import json
 import os
 import pickle
+import sqlite3
 import subprocess
 import sys
 import time
@@ -473,7 +475,7 @@ def test_two_prefect_servers_starting_on_a_new_folder_take_turns(tmp_path, monke
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-template"))
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # start() sets it; restored after
+    monkeypatch.setenv("PREFECT_API_URL", "")  # start() sets it; removed after the test
     servers = [TemporaryServer(), TemporaryServer()]
     threads = [threading.Thread(target=server.start) for server in servers]
     for thread in threads:
@@ -514,3 +516,84 @@ def test_switching_a_new_sqlite_file_to_wal_is_tried_again_while_another_process
 
     with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
         database.switch_to_wal(Broken())
+
+
+def test_a_prefect_database_still_locked_at_start_is_named_as_prefects_not_the_records(
+        tmp_path, monkeypatch):
+    """A temporary Prefect server that kept meeting "database is locked" while it started (another
+    command's server on the same Prefect home): the message names Prefect's database and what
+    to do, not the records database and PLANS_DB_LOCK_WAIT; the exit code stays 7."""
+    from flows.server import TemporaryServer
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    server = TemporaryServer()
+    server.error = "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) database is locked"
+    server.ready.set()
+    with pytest.raises(errors.PrefectDatabaseBusy) as caught:
+        server.wait()
+    error = caught.value
+    assert error.exit_code == errors.DatabaseBusy.exit_code == 7 and not error.blames_file
+    assert "Prefect" in error.en and "PREFECT_HOME" in error.vi and "PLANS_DB_LOCK_WAIT" not in error.en
+    assert str(tmp_path / "prefect" / "prefect.db") in error.detail
+
+
+def test_the_records_database_still_locked_names_itself_and_the_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANS_DB_LOCK_WAIT", "0.5")
+    monkeypatch.setenv("PLANS_DB_BUSY_TIMEOUT", "0.1")
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    engine = store.get_engine(url)
+    holder = sqlite3.connect(tmp_path / "plans.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    try:
+        with pytest.raises(errors.DatabaseBusy) as caught:
+            database.write(engine, lambda session: session.execute(
+                text("delete from alembic_version where 0")))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert type(caught.value) is errors.DatabaseBusy and caught.value.exit_code == 7
+    assert "records database" in caught.value.en and "PLANS_DB_LOCK_WAIT" in caught.value.en
+    assert str(tmp_path / "plans.db") in caught.value.detail
+
+
+def test_a_server_on_a_set_up_prefect_database_starts_without_writing_to_it(tmp_path, monkeypatch):
+    """Another command's server writing to the same Prefect home (its runs) while this one starts:
+    a database set up by this Prefect version (a copy of the template, or migrated by a server
+    before) is not migrated or registered into again, so the start needs no write (it once met
+    "database is locked" there, exit 7)."""
+    from flows import server as servers
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_API_URL", "")  # start() sets it; removed after the test
+    first = servers.TemporaryServer().start()  # the template's copy (or, without one, migrated)
+    first.wait()
+    first.stop()
+    database = tmp_path / "prefect" / "prefect.db"
+    assert servers.is_set_up(database)
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another server's run writing, for long
+    server = servers.TemporaryServer()
+    try:
+        server.start()
+        assert server.ready.wait(45) and server.error is None, server.log_tail()
+        assert server.set_up and server.healthy()
+    finally:
+        holder.close()
+        server.stop()
+
+
+def test_the_stamp_of_a_deleted_prefect_database_does_not_skip_setting_up_the_new_one(
+        tmp_path, monkeypatch):
+    from flows import server as servers
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-template"))
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_API_URL", "")  # start() sets it; removed after the test
+    stamp = tmp_path / "prefect" / "prefect.db.prefect-version"
+    stamp.parent.mkdir()
+    stamp.write_text(importlib.metadata.version("prefect"))  # its database was deleted
+    server = servers.TemporaryServer().start()
+    try:
+        assert not server.set_up and not stamp.exists()  # the new database gets migrated
+    finally:
+        server.stop()
