@@ -283,7 +283,7 @@ def row_relations(body: list[int], columns: dict[int, Column],
                 if len({a, b, c}) < 3:
                     continue
                 if mostly_subtracts([(values[(r, a)], values[(r, b)], values[(r, c)])
-                                     for r in body]):
+                                     for r in body], _rounding(columns, (a, b, c))):
                     out.append((a, b, c))
     return out
 
@@ -302,6 +302,13 @@ def _implied(relation: Relation, column: int, values: dict[int, float]) -> float
     return values[a] - (values[c] if column == b else values[b])
 
 
+def _rounding(columns: dict[int, Column], relation: Relation) -> float:
+    """How far a row's start - part = end may miss: figures printed with k decimals are each
+    rounded, so rates miss by up to one unit of their last decimal ("13,94 - 2,82 = 11,11")."""
+    places = max((columns[c].decimals or 0) for c in relation)
+    return 10.0 ** -places + 1e-6 if places else 1e-6
+
+
 def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: list[Relation],
              columns: dict[int, Column]) -> dict[int, str]:
     """A row's figures whose arithmetic fails, mended where exactly one figure can be read so
@@ -311,7 +318,7 @@ def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: l
     changed cells (column -> text); none when the row holds or no single mend fits."""
     values = {c: _value((t, 0.0), columns[c]) for c, t in texts.items() if c in columns}
     broken = [r for r in relations if None not in (values.get(k) for k in r)
-              and abs(values[r[0]] - values[r[1]] - values[r[2]]) >= 1e-6]
+              and abs(values[r[0]] - values[r[1]] - values[r[2]]) > _rounding(columns, r)]
     if not broken:
         return {}
     mends: dict[int, str] = {}
@@ -322,10 +329,17 @@ def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: l
             continue
         value = wanted.pop()
         digits = re.sub(r"\D", "", _figure_of(value, columns[col]))
+        rounding = max(_rounding(columns, r) for r in ties)
         for text in [*readings.get(col, []), texts[col]]:
             figure = figure_text(text, columns[col])
-            if figure is not None and fits(figure, columns[col]) and (
-                    abs((parse_value(figure) or 0.0) - value) < 1e-6
+            if figure is not None and not fits(figure, columns[col]):
+                figure = comma_restored(figure, columns[col]) or figure  # "1111" for "11,11"
+            if figure is None or not fits(figure, columns[col]):
+                continue
+            if 1e-6 < abs((parse_value(figure) or 0.0) - value) <= rounding:
+                mends[col] = figure  # as read: the rates of a row agree to their rounding only
+                break
+            if (abs((parse_value(figure) or 0.0) - value) < 1e-6
                     or doubled_lost(digits, re.sub(r"\D", "", figure))
                     or digits == re.sub(r"\D", "", text.replace("/", "1"))):
                 mends[col] = _figure_of(value, columns[col])

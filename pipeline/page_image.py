@@ -90,9 +90,21 @@ def apply(picture: Image.Image, fixes: Fixes, factor: float) -> tuple[Image.Imag
     if fixes.light:
         gray = flatten_light(gray)
     if fixes.bilevel:  # Tesseract reads a fax's stair-stepped letters better softened
-        gray = cv2.GaussianBlur(gray, (0, 0), BILEVEL_SMOOTHING)
+        gray = cv2.GaussianBlur(despeckled(gray), (0, 0), BILEVEL_SMOOTHING)
     out = Image.fromarray(np.ascontiguousarray(gray), "L")
     return out, dpi
+
+
+def despeckled(gray: np.ndarray) -> np.ndarray:
+    """A black-and-white page without its lone black pixels (a fax's speckle): no stroke of a
+    letter, a comma or a dot is one pixel with no inked neighbour, but softened and shrunk
+    several specks side by side make a mark the size of a dot or a dash."""
+    ink = (gray < 128).astype(np.uint8)
+    neighbours = cv2.filter2D(ink, -1, np.ones((3, 3), np.float32),
+                              borderType=cv2.BORDER_CONSTANT)
+    out = gray.copy()
+    out[(ink == 1) & (neighbours == 1)] = 255
+    return out
 
 
 def is_bilevel(picture: Image.Image) -> bool:

@@ -317,6 +317,11 @@ def _misread_commune(key: str, communes: dict[str, set[str]]) -> str | None:
     near = {k for k in communes
             if Levenshtein.distance(k.replace(" ", "").replace("'", ""), bare, score_cutoff=1) <= 1
             or Levenshtein.distance(_shape(k), shape, score_cutoff=1) <= 1}
+    numbered = [k for k in same if re.search(r"\d", k)]
+    if len(same) == 1 and numbered and not re.search(r"\d", key):
+        # a commune's number read as the letter it looks like ("Phường I" for "Phường 1"):
+        # the one commune of that shape, not another number one letter away ("Phường 2")
+        return numbered[0]
     plausible = same | near
     if len(plausible) != 1 or not (same or len(shape) >= MIN_FUZZY_KEY):
         return None

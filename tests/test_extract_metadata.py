@@ -89,6 +89,15 @@ def test_accent_stripped_header():
     assert f.place == "Ba To"
 
 
+def test_scanned_number_whose_one_was_read_as_a_letter():
+    # Tesseract on a fax reads the serial's 1 as I, l or |; a number with no digit stays unread
+    for read, number in (("I90/KH-UBND", "190/KH-UBND"), ("2l5/KH-UBND", "215/KH-UBND"),
+                         ("|08/BC-UBND", "108/BC-UBND")):
+        f = _facts(f"UBND HUYỆN BA VÌ\nSố: {read}\nBa Vì, ngày 02 tháng 4 năm 2024\n")
+        assert f.number == number
+    assert _facts("Số: l/KH-UBND\nBa Vì, ngày 02 tháng 4 năm 2024\n").number is None
+
+
 def test_issuer_from_preamble_when_header_is_missing():
     text = ("KẾ HOẠCH\nThực hiện giảm nghèo năm 2024\n\nỦy ban nhân dân xã Phong Phú xây dựng "
             "Kế hoạch thực hiện như sau:\n")

@@ -324,6 +324,27 @@ def test_row_whose_arithmetic_fails_is_mended_from_its_readings(column, read, ot
     assert cells.repaired(texts, {}, relations, _ARITHMETIC_COLUMNS) == {}  # it holds
 
 
+@pytest.mark.parametrize("read, others, expected", [
+    ("11,11", [], None),  # 13,94 - 2,82 = 11,12: printed rates agree to their rounding only
+    ("14,11", ["11,11"], "11,11"),  # a misread rate: the reading within the rounding, as read
+    ("14,11", ["1111"], "11,11"),  # and one that lost its comma
+    ("14,11", ["11,14"], None),  # three hundredths off: no reading holds
+])
+def test_rates_of_a_row_hold_to_their_rounding(read, others, expected):
+    texts = dict(enumerate(("2.000", "754", "13,94", "43", "2,82", "711", read)))
+    relations = [(1, 3, 5), (1, 5, 3), (2, 4, 6), (2, 6, 4)]
+    mended = cells.repaired(texts, {6: [read, *others]}, relations, _ARITHMETIC_COLUMNS)
+    assert mended == ({6: expected} if expected else {})
+    def rate(text: str) -> float:
+        return float(text.replace(",", "."))
+
+    # every row's end rate one hundredth above start - reduction: the relation still holds
+    rounded = [(*row[:6], f"{rate(row[2]) - rate(row[4]) + 0.01:.2f}".replace(".", ","))
+               for row in _ARITHMETIC_ROWS]
+    assert (2, 4, 6) in cells.row_relations([0, 1, 2, 3], _ARITHMETIC_COLUMNS,
+                                            _arithmetic_readings(rounded))
+
+
 def test_row_of_column_numbers_is_no_body_row():
     """Its figures ("5" in a column of rates) would be read again as doubtful on every page."""
     header = {(0, c): ("word", 0.0) for c in range(5)}
@@ -403,6 +424,22 @@ def test_red_stamp_is_lifted_and_black_text_under_it_stays():
     ring_only = (gray[20:24, 195:205])  # the ring's top, away from the words
     assert ring_only.min() > 200
     assert gray[95:110, 40:300].min() < 60  # the black words are still black
+
+
+def test_fax_speckle_is_cleared_and_strokes_and_dots_stay():
+    page = np.full((60, 60), 255, np.uint8)
+    for y, x in ((10, 10), (10, 13), (12, 11), (13, 14)):  # four lone specks side by side
+        page[y, x] = 0
+    page[40:42, 40] = 0  # a dot of two pixels
+    page[30, 20], page[31, 21] = 0, 0  # a diagonal hairline
+    page[20:24, 45:50] = 0  # a stroke
+    clean = page_image.despeckled(page)
+    assert clean[8:16, 8:16].min() == 255
+    assert clean[40:42, 40].max() == 0 and clean[30, 20] == 0 and clean[31, 21] == 0
+    assert clean[20:24, 45:50].max() == 0
+    # softened for Tesseract, the four specks would have made a mark the size of a dash
+    fixed, _ = page_image.apply(Image.fromarray(page), page_image.Fixes(bilevel=True), 1.0)
+    assert np.asarray(fixed)[8:16, 8:16].min() > 200
 
 
 def test_photographed_page_is_found_and_straightened():

@@ -329,6 +329,16 @@ def test_short_commune_misread_by_ocr_is_its_commune():
     assert commune_spelling("Đặt: Blô", "Đắk Glei", "Kon Tum") == "Đăk Blô"  # a speck, k as t
 
 
+def test_commune_number_read_as_a_letter_is_its_commune():
+    from pipeline.places import commune_spelling
+
+    # Ngã Năm has Phường 1, 2 and 3: "I" is 1 by its shape, although 2 and 3 are one letter away
+    assert commune_spelling("Phường I", "thị xã Ngã Năm", "Sóc Trăng") == "Phường 1"
+    assert commune_spelling("Phường l", "Ngã Năm", "Sóc Trăng") == "Phường 1"
+    assert commune_spelling("Phường 2", "Ngã Năm", "Sóc Trăng") == "Phường 2"  # as read
+    assert commune_spelling("Phường 7", "Ngã Năm", "Sóc Trăng") == "Phường 7"  # no such shape
+
+
 def test_a_misread_commune_name_never_becomes_another_commune():
     """Every commune of every district (before 2025), one letter changed, is read back as itself
     or left as read: never corrected to another commune of its district."""

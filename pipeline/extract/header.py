@@ -57,7 +57,7 @@ _HEADER_TAIL_RE = re.compile(
 )
 # "45/KH-UBND", "21/2022/NQ-HĐND", "  /KH-UBND" (a draft), and a party's "12-NQ/TU"
 _NUMBER = (r"(?P<num>[0-9]+\s*-\s*[a-z]{2,5}\s*/\s*[a-z0-9đ\-–&]+"
-           r"|[0-9]*\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+(?:\.[a-z0-9đ\-–&]+)*)")
+           r"|(?:[0-9il|]*[0-9][0-9il|]*)?\s*/\s*[0-9]{0,4}/?\s*[a-z0-9đ\-–&]+(?:\.[a-z0-9đ\-–&]+)*)")
 _NUMBER_RE = re.compile(rf"(?m)^[#*\s|]*so\s*[:.]?\s*{_NUMBER}")
 _FLAT_NUMBER_RE = re.compile(rf"\bso\s*[:.]?\s*{_NUMBER}")
 _HEADER_END_RE = re.compile(r"(?:^|\n)\s*(?:can cu|thuc hien|kinh gui)\b|\n\s*(?:i|1)\s*[.)]\s")
@@ -161,6 +161,9 @@ def _set_number(facts: DocumentFacts, raw: str, with_type: bool = True) -> None:
     """The number as written without spaces; its code ("KH", "BC") says the type unless a type
     line said it already (`with_type` False)."""
     raw = re.sub(r"\s+", "", raw).replace("–", "-")
+    serial = re.match(r"[0-9Il|]*", raw).group(0)  # a scan's "I90/KH", "l90/KH": OCR's 1 as a letter
+    if re.search(r"\d", serial):
+        raw = re.sub(r"[Il|]", "1", serial) + raw[len(serial):]
     facts.number = raw if re.match(r"\d", raw) else None
     code = re.match(r"\d+-([A-Za-zĐđ]+)/", raw) or re.search(r"/([A-Za-zĐđ]+)", raw)
     if code and with_type:
