@@ -336,10 +336,11 @@ def repaired(texts: dict[int, str], readings: dict[int, list[str]], relations: l
                 figure = comma_restored(figure, columns[col]) or figure  # "1111" for "11,11"
             if figure is None or not fits(figure, columns[col]):
                 continue
-            if 1e-6 < abs((parse_value(figure) or 0.0) - value) <= rounding:
+            off = abs((parse_value(figure) or 0.0) - value)
+            if 1e-6 < off <= rounding:
                 mends[col] = figure  # as read: the rates of a row agree to their rounding only
                 break
-            if (abs((parse_value(figure) or 0.0) - value) < 1e-6
+            if (off < 1e-6
                     or doubled_lost(digits, re.sub(r"\D", "", figure))
                     or digits == re.sub(r"\D", "", text.replace("/", "1"))):
                 mends[col] = _figure_of(value, columns[col])
