@@ -156,6 +156,13 @@ def _prefer(ids: set[int], cost: float) -> Hint:
 FirstPass = tuple[list[str], list[bool], list[int], list[float]]
 
 
+def _bare_words(paragraphs: list[FirstPass]) -> list[list[str]]:
+    """Each paragraph's words without case or accents (a document repeats its words: each once)."""
+    memo: dict[str, str] = {}
+    return [[memo.get(w) or memo.setdefault(w, _bare(w)) for w in words]
+            for words, *_ in paragraphs]
+
+
 def _bigram_keys(bare: list[str], boundary: list[bool], i: int) -> list[tuple[str, str, int]]:
     """The stripped bigrams position i belongs to, and which side of each it is."""
     keys = []
@@ -170,11 +177,9 @@ def agreement_hints(paragraphs: list[FirstPass], weight: float) -> list[dict[int
     """Per paragraph, hints where some word was restored unlike the same stripped bigram
     elsewhere in the document. Only positions whose bigrams were read more than one way get a
     hint: the rest agree already."""
-    memo: dict[str, str] = {}
     keys = []
     counts: dict[tuple[str, str, int], dict[int, float]] = {}
-    for words, boundary, chosen, conf in paragraphs:
-        b = [memo.get(w) or memo.setdefault(w, _bare(w)) for w in words]
+    for b, (_, boundary, chosen, conf) in zip(_bare_words(paragraphs), paragraphs, strict=True):
         keys.append([_bigram_keys(b, boundary, i) for i in range(len(b))])
         for i, position_keys in enumerate(keys[-1]):
             for key in position_keys:
@@ -212,12 +217,9 @@ def unsure_word_hints(paragraphs: list[FirstPass], weight: float, limit: float
     through a plan of households, "bo" is "bò" all through one of cattle)."""
     if weight <= 0:
         return [{} for _ in paragraphs]
-    memo: dict[str, str] = {}
+    bare_words = _bare_words(paragraphs)
     counts: dict[str, dict[int, float]] = {}
-    bare_words = []
-    for words, _, chosen, conf in paragraphs:
-        b = [memo.get(w) or memo.setdefault(w, _bare(w)) for w in words]
-        bare_words.append(b)
+    for b, (_, _, chosen, conf) in zip(bare_words, paragraphs, strict=True):
         for word, wid, c in zip(b, chosen, conf, strict=True):
             seen = counts.setdefault(word, {})
             seen[wid] = seen.get(wid, 0.0) + c
@@ -225,12 +227,9 @@ def unsure_word_hints(paragraphs: list[FirstPass], weight: float, limit: float
     for b, (_, _, chosen, conf) in zip(bare_words, paragraphs, strict=True):
         hints: dict[int, Hint] = {}
         for i, word in enumerate(b):
-            seen = counts[word]
-            if conf[i] >= limit or len(seen) < 2 or word.startswith("<"):
+            if conf[i] >= limit or len(counts[word]) < 2 or word.startswith("<"):
                 continue
-            elsewhere = {wid: c - (conf[i] if wid == chosen[i] else 0.0)
-                         for wid, c in seen.items()}
-            elsewhere = {wid: c for wid, c in elsewhere.items() if c > 1e-6}
+            elsewhere = _elsewhere(counts, [word], chosen[i], conf[i])
             if elsewhere:
                 hints[i] = _cache_hint(elsewhere, weight)
         out.append(hints)
@@ -254,7 +253,8 @@ def disagreeing_sentences(hints: dict[int, Hint], boundary: list[bool],
 
 
 def _elsewhere(counts: dict, keys: list, own: int, own_conf: float) -> dict[int, float]:
-    """Weighted restorations of the same stripped bigrams at the document's other places."""
+    """Weighted restorations of the same stripped bigrams (or word) at the document's other
+    places."""
     total: dict[int, float] = {}
     for key in keys:
         for wid, c in counts[key].items():
